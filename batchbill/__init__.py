@@ -1,0 +1,1 @@
+"""Command-line entry point: headless subcommands and the terminal app."""

@@ -1,0 +1,3 @@
+from batchbill.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""What every subcommand shares: the database option, opening the store,
+turning a user's mistake into a one-line message and a non-zero exit."""
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+
+EXIT_USER_ERROR = 2
+
+
+def add_db_option(parser) -> None:
+    parser.add_argument(
+        "--db", dest="sub_db",
+        help="SQLite file path or postgresql:// URL (default: $BATCHBILL_DB or the user data dir)",
+    )
+
+
+def database_target(args) -> str:
+    from store.db import resolve_target
+
+    return resolve_target(getattr(args, "sub_db", None) or getattr(args, "db", None))
+
+
+def open_store(args):
+    from store.db import open_database
+
+    return open_database(database_target(args))
+
+
+def _default(obj):
+    import datetime as dt
+
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, default=_default, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def fail(message: str, status: int = EXIT_USER_ERROR) -> int:
+    print(f"batchbill: {message}", file=sys.stderr)
+    return status
+
+
+def run_handler(handler, args) -> int:
+    """Run a subcommand; a user's mistake prints one line (or its list of
+    problems) on stderr and returns non-zero, never a traceback."""
+    from store.errors import BatchbillError, ImportFileError
+
+    try:
+        return int(handler(args) or 0)
+    except ImportFileError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"batchbill: nothing imported: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except BatchbillError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except Exception as exc:  # database unreachable, unreadable file...
+        kind = _classify(exc)
+        if kind is None:
+            raise
+        return fail(kind)
+
+
+def _classify(exc: Exception) -> str | None:
+    import peewee
+
+    if isinstance(exc, peewee.OperationalError):
+        return f"database error: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
+    if isinstance(exc, peewee.DatabaseError):
+        return f"database error: {exc}"
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+        return f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, ValueError) and "database URL" in str(exc):
+        return str(exc)
+    return None

@@ -1,0 +1,1 @@
+"""Pure exporters: domain dataclasses in, bytes out, one module per format."""

@@ -1,0 +1,31 @@
+"""Errors the store raises for a user's mistake or a broken rule. The command
+line and the tui show their message; none of them should surface as a
+traceback."""
+
+
+class BatchbillError(Exception):
+    """Base of every error meant for the user: its message says what and why."""
+
+
+class BilledRecordError(BatchbillError):
+    """An attempt to change or delete a ticket, time entry or expense that is billed."""
+
+
+class NotFoundError(BatchbillError):
+    """A customer, batch, invoice... that does not exist."""
+
+
+class ValidationError(BatchbillError):
+    """A value that breaks a rule of the domain."""
+
+
+class AlreadyBilledError(BatchbillError):
+    """A save lost a race: another batch billed one of its items meanwhile."""
+
+
+class ImportFileError(BatchbillError):
+    """A CSV import with bad rows. ``problems`` lists 'FILE:LINE: column: reason'."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))

@@ -1,0 +1,43 @@
+"""Schema version and migrations, run on every open.
+
+Version 1 is the initial schema. A later change appends a function to
+``MIGRATIONS`` (using ``playhouse.migrate``); ``migrate`` runs the ones the
+database has not seen yet, each in its own transaction.
+"""
+from __future__ import annotations
+
+from store.models import ALL_MODELS, SchemaVersion
+
+
+def _initial(database) -> None:
+    database.create_tables(ALL_MODELS, safe=True)
+    from store.search import create_search_index
+
+    create_search_index(database)
+
+
+MIGRATIONS = [_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(database) -> int:
+    if not database.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def migrate(database) -> int:
+    """Bring the schema up to date; returns the version it is at."""
+    version = current_version(database)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"this database has schema version {version}, newer than this batchbill "
+            f"({SCHEMA_VERSION}): upgrade batchbill"
+        )
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        with database.atomic():
+            MIGRATIONS[number - 1](database)
+            SchemaVersion.delete().execute()
+            SchemaVersion.create(version=number)
+    return SCHEMA_VERSION

@@ -1,0 +1,327 @@
+"""Peewee models for every entity of the domain (DESIGN.md section 2).
+
+Money is integer minor units (``BigIntegerField``); quantities and rates are
+exact decimal text (:class:`DecimalText`), never REAL. The billed ledger's
+unique index is what makes double billing impossible, whatever the UI does.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from store.db import db
+from store.errors import BilledRecordError
+
+
+class DecimalText(TextField):
+    """An exact Decimal stored as its text (SQLite would make DecimalField REAL)."""
+
+    field_type = "TEXT"
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return str(Decimal(value))
+
+    def python_value(self, value):
+        if value is None:
+            return None
+        return Decimal(value)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+
+
+class Setting(BaseModel):
+    key = CharField(primary_key=True, max_length=100)
+    value = TextField()
+
+
+CONTRACT_TYPES = ("hourly", "retainer", "block_hours", "per_device", "project_fixed")
+BILLING_PERIODS = ("monthly", "quarterly", "yearly", "on_demand")
+TICKET_STATUSES = ("open", "closed", "billed")
+BATCH_STATUSES = ("draft", "saved", "voided")
+INVOICE_STATUSES = ("issued", "exported", "void")
+LINE_KINDS = ("service_item", "ticket", "time_entry", "expense", "device", "block", "project")
+DETAIL_LEVELS = ("contract", "ticket", "time_entry")
+
+
+class Customer(BaseModel):
+    external_id = CharField(null=True, unique=True, max_length=200)
+    name = CharField(unique=True, max_length=200)
+    region = CharField(max_length=8)
+    currency = CharField(max_length=3)
+    email = CharField(default="", max_length=200)
+    address = TextField(default="")
+    tax_rate = DecimalText(default=Decimal("0"))
+    active = BooleanField(default=True)
+
+
+class Contract(BaseModel):
+    external_id = CharField(null=True, unique=True, max_length=200)
+    customer = ForeignKeyField(Customer, backref="contracts", on_delete="RESTRICT")
+    name = CharField(max_length=200)
+    type = CharField(max_length=20)
+    currency = CharField(max_length=3)
+    billing_period = CharField(max_length=12, default="monthly")
+    start_date = DateField()
+    end_date = DateField(null=True)
+    taxable = BooleanField(default=True)
+    hourly_rate = BigIntegerField(default=0)  # minor units per hour
+    block_hours = DecimalText(default=Decimal("0"))
+    block_fee = BigIntegerField(default=0)
+    overage_rate = BigIntegerField(default=0)
+    device_count = IntegerField(default=0)
+    device_rate = BigIntegerField(default=0)
+    fixed_fee = BigIntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("customer", "name"), True),)
+
+
+class ServiceItem(BaseModel):
+    external_id = CharField(null=True, unique=True, max_length=200)
+    contract = ForeignKeyField(Contract, backref="service_items", on_delete="RESTRICT")
+    description = CharField(max_length=300)
+    quantity = DecimalText(default=Decimal("1"))
+    unit_price = BigIntegerField()
+    active = BooleanField(default=True)
+
+
+class GuardedModel(BaseModel):
+    """A record that becomes read-only once billed (tickets, time entries, expenses).
+
+    ``save`` and ``delete_instance`` refuse with :class:`BilledRecordError`;
+    the billing service itself changes billed state with bulk queries.
+    """
+
+    def billed_reason(self) -> str | None:  # pragma: no cover - overridden
+        return None
+
+    def _stored(self):
+        if self._pk is None:
+            return None
+        return type(self).get_or_none(type(self)._meta.primary_key == self._pk)
+
+    def save(self, *args, **kwargs):
+        stored = self._stored()
+        if stored is not None:
+            reason = stored.billed_reason()
+            if reason:
+                raise BilledRecordError(f"cannot change {reason}")
+        reason = self.billed_reason_for_new()
+        if reason:
+            raise BilledRecordError(reason)
+        return super().save(*args, **kwargs)
+
+    def billed_reason_for_new(self) -> str | None:
+        return None
+
+    def delete_instance(self, *args, **kwargs):
+        stored = self._stored()
+        if stored is not None:
+            reason = stored.billed_reason()
+            if reason:
+                raise BilledRecordError(f"cannot delete {reason}")
+        return super().delete_instance(*args, **kwargs)
+
+
+class Ticket(GuardedModel):
+    external_id = CharField(null=True, unique=True, max_length=200)
+    number = CharField(unique=True, max_length=50)
+    customer = ForeignKeyField(Customer, backref="tickets", on_delete="RESTRICT")
+    contract = ForeignKeyField(Contract, backref="tickets", null=True, on_delete="RESTRICT")
+    title = CharField(max_length=300)
+    status = CharField(max_length=10, default="open", index=True)
+    opened_at = DateTimeField()
+    closed_at = DateTimeField(null=True, index=True)
+
+    def billed_reason(self):
+        if self.status == "billed":
+            return f"ticket {self.number}: it is billed (void its batch first)"
+        return None
+
+
+class TimeEntry(GuardedModel):
+    external_id = CharField(null=True, unique=True, max_length=200)
+    ticket = ForeignKeyField(Ticket, backref="time_entries", on_delete="RESTRICT")
+    technician = CharField(max_length=100)
+    started_at = DateTimeField()
+    minutes = IntegerField()
+    billable = BooleanField(default=True)
+    note = TextField(default="")
+
+    def billed_reason(self):
+        ticket = Ticket.get_or_none(Ticket.id == self.ticket_id)
+        if ticket is not None and ticket.status == "billed":
+            return f"time entry {self.id} of ticket {ticket.number}: the ticket is billed"
+        return None
+
+    def billed_reason_for_new(self):
+        if self._pk is None and self.ticket_id is not None:
+            ticket = Ticket.get_or_none(Ticket.id == self.ticket_id)
+            if ticket is not None and ticket.status == "billed":
+                return f"cannot add time to ticket {ticket.number}: it is billed"
+        return None
+
+
+class Expense(GuardedModel):
+    external_id = CharField(null=True, unique=True, max_length=200)
+    customer = ForeignKeyField(Customer, backref="expenses", on_delete="RESTRICT")
+    contract = ForeignKeyField(Contract, backref="expenses", on_delete="RESTRICT")
+    ticket = ForeignKeyField(Ticket, backref="expenses", null=True, on_delete="RESTRICT")
+    date = DateField(index=True)
+    description = CharField(max_length=300)
+    amount = BigIntegerField()  # minor units of the contract's currency
+    billable = BooleanField(default=True)
+
+    def billed_reason(self):
+        entry = BilledLedger.get_or_none(
+            (BilledLedger.source_kind == "expense") & (BilledLedger.source_id == self.id)
+        )
+        if entry is not None:
+            return f"expense {self.id} ({self.description}): it is billed (void its batch first)"
+        return None
+
+
+class Batch(BaseModel):
+    name = CharField(unique=True, max_length=200)
+    created_at = DateTimeField(default=now)
+    created_by = CharField(max_length=100)
+    period = CharField(max_length=10)
+    customer_ids = TextField(default="")  # JSON list of ids; empty = all customers
+    detail = CharField(max_length=12, default="ticket")
+    excluded = TextField(default="[]")  # JSON list of refs removed from the plan
+    status = CharField(max_length=10, default="draft", index=True)
+    saved_at = DateTimeField(null=True)
+    saved_by = CharField(max_length=100, null=True)
+    voided_at = DateTimeField(null=True)
+    voided_by = CharField(max_length=100, null=True)
+    void_reason = TextField(null=True)
+
+
+class Invoice(BaseModel):
+    number = CharField(unique=True, max_length=30)
+    sequence = IntegerField(unique=True)
+    batch = ForeignKeyField(Batch, backref="invoices", on_delete="RESTRICT")
+    customer = ForeignKeyField(Customer, backref="invoices", on_delete="RESTRICT")
+    currency = CharField(max_length=3)
+    issue_date = DateField(index=True)
+    due_date = DateField()
+    subtotal = BigIntegerField()
+    tax = BigIntegerField()
+    total = BigIntegerField()
+    tax_rate = DecimalText(default=Decimal("0"))
+    status = CharField(max_length=10, default="issued", index=True)
+    exported_at = DateTimeField(null=True)
+    export_count = IntegerField(default=0)
+
+
+class InvoiceLine(BaseModel):
+    invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    position = IntegerField()
+    kind = CharField(max_length=20)
+    contract = ForeignKeyField(Contract, null=True, on_delete="RESTRICT")
+    period = CharField(max_length=10)
+    description = TextField()
+    quantity = DecimalText()
+    unit_price = BigIntegerField()
+    amount = BigIntegerField()
+    taxable = BooleanField(default=True)
+    source_kind = CharField(max_length=20)
+    source_id = BigIntegerField(null=True)
+    # Hours worked (billable and not) behind a labour line: the benchmark's denominator.
+    minutes_worked = IntegerField(default=0)
+
+
+class BilledLedger(BaseModel):
+    """One row per billed source. Unique on (source kind, source id, period).
+
+    One-time sources (tickets, expenses, project fees) use the period ``*`` so
+    they can be billed once ever; recurring ones (service items, device
+    charges, block fees) use the contract period they bill.
+    """
+
+    source_kind = CharField(max_length=20)
+    source_id = BigIntegerField()
+    period = CharField(max_length=10)
+    batch = ForeignKeyField(Batch, backref="ledger", on_delete="RESTRICT")
+    invoice = ForeignKeyField(Invoice, null=True, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("source_kind", "source_id", "period"), True),)
+
+
+class ExchangeRate(BaseModel):
+    """ECB reference rate: units of ``currency`` per 1 EUR on ``date``."""
+
+    date = DateField()
+    currency = CharField(max_length=3)
+    rate = DecimalText()
+
+    class Meta:
+        indexes = ((("currency", "date"), True),)
+
+
+class BenchmarkReference(BaseModel):
+    region = CharField(max_length=8, index=True)
+    metric = CharField(max_length=40)
+    value = DecimalText()
+    currency = CharField(max_length=3)
+    statistic = CharField(max_length=30)
+    year = IntegerField(null=True)
+    sample_size = IntegerField(null=True)
+    source = TextField()
+    confidence = CharField(max_length=20, default="")
+    notes = TextField(default="")
+
+
+class AuditEvent(BaseModel):
+    at = DateTimeField(default=now, index=True)
+    actor = CharField(max_length=100)
+    action = CharField(max_length=50)
+    subject = CharField(max_length=200)
+    details = TextField(default="")
+
+
+ALL_MODELS = [
+    SchemaVersion,
+    Setting,
+    Customer,
+    Contract,
+    ServiceItem,
+    Ticket,
+    TimeEntry,
+    Expense,
+    Batch,
+    Invoice,
+    InvoiceLine,
+    BilledLedger,
+    ExchangeRate,
+    BenchmarkReference,
+    AuditEvent,
+]

@@ -1,0 +1,99 @@
+"""Shared fixtures.
+
+``db`` opens a fresh database for a test, once on SQLite (a file under
+tmp_path, so thread workers and other processes can share it) and once on
+PostgreSQL at 127.0.0.1:5432 (database ``test``, user ``postgres``) when one
+answers; otherwise the PostgreSQL run is skipped and says why.
+``sqlite_db`` is the SQLite one alone, for tests that need no PostgreSQL run.
+"""
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+PG_URL = os.environ.get("BATCHBILL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, str | None] = {}
+
+
+def postgres_unavailable_reason() -> str | None:
+    """None when the test PostgreSQL answers, else why it does not."""
+    if "reason" in _pg_state:
+        return _pg_state["reason"]
+    reason = None
+    try:
+        import psycopg2
+
+        conn = psycopg2.connect(PG_URL, connect_timeout=3)
+        conn.close()
+    except ImportError:
+        reason = "psycopg2 is not installed"
+    except Exception as exc:  # refused, no such database...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = f"PostgreSQL not reachable at {PG_URL}: {first}"
+    _pg_state["reason"] = reason
+    return reason
+
+
+def reset_postgres(url: str = PG_URL) -> None:
+    """Drop batchbill's tables from the test database."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        )
+        from store.models import ALL_MODELS
+
+        ours = {m._meta.table_name for m in ALL_MODELS} | {"invoice_search"}
+        names = [r[0] for r in cur.fetchall() if r[0] in ours]
+        if names:
+            cur.execute("DROP TABLE IF EXISTS " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
+    conn.close()
+
+
+def _open(kind: str, tmp_path):
+    from store.db import close_database, open_database
+
+    close_database()
+    if kind == "postgres":
+        reason = postgres_unavailable_reason()
+        if reason:
+            pytest.skip(reason)
+        reset_postgres()
+        return open_database(PG_URL), PG_URL
+    path = tmp_path / "book.sqlite3"
+    return open_database(str(path)), str(path)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request, tmp_path):
+    database, target = _open(request.param, tmp_path)
+    database.batchbill_test_target = target
+    yield database
+    from store.db import close_database
+
+    close_database()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    database, target = _open("sqlite", tmp_path)
+    database.batchbill_test_target = target
+    yield database
+    from store.db import close_database
+
+    close_database()
+
+
+@pytest.fixture
+def pg_db(tmp_path):
+    database, target = _open("postgres", tmp_path)
+    database.batchbill_test_target = target
+    yield database
+    from store.db import close_database
+
+    close_database()
