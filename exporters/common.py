@@ -1,0 +1,198 @@
+"""What every export format shares: the result type, formula-injection
+neutralising, date formatting, CSV encoding and splitting a batch into files
+without ever splitting an invoice.
+
+Pure: domain dataclasses and bytes only, no database.
+"""
+from __future__ import annotations
+
+import csv as _csv
+import datetime as dt
+import importlib
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Iterable, Sequence
+
+from store.domain import ExportSettings, InvoiceData
+from store.errors import ValidationError
+from store.money import round_half_up
+
+# Format name -> (module, file suffix used for default file names, extension).
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "qbo-csv": ("exporters.qbo_csv", "-qbo", ".csv"),
+    "qbd-iif": ("exporters.qbd_iif", "", ".iif"),
+    "xero-csv": ("exporters.xero_csv", "-xero", ".csv"),
+    "csv": ("exporters.csv", "", ".csv"),
+}
+
+# A spreadsheet evaluates a cell starting with one of these (OWASP "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+class ExportError(ValidationError):
+    """Invoices a target cannot take (too long a number, a negative amount...)."""
+
+
+@dataclass(frozen=True)
+class ExportPart:
+    """One file's content: the bytes, the invoices in it and its data rows."""
+
+    data: bytes
+    invoices: tuple[str, ...]
+    rows: int
+
+
+@dataclass
+class ExportOutput:
+    parts: list[ExportPart]
+    warnings: list[str] = field(default_factory=list)
+
+
+def exporter(fmt: str) -> Callable[[Sequence[InvoiceData], ExportSettings], ExportOutput]:
+    """The ``export`` function of a format name (qbo-csv, qbd-iif, xero-csv, csv)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return importlib.import_module(FORMATS[fmt][0]).export
+
+
+def neutralise(text: str) -> str:
+    """Free text made inert for spreadsheets: a leading = + - @ tab CR LF gets a `'`."""
+    text = "" if text is None else str(text)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def flatten(text: str) -> str:
+    """Tabs, CR, LF (and other control characters) replaced by single spaces."""
+    text = "" if text is None else str(text)
+    text = text.replace("\r\n", " ")
+    return "".join(" " if (ord(c) < 32 or c == "\x7f") else c for c in text)
+
+
+def safe_text(text: str) -> str:
+    """A one-line, neutralised free-text cell (QBO, Xero, IIF)."""
+    return flatten(neutralise(text))
+
+
+_DATE_PATTERNS = {
+    "MM/DD/YYYY": "%m/%d/%Y",
+    "DD/MM/YYYY": "%d/%m/%Y",
+    "MM/DD/YY": "%m/%d/%y",
+    "YYYY-MM-DD": "%Y-%m-%d",
+}
+
+
+def format_date(day: dt.date, fmt: str) -> str:
+    try:
+        return day.strftime(_DATE_PATTERNS[fmt.upper()])
+    except KeyError:
+        raise ExportError(
+            f"unsupported date format {fmt!r}: use one of {', '.join(_DATE_PATTERNS)}"
+        ) from None
+
+
+def date_pattern(fmt: str) -> str:
+    return _DATE_PATTERNS[fmt.upper()]
+
+
+def quantity_text(q: Decimal) -> str:
+    """A quantity as plain decimal text: no exponent, no trailing zeros, never '-0'."""
+    q = Decimal(q)
+    if q == 0:
+        return "0"
+    if q == q.to_integral_value():
+        return str(q.quantize(Decimal(1)))
+    return format(q.normalize(), "f")
+
+
+def percent_text(rate: Decimal) -> str:
+    """0.0825 -> '8.25%'."""
+    value = (Decimal(rate) * 100).normalize()
+    return f"{value:f}%"
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """RFC 4180: comma, CRLF, quotes doubled, UTF-8 without BOM."""
+    buf = io.StringIO(newline="")
+    writer = _csv.writer(buf, lineterminator="\r\n", quoting=_csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def split_into_files(
+    groups: Sequence[tuple[str, list]],
+    *,
+    max_rows: int | None,
+    max_invoices: int | None,
+    target: str,
+) -> list[list[tuple[str, list]]]:
+    """Group (invoice number, rows) pairs into files within the target's limits,
+    keeping each invoice's rows together. An invoice that alone exceeds the
+    row limit cannot be imported: ExportError."""
+    files: list[list[tuple[str, list]]] = []
+    current: list[tuple[str, list]] = []
+    count = 0
+    for number, rows in groups:
+        if max_rows is not None and len(rows) > max_rows:
+            raise ExportError(
+                f"{number} has {len(rows)} lines; {target} takes at most {max_rows} rows per file "
+                "and an invoice cannot be split across files"
+            )
+        full = current and (
+            (max_rows is not None and count + len(rows) > max_rows)
+            or (max_invoices is not None and len(current) >= max_invoices)
+        )
+        if full:
+            files.append(current)
+            current, count = [], 0
+        current.append((number, rows))
+        count += len(rows)
+    if current:
+        files.append(current)
+    return files
+
+
+def check_consistent(invoice: InvoiceData) -> None:
+    """Refuse an invoice whose lines do not add up (the formats restate totals)."""
+    if not invoice.lines:
+        raise ExportError(f"{invoice.number} has no lines: nothing to export")
+    subtotal = sum(line.amount for line in invoice.lines)
+    if subtotal != invoice.subtotal or invoice.subtotal + invoice.tax != invoice.total:
+        raise ExportError(
+            f"{invoice.number}: lines add up to {subtotal}, subtotal {invoice.subtotal}, "
+            f"tax {invoice.tax}, total {invoice.total} (minor units): the invoice is inconsistent"
+        )
+    for line in invoice.lines:
+        expected = int(round_half_up(Decimal(line.quantity) * line.unit_price))
+        if expected != line.amount:
+            raise ExportError(
+                f"{invoice.number} line {line.position}: amount {line.amount} is not "
+                f"quantity {line.quantity} x unit price {line.unit_price} (minor units)"
+            )
+
+
+def effectively_taxable(invoice: InvoiceData, taxable: bool) -> bool:
+    """A line the accounting system should tax: taxable and the invoice has a tax rate."""
+    return bool(taxable) and Decimal(invoice.tax_rate) != 0
+
+
+def allocate_tax(invoice: InvoiceData) -> list[int]:
+    """The invoice's tax spread over its taxable lines (largest remainder), so that
+    per-line tax amounts add up to the invoice's tax exactly."""
+    weights = [line.amount if effectively_taxable(invoice, line.taxable) else 0 for line in invoice.lines]
+    base = sum(weights)
+    if base == 0 or invoice.tax == 0:
+        return [0] * len(weights)
+    shares = []
+    for w in weights:
+        exact = Decimal(invoice.tax) * w / base
+        shares.append((int(exact.to_integral_value(rounding="ROUND_FLOOR")), exact))
+    out = [s for s, _ in shares]
+    rest = invoice.tax - sum(out)
+    order = sorted(range(len(shares)), key=lambda i: (-(shares[i][1] - shares[i][0]), i))
+    for i in order[: max(rest, 0)]:
+        out[i] += 1
+    return out
