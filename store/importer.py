@@ -269,7 +269,9 @@ def _read_header(reader, parsed: _Parsed, spec: tuple[Column, ...]) -> list[str]
         elif name in seen:
             parsed.problem(line, name, "the column appears twice in the header")
         elif name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            alias = _ALIASES.get(name.replace(" ", "_"))
+            close = [alias] if alias in known and alias not in names else (
+                difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6))
             hint = f"did you mean {close[0]}? " if close else ""
             parsed.problem(line, name, f"unknown column ({hint}accepted columns: {expected})")
         seen.add(name)
@@ -281,6 +283,20 @@ def _read_header(reader, parsed: _Parsed, spec: tuple[Column, ...]) -> list[str]
         raise _Abort
     return names
 
+
+# Column names other systems use, to suggest ours (never accepted silently).
+_ALIASES = {
+    "id": "external_id", "externalid": "external_id", "external": "external_id",
+    "customer": "customer_external_id", "customer_id": "customer_external_id",
+    "customer_name": "customer_external_id", "client": "customer_external_id",
+    "contract": "contract_external_id", "contract_id": "contract_external_id",
+    "ticket": "ticket_external_id", "ticket_id": "ticket_external_id",
+    "ticket_number": "number", "country": "region", "company": "name",
+    "tax": "tax_rate", "vat": "tax_rate", "rate": "hourly_rate", "price": "unit_price",
+    "qty": "quantity", "duration": "minutes", "tech": "technician", "technician_name": "technician",
+    "start": "started_at", "opened": "opened_at", "closed": "closed_at",
+    "subject": "title", "summary": "title", "total": "amount", "cost": "amount",
+}
 
 _US_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

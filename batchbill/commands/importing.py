@@ -1,0 +1,49 @@
+"""``batchbill import KIND FILE``: customers, contracts, service items,
+tickets, time entries or expenses from CSV, all or nothing."""
+from __future__ import annotations
+
+import sys
+
+from batchbill.commands._common import EXIT_USER_ERROR, add_db_option, open_store, print_json
+
+KINDS = ("customers", "contracts", "service-items", "tickets", "time-entries", "expenses")
+MAX_SHOWN = 50
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "import",
+        help="import customers, contracts, service-items, tickets, time-entries or expenses from CSV",
+        description="Import one CSV file. Records are matched on external_id: a re-import updates "
+        "them. A file with any bad row imports nothing and every problem is listed as "
+        "FILE:LINE: column: reason. Import in this order: " + ", ".join(KINDS) + ".",
+    )
+    p.add_argument("kind", metavar="KIND", choices=KINDS, help="one of: " + ", ".join(KINDS))
+    p.add_argument("file", metavar="FILE", help="CSV file (UTF-8, comma-separated, header line)")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from store.errors import ImportFileError
+    from store.importer import import_file
+
+    open_store(args)
+    try:
+        summary = import_file(args.kind, args.file)
+    except ImportFileError as exc:
+        for problem in exc.problems[:MAX_SHOWN]:
+            print(problem, file=sys.stderr)
+        hidden = len(exc.problems) - MAX_SHOWN
+        if hidden > 0:
+            print(f"... and {hidden} more", file=sys.stderr)
+        print(f"batchbill: nothing imported: {len(exc.problems)} problem(s) in {args.file}",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
+    if args.json:
+        print_json(summary.as_dict())
+        return 0
+    print(f"{summary.file}: {summary.rows} {summary.kind} row(s): {summary.created} created, "
+          f"{summary.updated} updated, {summary.unchanged} unchanged")
+    return 0
