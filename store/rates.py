@@ -209,6 +209,7 @@ class RateBook:
         for _ in range(100):
             d1, d2 = self._day_for(src, day), self._day_for(dst, day)
             if d1 == d2:
+                day = d1
                 break
             day = min(d1, d2)
         else:  # pragma: no cover - the ECB quotes its currencies on the same days

@@ -132,3 +132,10 @@ def test_a_file_without_a_date_column_is_refused(tmp_path):
     path.write_text("USD,GBP\n1,2\n")
     with pytest.raises(ImportFileError, match="x.csv:1: Date: the first column must be Date"):
         parse_ecb_file(path)
+
+
+def test_a_weekend_between_two_non_euro_currencies_uses_fridays_rates_of_both():
+    # Saturday 2026-07-04 -> Friday 2026-07-03: USD 1.1448, GBP 0.8572.
+    result = RateBook(use_imported=False).convert(60000, "GBP", "USD", dt.date(2026, 7, 4))
+    assert result.rate_date == dt.date(2026, 7, 3) and result.fell_back
+    assert result.amount_minor == 80131  # 600.00 x 1.1448 / 0.8572 = 801.3066
