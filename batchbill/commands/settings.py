@@ -1,0 +1,46 @@
+"""``batchbill settings show|set``: the company and export settings."""
+from __future__ import annotations
+
+from batchbill.commands._common import add_db_option, open_store, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("settings", help="show or change the company and export settings")
+    actions = p.add_subparsers(dest="settings_action", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="every setting with its value and meaning")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    add_db_option(show)
+    show.set_defaults(handler=run_show)
+    set_ = actions.add_parser("set", help="change one setting (validated)")
+    set_.add_argument("key", metavar="KEY")
+    set_.add_argument("value", metavar="VALUE")
+    add_db_option(set_)
+    set_.set_defaults(handler=run_set)
+
+
+def run_show(args) -> int:
+    from tabulate import tabulate
+
+    from store.settings import SPECS, all_settings, settings_table
+
+    open_store(args)
+    if args.json:
+        values = all_settings()
+        print_json([{"key": k, "value": values[k], "meaning": SPECS[k].help} for k in SPECS])
+        return 0
+    rows = settings_table()
+    print(tabulate(rows, headers=["key", "value", "meaning"], tablefmt="simple"))
+    return 0
+
+
+def run_set(args) -> int:
+    from store.db import db
+    from store.settings import SPECS, parse_value, set_value
+
+    open_store(args)
+    parse_value(args.key, args.value)  # unknown key or bad value: one clear line, nothing stored
+    with db.atomic():
+        typed = set_value(args.key, args.value)
+    shown = ("yes" if typed else "no") if isinstance(typed, bool) else typed
+    print(f"{args.key} = {shown}  ({SPECS[args.key].help})")
+    return 0

@@ -1,0 +1,201 @@
+"""Export invoices (one, several or a whole batch) to a file in one of the
+accounting formats, then mark them exported.
+
+Files are written atomically (a temporary file in the target directory, then
+a rename), split into numbered files where the target limits rows per file,
+and only after every file is in place are the invoices marked ``exported``
+(status, time, count) in one transaction with an audit event.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from exporters.common import FORMATS, exporter
+from store.db import db
+from store.errors import ValidationError
+from store.invoices import batch_invoices, export_settings, find_batch, load_invoices, void_invoice_numbers
+from store.models import AuditEvent, Invoice, now
+
+
+@dataclass
+class ExportedFile:
+    path: Path
+    invoices: int
+    rows: int
+
+
+@dataclass
+class ExportResult:
+    files: list[Path]
+    invoices: int
+    rows: int
+    reexported: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    details: list[ExportedFile] = field(default_factory=list)
+    format: str = ""
+    skipped_void: list[str] = field(default_factory=list)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no user name in the environment
+        return "unknown"
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "export"
+
+
+def default_filename(fmt: str, *, batch_id: int | None = None, numbers: Sequence[str] = ()) -> str:
+    """batch-12-qbo.csv, batch-12.iif, INV-000001-xero.csv, INV-000001.csv..."""
+    _, suffix, ext = FORMATS[fmt]
+    if batch_id is not None:
+        stem = f"batch-{batch_id}"
+    elif len(numbers) == 1:
+        stem = _safe_name(numbers[0])
+    else:
+        stem = f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
+    return f"{stem}{suffix}{ext}"
+
+
+def numbered_paths(path: Path, count: int) -> list[Path]:
+    """[path] for one file; name-1.ext, name-2.ext... for several."""
+    if count == 1:
+        return [path]
+    return [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(1, count + 1)]
+
+
+def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
+    """All files or none: each goes to a temporary file beside its target, then
+    every one is renamed into place."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in payloads:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise
+
+
+def _fmt_time(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def export_invoices(
+    *,
+    fmt: str,
+    numbers: Sequence[str] | None = None,
+    batch: int | str | None = None,
+    out_path: str | os.PathLike | None = None,
+    directory: str | os.PathLike | None = None,
+    actor: str | None = None,
+) -> ExportResult:
+    """Write the invoices (``numbers``) or a saved batch's non-void invoices
+    (``batch``: id or name) in format ``fmt`` to ``out_path`` (default: a name
+    after the batch or invoice and the format, in ``directory`` or the current
+    directory), then mark them exported. Refuses void invoices, draft and
+    voided batches, with the reason."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if (numbers is None) == (batch is None):
+        raise ValidationError("export either invoices or a batch (not both, not neither)")
+    skipped: list[str] = []
+    if batch is not None:
+        row = find_batch(batch)
+        label = f"batch {row.id} ({row.name})"
+        if row.status == "draft":
+            raise ValidationError(
+                f"batch {row.id} ({row.name}) is a draft: nothing is saved yet, so it has no invoices to export"
+            )
+        if row.status == "voided":
+            when = _fmt_time(row.voided_at) if row.voided_at else "?"
+            raise ValidationError(
+                f"batch {row.id} ({row.name}) was voided on {when} by {row.voided_by or '?'}"
+                f" ({row.void_reason or 'no reason given'}): its invoices are void and cannot be exported"
+            )
+        invoices = batch_invoices(row.id)
+        skipped = void_invoice_numbers(row.id)
+        if not invoices:
+            raise ValidationError(f"{label} has no invoices to export")
+        default_name = default_filename(fmt, batch_id=row.id)
+    else:
+        wanted = [str(n).strip() for n in numbers if str(n).strip()]
+        if not wanted:
+            raise ValidationError("no invoice number given")
+        invoices = load_invoices(wanted)
+        label = invoices[0].number if len(invoices) == 1 else f"{len(invoices)} invoices"
+        for inv in invoices:
+            if inv.status == "void":
+                raise ValidationError(
+                    f"{inv.number} is void (batch {inv.batch_id} {inv.batch_name} was voided): "
+                    "a void invoice cannot be exported"
+                )
+        default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
+
+    output = exporter(fmt)(invoices, export_settings())
+    target = Path(out_path) if out_path else Path(directory or Path.cwd()) / default_name
+    if target.is_dir():
+        target = target / default_name
+    paths = numbered_paths(target, len(output.parts))
+    _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)])
+
+    reexported = [
+        f"{inv.number} was already exported on {_fmt_time(inv.exported_at)}; exported again"
+        for inv in invoices if inv.exported_at is not None
+    ]
+    stamp = now()
+    ids_numbers = [inv.number for inv in invoices]
+    with db.atomic():
+        marked = 0
+        for start in range(0, len(ids_numbers), 500):
+            chunk = ids_numbers[start:start + 500]
+            marked += (
+                Invoice.update(
+                    status="exported", exported_at=stamp, export_count=Invoice.export_count + 1
+                )
+                .where(Invoice.number.in_(chunk) & (Invoice.status != "void"))
+                .execute()
+            )
+        AuditEvent.create(
+            actor=actor or _actor(), action="export", subject=label,
+            details=json.dumps({
+                "format": fmt, "files": [str(p) for p in paths], "invoices": len(invoices),
+                "numbers": ids_numbers[:50], "reexported": len(reexported),
+            }),
+        )
+    warnings = list(output.warnings)
+    if marked != len(invoices):
+        warnings.append(
+            f"{len(invoices) - marked} invoice(s) were voided while exporting and were not marked exported"
+        )
+    return ExportResult(
+        files=paths,
+        invoices=len(invoices),
+        rows=sum(part.rows for part in output.parts),
+        reexported=reexported,
+        warnings=warnings,
+        details=[ExportedFile(p, len(part.invoices), part.rows) for p, part in zip(paths, output.parts)],
+        format=fmt,
+        skipped_void=skipped,
+    )
