@@ -551,7 +551,8 @@ class _Generator:
             for project_id, p_start, p_end in customer.projects:
                 if p_start <= start <= p_end:
                     for title in rng.sample(PROJECT_TITLES, rng.randint(1, 2)):
-                        tickets.append(self._ticket(start, days, order, customer, project_id, title))
+                        tickets.append(self._ticket(start, days, order, customer, project_id, title,
+                                                    close_by=p_end))
             if rng.random() < 0.3:
                 expenses.append((order, customer, True, rng.choice(BILLABLE_EXPENSES), rng.randrange(days)))
             if rng.random() < 0.08:
@@ -582,7 +583,7 @@ class _Generator:
             self.report.expenses += 1
         self.writer.flush()
 
-    def _ticket(self, start, days, order, customer, contract, title):
+    def _ticket(self, start, days, order, customer, contract, title, close_by=None):
         rng = self.rng
         if "{person}" in title:
             title = title.format(person=rng.choice(customer.region.people))
@@ -596,6 +597,9 @@ class _Generator:
         else:
             hours = rng.randint(241, 960)
         closed = opened + dt.timedelta(hours=hours, minutes=rng.randrange(60))
+        if close_by is not None:  # project work closes by the project's last day
+            closed = min(closed, max(opened + dt.timedelta(hours=2),
+                                     dt.datetime.combine(close_by, dt.time(17, 30))))
         if closed >= self.day_start or rng.random() < 0.015:
             closed = None  # still open: recent, or waiting on a vendor
         until = closed or self.day_start - dt.timedelta(hours=1)
