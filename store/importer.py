@@ -232,9 +232,12 @@ def _decode(data: bytes, parsed: _Parsed) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = data[exc.start]
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        before = data[line_start:exc.start].decode("utf-8", "replace")[-20:]
+        where = f", after {before!r}" if before else ", at the start of the line"
         parsed.problem(
             line, "encoding",
-            f"the file is not UTF-8 (byte 0x{byte:02x} at byte offset {exc.start}); re-save it as "
+            f"the file is not UTF-8 (byte 0x{byte:02x} at byte offset {exc.start}{where}); re-save it as "
             "UTF-8 (in Excel: Save As > 'CSV UTF-8'; in LibreOffice: character set 'Unicode (UTF-8)')",
         )
         raise _Abort from None

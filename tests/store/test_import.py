@@ -277,7 +277,7 @@ def test_a_name_already_used_by_another_customer_is_refused(db):
 def test_a_latin1_file_is_refused_with_the_line_and_byte_offset_and_how_to_fix_it(db):
     data = "external_id,name,region,currency\nC1,Café,FR,EUR\n".encode("latin-1")
     assert problems_of("customers", data) == [
-        "customers.csv:2: encoding: the file is not UTF-8 (byte 0xe9 at byte offset 39); re-save it "
+        "customers.csv:2: encoding: the file is not UTF-8 (byte 0xe9 at byte offset 39, after 'C1,Caf'); re-save it "
         "as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in LibreOffice: character set 'Unicode (UTF-8)')",
     ]
 
