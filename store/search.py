@@ -43,10 +43,10 @@ def _amount_forms(minor: int, currency: str) -> str:
 
 
 def index_invoices(invoice_ids: list[int]) -> None:
-    """(Re)index these invoices. Call inside the transaction that wrote them."""
+    """(Re)index these invoices from the database. Call inside the transaction
+    that wrote them (the save path uses :func:`write_index` directly)."""
     if not invoice_ids:
         return
-    database = db.obj
     for start in range(0, len(invoice_ids), 500):
         chunk = invoice_ids[start : start + 500]
         rows = (
@@ -58,49 +58,58 @@ def index_invoices(invoice_ids: list[int]) -> None:
             .where(Invoice.id.in_(chunk))
             .dicts()
         )
-        bodies: dict[int, list[str]] = {i: [] for i in chunk}
-        amounts: dict[int, list[str]] = {i: [] for i in chunk}
-        currencies: dict[int, str] = {}
-        headers = {}
-        for row in rows:
-            headers[row["id"]] = row
-            currencies[row["id"]] = row["currency"]
-            amounts[row["id"]].append(_amount_forms(row["total"], row["currency"]))
-            amounts[row["id"]].append(_amount_forms(row["subtotal"], row["currency"]))
-        for line in (
+        headers = {row["id"]: row for row in rows}
+        lines: dict[int, list[tuple[str, int]]] = {i: [] for i in chunk}
+        for inv_id, desc, amount in (
             InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.description, InvoiceLine.amount)
             .where(InvoiceLine.invoice.in_(chunk))
             .tuples()
         ):
-            inv_id, desc, amount = line
-            bodies[inv_id].append(desc)
-            amounts[inv_id].append(_amount_forms(amount, currencies.get(inv_id, "USD")))
-        records = []
-        for inv_id, h in headers.items():
-            records.append(
-                (inv_id, h["number"], h["name"], h["batch_name"],
-                 " ".join(bodies[inv_id]), " ".join(amounts[inv_id]))
-            )
-        if is_postgres(database):
-            database.execute_sql(
-                "DELETE FROM invoice_search WHERE invoice_id = ANY(%s)", (list(chunk),)
-            )
-            for rec in records:
-                document = " ".join(rec[1:])
-                database.execute_sql(
-                    "INSERT INTO invoice_search (invoice_id, document, tsv) "
-                    "VALUES (%s, %s, to_tsvector('simple', %s))",
-                    (rec[0], document, _pg_normalise(document)),
-                )
-        else:
+            lines[inv_id].append((desc, amount))
+        write_index(
+            search_record(inv_id, h["number"], h["name"], h["batch_name"], h["currency"],
+                          h["subtotal"], h["total"], lines[inv_id])
+            for inv_id, h in headers.items()
+        )
+
+
+def search_record(invoice_id, number, customer, batch, currency, subtotal, total, lines):
+    """The index row of one invoice; ``lines`` are (description, amount) pairs."""
+    amounts = [_amount_forms(total, currency), _amount_forms(subtotal, currency)]
+    amounts.extend(_amount_forms(amount, currency) for _, amount in lines)
+    body = " ".join(desc for desc, _ in lines)
+    return (invoice_id, number, customer, batch, body, " ".join(amounts))
+
+
+def write_index(records) -> None:
+    """Replace the index rows of these invoices (records from :func:`search_record`)."""
+    database = db.obj
+    records = list(records)
+    if not records:
+        return
+    ids = [r[0] for r in records]
+    if is_postgres(database):
+        from psycopg2.extras import execute_values
+
+        database.execute_sql("DELETE FROM invoice_search WHERE invoice_id = ANY(%s)", (ids,))
+        cursor = database.cursor()
+        execute_values(
+            cursor,
+            "INSERT INTO invoice_search (invoice_id, document, tsv) VALUES %s",
+            [(r[0], " ".join(r[1:]), _pg_normalise(" ".join(r[1:]))) for r in records],
+            template="(%s, %s, to_tsvector('simple', %s))",
+            page_size=500,
+        )
+    else:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             database.execute_sql(f"DELETE FROM invoice_fts WHERE rowid IN ({marks})", chunk)
-            cursor = database.cursor()
-            cursor.executemany(
-                "INSERT INTO invoice_fts (rowid, number, customer, batch, body, amounts) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                records,
-            )
+        database.cursor().executemany(
+            "INSERT INTO invoice_fts (rowid, number, customer, batch, body, amounts) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            records,
+        )
 
 
 def _pg_normalise(text: str) -> str:

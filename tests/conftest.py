@@ -13,7 +13,11 @@ import socket
 
 import pytest
 
-PG_URL = os.environ.get("BATCHBILL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_BASE_URL = os.environ.get("BATCHBILL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+# Each test process works in a schema of its own, so that two test runs (or
+# two developers) on one server never see each other's tables.
+PG_SCHEMA = f"batchbill_test_{os.getpid()}"
+PG_URL = f"{PG_BASE_URL}{'&' if '?' in PG_BASE_URL else '?'}options=-csearch_path%3D{PG_SCHEMA}"
 _pg_state: dict[str, str | None] = {}
 
 
@@ -25,7 +29,7 @@ def postgres_unavailable_reason() -> str | None:
     try:
         import psycopg2
 
-        conn = psycopg2.connect(PG_URL, connect_timeout=3)
+        conn = psycopg2.connect(PG_BASE_URL, connect_timeout=3)
         conn.close()
     except ImportError:
         reason = "psycopg2 is not installed"
@@ -36,23 +40,29 @@ def postgres_unavailable_reason() -> str | None:
     return reason
 
 
-def reset_postgres(url: str = PG_URL) -> None:
-    """Drop batchbill's tables from the test database."""
+def reset_postgres() -> None:
+    """An empty schema of this test process's own."""
+    _pg_admin(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE; CREATE SCHEMA "{PG_SCHEMA}"')
+
+
+def _pg_admin(sql: str) -> None:
     import psycopg2
 
-    conn = psycopg2.connect(url)
+    conn = psycopg2.connect(PG_BASE_URL)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        )
-        from store.models import ALL_MODELS
-
-        ours = {m._meta.table_name for m in ALL_MODELS} | {"invoice_search"}
-        names = [r[0] for r in cur.fetchall() if r[0] in ours]
-        if names:
-            cur.execute("DROP TABLE IF EXISTS " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
+        cur.execute(sql)
     conn.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schema():
+    yield
+    if "reason" in _pg_state and _pg_state["reason"] is None:
+        from store.db import close_database
+
+        close_database()
+        _pg_admin(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE')
 
 
 def _open(kind: str, tmp_path):

@@ -1,0 +1,237 @@
+"""``batchbill batch plan|create|list|show|save|void``."""
+from __future__ import annotations
+
+import datetime as dt
+
+from batchbill.commands._common import add_db_option, open_store, print_json
+
+
+def _date(text: str) -> dt.date:
+    import argparse
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def register(sub) -> None:
+    batch = sub.add_parser("batch", help="plan, create, save and void billing batches")
+    bsub = batch.add_subparsers(dest="batch_command", metavar="ACTION", required=True)
+
+    def common(p, json=True):
+        add_db_option(p)
+        if json:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--today", type=_date, help=argparse_suppress())
+
+    p = bsub.add_parser("plan", help="what is billable for a period")
+    p.add_argument("--period", required=True, help="2026-10, 2026-Q4 or 2026")
+    p.add_argument("--customer", action="append", help="customer name (repeatable; default all)")
+    p.add_argument("--detail", choices=["ticket", "time_entry", "contract"], default="ticket")
+    p.add_argument("--exclude", action="append", default=[], metavar="REF",
+                   help="leave out a node, e.g. ticket:123 or customer:4 (repeatable)")
+    common(p)
+    p.set_defaults(handler=run_plan)
+
+    p = bsub.add_parser("create", help="create a draft batch (and save it with --save)")
+    p.add_argument("--name", required=True)
+    p.add_argument("--period", required=True, help="2026-10, 2026-Q4 or 2026")
+    p.add_argument("--customer", action="append", help="customer name (repeatable; default all)")
+    p.add_argument("--exclude", action="append", default=[], metavar="REF",
+                   help="leave out a node, e.g. ticket:123 (repeatable)")
+    p.add_argument("--detail", choices=["ticket", "time_entry", "contract"], default="ticket")
+    p.add_argument("--save", action="store_true", help="save it now: create the invoices")
+    p.add_argument("--issue-date", type=_date, help="invoice date (default today)")
+    common(p)
+    p.set_defaults(handler=run_create)
+
+    p = bsub.add_parser("list", help="batches, newest first")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--status", choices=["draft", "saved", "voided"])
+    common(p)
+    p.set_defaults(handler=run_list)
+
+    p = bsub.add_parser("show", help="one batch with its invoices")
+    p.add_argument("batch", help="batch id or name")
+    common(p)
+    p.set_defaults(handler=run_show)
+
+    p = bsub.add_parser("save", help="save a draft batch: create its invoices")
+    p.add_argument("batch", help="batch id or name")
+    p.add_argument("--issue-date", type=_date, help="invoice date (default today)")
+    common(p)
+    p.set_defaults(handler=run_save)
+
+    p = bsub.add_parser("void", help="void a saved batch (its items become billable again)")
+    p.add_argument("batch", help="batch id or name")
+    p.add_argument("--reason", required=True)
+    common(p)
+    p.set_defaults(handler=run_void)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _money(minor, currency):
+    from store.money import format_display
+
+    return format_display(minor, currency)
+
+
+def run_plan(args) -> int:
+    from tabulate import tabulate
+
+    from store import billing
+
+    open_store(args)
+    p = billing.plan(args.period, args.customer, args.detail, args.exclude, today=args.today)
+    excluded = billing.check_refs(args.exclude)
+    if args.json:
+        print_json(billing.plan_to_json(p, excluded))
+        return 0
+    rows = []
+    for cu in p.customers:
+        for co in cu.contracts:
+            for pe in co.periods:
+                for it in pe.items:
+                    mark = "locked" if it.locked else (
+                        "x" if billing.is_selected(p, excluded, it.ref) else "-")
+                    rows.append((mark, it.ref, cu.name, co.name, pe.period, it.description[:48],
+                                 str(it.quantity), _money(it.amount, it.currency)))
+    print(f"Plan for {p.period} (detail: {p.detail}, as of {p.as_of})")
+    print(tabulate(rows, headers=["sel", "ref", "customer", "contract", "period", "item",
+                                  "qty", "amount"]))
+    totals = billing.selection_totals(p, excluded)
+    print("Selected: " + (", ".join(_money(v, k) for k, v in sorted(totals.items())) or "nothing"))
+    for note in p.left_out:
+        print(f"Left out: {note}")
+    locked = sum(1 for cu in p.customers for co in cu.contracts for pe in co.periods if pe.locked)
+    if locked:
+        print(f"Locked: {locked} contract periods have not ended yet (shown, not billable)")
+    return 0
+
+
+def _summary_json(s) -> dict:
+    from store.money import format_minor
+
+    return {"id": s.id, "name": s.name, "period": s.period, "status": s.status,
+            "created_at": s.created_at, "created_by": s.created_by,
+            "invoices": list(s.invoice_numbers),
+            "totals": {c: format_minor(v, c) for c, v in s.totals}, "void_reason": s.void_reason}
+
+
+def run_create(args) -> int:
+    from store import billing
+
+    open_store(args)
+    summary = billing.create_batch(args.name, args.period, args.customer, args.detail,
+                                   args.exclude)
+    if not args.save:
+        if args.json:
+            print_json(_summary_json(summary))
+        else:
+            print(f"Draft batch {summary.id} {summary.name!r} for {summary.period} created; "
+                  f"save it with: batchbill batch save {summary.id}")
+        return 0
+    try:
+        result = billing.save_batch(summary.id, issue_date=args.issue_date, today=args.today)
+    except Exception:
+        print(f"batchbill: draft batch {summary.id} {summary.name!r} was kept; nothing was billed",
+              file=__import__("sys").stderr)
+        raise
+    return _print_saved(result, args.json)
+
+
+def _print_saved(result, as_json: bool) -> int:
+    from store.money import format_minor
+
+    if as_json:
+        print_json({"batch_id": result.batch_id, "name": result.batch_name,
+                    "invoice_numbers": result.invoice_numbers,
+                    "totals": {c: format_minor(v, c) for c, v in result.totals.items()}})
+        return 0
+    print(f"Saved batch {result.batch_id} {result.batch_name!r}: "
+          f"{len(result.invoice_numbers)} invoices")
+    if result.invoice_numbers:
+        print(f"  {result.invoice_numbers[0]} .. {result.invoice_numbers[-1]}")
+    for currency, total in sorted(result.totals.items()):
+        print(f"  total {_money(total, currency)}")
+    return 0
+
+
+def run_save(args) -> int:
+    from store import billing
+
+    open_store(args)
+    result = billing.save_batch(args.batch, issue_date=args.issue_date, today=args.today)
+    return _print_saved(result, args.json)
+
+
+def run_void(args) -> int:
+    from store import billing
+
+    open_store(args)
+    summary = billing.void_batch(args.batch, args.reason)
+    if args.json:
+        print_json(_summary_json(summary))
+    else:
+        print(f"Voided batch {summary.id} {summary.name!r}: {summary.invoice_count} invoices void; "
+              "its items are billable again")
+    return 0
+
+
+def run_list(args) -> int:
+    from tabulate import tabulate
+
+    from store.listing import list_batches
+
+    open_store(args)
+    page = max(args.page, 1) - 1
+    batches = list_batches(page=page, page_size=50, status=args.status)
+    if args.json:
+        print_json([_summary_json(b) for b in batches])
+        return 0
+    rows = [(b.id, b.name, b.period, b.status, f"{b.created_at:%Y-%m-%d %H:%M}", b.created_by,
+             b.invoice_count, ", ".join(_money(v, c) for c, v in b.totals))
+            for b in batches]
+    print(tabulate(rows, headers=["id", "name", "period", "status", "created", "by",
+                                  "invoices", "total"]))
+    return 0
+
+
+def run_show(args) -> int:
+    from tabulate import tabulate
+
+    from store import billing
+    from store.listing import recent_invoices
+    from store.money import format_minor
+
+    open_store(args)
+    draft = billing.get_draft(args.batch)
+    s = draft.summary
+    invoices = sorted(recent_invoices(batch_id=s.id, page_size=max(s.invoice_count, 1)),
+                      key=lambda i: i.number)
+    if args.json:
+        data = _summary_json(s)
+        data.update(detail=draft.detail, customers=draft.customers, excluded=sorted(draft.excluded))
+        data["invoice_list"] = [
+            {"number": i.number, "customer": i.customer, "currency": i.currency,
+             "total": format_minor(i.total, i.currency),
+             "status": i.status} for i in invoices]
+        print_json(data)
+        return 0
+    print(f"Batch {s.id} {s.name!r}  period {s.period}  {s.status}  "
+          f"created {s.created_at:%Y-%m-%d %H:%M} by {s.created_by}  detail {draft.detail}")
+    print(f"Customers: {', '.join(draft.customers) if draft.customers else 'all'}")
+    if draft.excluded:
+        print(f"Removed: {', '.join(sorted(draft.excluded))}")
+    if s.void_reason:
+        print(f"Void reason: {s.void_reason}")
+    if invoices:
+        print(tabulate([(i.number, i.customer, i.issue_date, _money(i.total, i.currency), i.status)
+                        for i in invoices], headers=["invoice", "customer", "date", "total", "status"]))
+    return 0

@@ -1,0 +1,70 @@
+"""``batchbill invoice show NUMBER``: one invoice with every line, by kind."""
+from __future__ import annotations
+
+from batchbill.commands._common import add_db_option, open_store, print_json
+
+GROUPS = [
+    ("Service items", ("service_item", "device", "block", "project")),
+    ("Tickets", ("ticket",)),
+    ("Time entries", ("time_entry",)),
+    ("Expenses", ("expense",)),
+]
+
+
+def register(sub) -> None:
+    inv = sub.add_parser("invoice", help="look invoices up")
+    isub = inv.add_subparsers(dest="invoice_command", metavar="ACTION", required=True)
+    p = isub.add_parser("show", help="one invoice with its lines")
+    p.add_argument("number", help="invoice number, e.g. INV-000123")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_db_option(p)
+    p.set_defaults(handler=run_show)
+
+
+def invoice_to_json(inv) -> dict:
+    from store.money import format_minor, quantity_str
+
+    m = lambda v: format_minor(v, inv.currency)  # noqa: E731
+    return {
+        "number": inv.number, "batch": {"id": inv.batch_id, "name": inv.batch_name},
+        "customer": {"name": inv.customer.name, "region": inv.customer.region,
+                     "email": inv.customer.email},
+        "currency": inv.currency, "issue_date": inv.issue_date, "due_date": inv.due_date,
+        "status": inv.status, "tax_rate": str(inv.tax_rate),
+        "lines": [{"position": l.position, "kind": l.kind, "contract": l.contract,
+                   "period": l.period, "description": l.description,
+                   "quantity": quantity_str(l.quantity), "unit_price": m(l.unit_price),
+                   "amount": m(l.amount), "taxable": l.taxable, "source": l.source}
+                  for l in inv.lines],
+        "subtotal": m(inv.subtotal), "tax": m(inv.tax), "total": m(inv.total),
+    }
+
+
+def run_show(args) -> int:
+    from tabulate import tabulate
+
+    from store.invoices import load_invoice
+    from store.money import format_minor, quantity_str
+
+    open_store(args)
+    inv = load_invoice(args.number)
+    if args.json:
+        print_json(invoice_to_json(inv))
+        return 0
+    m = lambda v: format_minor(v, inv.currency)  # noqa: E731
+    print(f"Invoice {inv.number}  {inv.status}  {inv.currency}")
+    print(f"Customer {inv.customer.name} ({inv.customer.region})  batch {inv.batch_name!r}")
+    print(f"Issued {inv.issue_date}  due {inv.due_date}")
+    for title, kinds in GROUPS:
+        lines = [l for l in inv.lines if l.kind in kinds]
+        if not lines:
+            continue
+        print(f"\n{title}")
+        print(tabulate([(l.contract, l.period, l.description, quantity_str(l.quantity),
+                         m(l.unit_price), m(l.amount), "T" if l.taxable else "")
+                        for l in lines],
+                       headers=["contract", "period", "description", "qty", "rate", "amount", "tax"],
+                       disable_numparse=True))
+    print(f"\nSubtotal {m(inv.subtotal)}\nTax ({inv.tax_rate * 100:g}%) {m(inv.tax)}\n"
+          f"Total {m(inv.total)} {inv.currency}")
+    return 0
