@@ -88,14 +88,14 @@ SPECS: dict[str, tuple[Column, ...]] = {
         _c("start_date", "date", True, "first day of the contract"),
         _c("end_date", "date", False, "last day of the contract; empty = open-ended"),
         _c("taxable", "bool", False, "whether its lines are taxed; default yes", default=True),
-        _c("hourly_rate", "money", False, "per hour (hourly contracts)", default=0),
-        _c("block_hours", "decimal", False, "hours included per period (block_hours)",
+        _c("hourly_rate", "money", False, "per hour (hourly: required)", default=0),
+        _c("block_hours", "decimal", False, "hours included per period (block_hours: required)",
            default=Decimal("0")),
-        _c("block_fee", "money", False, "fee per period for the block (block_hours)", default=0),
+        _c("block_fee", "money", False, "fee per period for the block (block_hours: required)", default=0),
         _c("overage_rate", "money", False, "per hour over the block (block_hours)", default=0),
         _c("device_count", "int", False, "devices under management (per_device)", default=0),
-        _c("device_rate", "money", False, "per device per period (per_device)", default=0),
-        _c("fixed_fee", "money", False, "one-time fee (project_fixed)", default=0),
+        _c("device_rate", "money", False, "per device per period (per_device: required)", default=0),
+        _c("fixed_fee", "money", False, "one-time fee (project_fixed: required)", default=0),
         _c("active", "bool", False, "whether the contract is billed; default yes", default=True),
     ),
     "service-items": (
@@ -603,6 +603,15 @@ def _resolve_customers(r: _Resolver):
     return out
 
 
+# What a contract of each type cannot be billed without; an explicit 0 is accepted.
+_TYPE_NEEDS = {
+    "hourly": ("hourly_rate",),
+    "block_hours": ("block_hours", "block_fee"),
+    "per_device": ("device_rate",),
+    "project_fixed": ("fixed_fee",),
+}
+
+
 def _resolve_contracts(r: _Resolver):
     customers = r.refs("customer_external_id", Customer, Customer.id, Customer.external_id,
                        Customer.currency, Customer.name)
@@ -621,6 +630,11 @@ def _resolve_contracts(r: _Resolver):
         fields["currency"] = currency
         for name in ("hourly_rate", "block_fee", "overage_rate", "device_rate", "fixed_fee"):
             fields[name] = r.money(row, name, ex, currency)
+        for name in _TYPE_NEEDS.get(fields["type"], ()):
+            if (not fields[name] and not row.raw.get(name) and currency is not None
+                    and (ex is None or r.p.has(name))):
+                r.p.problem(row.line, name, f"required for {fields['type']} contracts (write 0 if it "
+                            "really is free)")
         if fields["end_date"] and fields["start_date"] and fields["end_date"] < fields["start_date"]:
             r.p.problem(row.line, "end_date", f"{fields['end_date']} is before start_date "
                         f"{fields['start_date']}")

@@ -173,8 +173,8 @@ def test_an_empty_required_cell_is_reported(db):
 def test_a_us_style_date_is_refused_with_the_iso_form_to_write(db):
     load("customers", CUSTOMERS)
     assert problems_of(
-        "contracts", "external_id,customer_external_id,name,type,start_date,end_date\n"
-        "K1,C1,Help,hourly,10/31/2026,\nK2,C1,Other,hourly,2026-02-30,\n"
+        "contracts", "external_id,customer_external_id,name,type,start_date,end_date,hourly_rate\n"
+        "K1,C1,Help,hourly,10/31/2026,,100\nK2,C1,Other,hourly,2026-02-30,,100\n"
     ) == [
         "contracts.csv:2: start_date: '10/31/2026' is not a date; write YYYY-MM-DD "
         "(month first? write 2026-10-31)",
@@ -224,11 +224,30 @@ def test_non_numeric_amounts_and_too_many_decimals_are_refused(db):
 def test_unknown_references_are_named_with_what_to_import_first(db):
     load("customers", CUSTOMERS)
     assert problems_of(
-        "contracts", "external_id,customer_external_id,name,type,start_date\n"
-        "K1,C1,Help,hourly,2026-01-01\nK2,C9,Help,hourly,2026-01-01\n"
+        "contracts", "external_id,customer_external_id,name,type,start_date,hourly_rate\n"
+        "K1,C1,Help,hourly,2026-01-01,100\nK2,C9,Help,hourly,2026-01-01,100\n"
     ) == [
         "contracts.csv:3: customer_external_id: unknown customer 'C9': no customer has this "
         "external_id (import the customers first)",
+    ]
+
+
+def test_a_contract_needs_the_rates_its_type_is_billed_by(db):
+    load("customers", CUSTOMERS)
+    assert problems_of(
+        "contracts", "external_id,customer_external_id,name,type,start_date,hourly_rate,block_hours,"
+        "block_fee,device_rate,fixed_fee\n"
+        "K1,C1,Help,hourly,2026-01-01,,,,,\n"
+        "K2,C1,Block,block_hours,2026-01-01,,10,,,\n"
+        "K3,C1,RMM,per_device,2026-01-01,,,,,\n"
+        "K4,C1,Move,project_fixed,2026-01-01,,,,,\n"
+        "K5,C1,Free help,hourly,2026-01-01,0,,,,\n"
+        "K6,C1,Flat,retainer,2026-01-01,,,,,\n"
+    ) == [
+        "contracts.csv:2: hourly_rate: required for hourly contracts (write 0 if it really is free)",
+        "contracts.csv:3: block_fee: required for block_hours contracts (write 0 if it really is free)",
+        "contracts.csv:4: device_rate: required for per_device contracts (write 0 if it really is free)",
+        "contracts.csv:5: fixed_fee: required for project_fixed contracts (write 0 if it really is free)",
     ]
 
 
