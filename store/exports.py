@@ -154,7 +154,7 @@ def export_invoices(
         default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
 
     output = exporter(fmt)(invoices, export_settings())
-    target = Path(out_path) if out_path else Path(directory or Path.cwd()) / default_name
+    target = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
     if target.is_dir():
         target = target / default_name
     paths = numbered_paths(target, len(output.parts))

@@ -1,0 +1,108 @@
+"""``batchbill export`` and ``batchbill settings``: files written with their
+counts, re-export notices, one-line refusals with exit 2, validated settings."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from batchbill.cli import main
+from exporters.checks import check_paths
+from store.db import close_database, open_database
+from store.models import Batch, Invoice
+from tests.exporters.test_export_service import make_book
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch):
+    path = str(tmp_path / "book.sqlite3")
+    open_database(path)
+    batch = make_book(invoices=2)
+    Batch.create(name="Next", created_by="ann", period="2026-11", status="draft")
+    close_database()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    yield path, batch.id, work
+    close_database()
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_export_batch_writes_default_file_in_current_directory(book, capsys):
+    path, batch_id, work = book
+    status, out, err = run(capsys, "export", "--batch", str(batch_id), "--format", "qbo-csv", "--db", path)
+    assert (status, err) == (0, "")
+    assert out == f"wrote batch-{batch_id}-qbo.csv: 2 invoice(s), 4 row(s)\n"
+    assert check_paths("qbo-csv", [work / f"batch-{batch_id}-qbo.csv"]) == []
+
+
+def test_export_invoice_to_iif_then_again_says_it_is_a_re_export(book, capsys):
+    path, _, work = book
+    assert run(capsys, "export", "--invoice", "INV-000001", "--format", "qbd-iif", "--db", path)[1] == (
+        "wrote INV-000001.iif: 1 invoice(s), 5 row(s)\n")
+    status, out, _ = run(capsys, "export", "--invoice", "INV-000001", "--format", "qbd-iif", "--db", path)
+    assert status == 0
+    assert "re-export: INV-000001 was already exported on " in out
+    assert out.rstrip().endswith("; exported again")
+    open_database(path)
+    assert Invoice.get(Invoice.number == "INV-000001").export_count == 2
+
+
+def test_export_to_a_given_path(book, capsys, tmp_path):
+    path, batch_id, _ = book
+    target = tmp_path / "out" / "oct-xero.csv"
+    status, out, _ = run(capsys, "export", "--batch", "October 2026", "-f", "xero-csv", "-o", str(target), "--db", path)
+    assert status == 0 and out.startswith(f"wrote {target}: 2 invoice(s)")
+    assert check_paths("xero-csv", [target]) == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--invoice", "INV-000404"], "batchbill: no invoice INV-000404\n"),
+    (["--batch", "Nope"], "batchbill: no batch 'Nope' (give its id or its exact name)\n"),
+    (["--batch", "Next"], "is a draft: nothing is saved yet, so it has no invoices to export\n"),
+])
+def test_export_refusals_are_one_line_with_exit_2(book, capsys, argv, message):
+    path, _, work = book
+    status, out, err = run(capsys, "export", *argv, "--format", "csv", "--db", path)
+    assert status == 2 and out == ""
+    assert err.endswith(message) and err.count("\n") == 1
+    assert list(work.iterdir()) == []
+
+
+def test_export_of_a_void_invoice_is_refused(book, capsys):
+    path, _, work = book
+    open_database(path)
+    Invoice.update(status="void").where(Invoice.number == "INV-000002").execute()
+    close_database()
+    status, out, err = run(capsys, "export", "--invoice", "INV-000002", "-f", "csv", "--db", path)
+    assert status == 2 and "INV-000002 is void" in err and err.count("\n") == 1
+    assert list(work.iterdir()) == []
+
+
+def test_settings_show_lists_keys_values_and_meanings(book, capsys):
+    path, *_ = book
+    status, out, _ = run(capsys, "settings", "show", "--db", path)
+    assert status == 0
+    assert out.splitlines()[0].split() == ["key", "value", "meaning"]
+    assert any(line.split()[:3] == ["ar_account", "Accounts", "Receivable"] for line in out.splitlines())
+    status, out, _ = run(capsys, "settings", "show", "--json", "--db", path)
+    data = {row["key"]: row for row in json.loads(out)}
+    assert data["qbo_vat_columns"]["value"] is False
+    assert data["xero_account_code"]["value"] == "200"
+
+
+def test_settings_set_validates_and_the_export_uses_it(book, capsys):
+    path, batch_id, work = book
+    assert run(capsys, "settings", "set", "date_format.qbo-csv", "yyyy-mm-dd", "--db", path)[:2] == (
+        0, "date_format.qbo-csv = YYYY-MM-DD  (date format of QBO CSV files)\n")
+    status, _, err = run(capsys, "settings", "set", "date_format.qbo-csv", "31/12", "--db", path)
+    assert status == 2 and "date format must be" in err
+    status, _, err = run(capsys, "settings", "set", "no_such_key", "1", "--db", path)
+    assert status == 2 and err == "batchbill: unknown setting 'no_such_key'; 'batchbill settings show' lists them\n"
+    run(capsys, "export", "--batch", str(batch_id), "-f", "qbo-csv", "--db", path)
+    assert ",2026-11-01,2026-12-01," in (work / f"batch-{batch_id}-qbo.csv").read_text("utf-8")
