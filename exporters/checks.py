@@ -121,20 +121,12 @@ def _date_formats(values: list[str], allowed: Sequence[str]) -> list[str]:
 
 def _check_line_ends(data: bytes, where: str, problems: list[str]) -> None:
     """Outside quoted fields, every line ends CRLF (RFC 4180)."""
-    inside = False
-    prev = b""
-    for i in range(len(data)):
-        c = data[i:i + 1]
-        if c == b'"':
-            inside = not inside
-        elif not inside:
-            if c == b"\n" and prev != b"\r":
-                problems.append(f"{where}: a line ends with LF, not CRLF (byte {i})")
-                return
-            if c == b"\r" and data[i + 1:i + 2] != b"\n":
-                problems.append(f"{where}: a bare CR outside quotes (byte {i})")
-                return
-        prev = c
+    outside = re.sub(rb'"(?:[^"]|"")*"', b'""', data)
+    crlf = outside.count(b"\r\n")
+    if outside.count(b"\n") != crlf:
+        problems.append(f"{where}: a line ends with LF, not CRLF")
+    elif outside.count(b"\r") != crlf:
+        problems.append(f"{where}: a bare CR outside quotes")
     if data and not data.endswith(b"\r\n"):
         problems.append(f"{where}: the last line does not end with CRLF")
 
@@ -290,8 +282,11 @@ def _check_plain(data: bytes, where: str, problems: list[str]) -> list[str]:
         if rec["taxable"] not in ("yes", "no"):
             problems.append(f"{line}: taxable {rec['taxable']!r} is not yes or no")
         sums[rec["invoice_number"]] += Decimal(rec["amount"])
+    first = {}
+    for rec in records:
+        first.setdefault(rec["invoice_number"], rec)
     for number in order:
-        rec = next(r for r in records if r["invoice_number"] == number)
+        rec = first[number]
         if _dec(rec["tax"]) is not None and _dec(rec["invoice_total"]) is not None:
             if sums[number] + Decimal(rec["tax"]) != Decimal(rec["invoice_total"]):
                 problems.append(
