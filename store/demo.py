@@ -524,7 +524,7 @@ class _Generator:
 
     # ---- activity
     def _tickets_per_month(self, customer: _Customer) -> int:
-        mean = 0.6 + customer.users / 11
+        mean = 0.8 + customer.users / 8.2
         return max(0, round(self.rng.gauss(mean, mean * 0.35)))
 
     def _technician(self, customer: _Customer) -> str:

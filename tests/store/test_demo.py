@@ -67,6 +67,9 @@ def test_small_book_spans_regions_currencies_and_every_contract_type(db):
     assert {e.billable for e in entries} == {True, False}
     assert len({e.technician for e in entries}) >= 4
     assert {e.billable for e in Expense.select()} == {True, False}
+    # Ids were assigned by the generator: a record added afterwards gets the next one.
+    added = Customer.create(name="Added Later LLC", region="US", currency="USD")
+    assert added.id == 7
 
 
 def test_default_book_has_thirty_customers_with_real_names_and_company_settings(sqlite_db):
