@@ -258,34 +258,40 @@ def _read_header(reader, parsed: _Parsed, spec: tuple[Column, ...]) -> list[str]
         parsed.problem(1, "file", f"the file is empty; it needs a header line with the columns: {expected}")
         raise _Abort
     line = reader.line_num
-    names = [h.strip().lower() for h in header]
-    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+    shown = [h.strip() for h in header]
+    names = [re.sub(r"[\s-]+", "_", h.lower()) for h in shown]
+    if len(names) == 1 and (";" in names[0] or "\t" in header[0]):
         sep = "semicolons" if ";" in names[0] else "tabs"
         parsed.problem(line, "header", f"the columns are separated by {sep}; save the file as "
                        f"comma-separated CSV with the columns: {expected}")
         raise _Abort
     known = {c.name for c in spec}
-    seen = set()
-    for name in names:
+    own = {f"{_SINGULAR[parsed.kind]}_id", f"{_SINGULAR[parsed.kind]}_external_id"}
+    seen, suggested = set(), set()
+    for name, text in zip(names, shown):
         if not name:
             parsed.problem(line, "header", f"a column has no name; expected columns: {expected}")
         elif name in seen:
-            parsed.problem(line, name, "the column appears twice in the header")
+            parsed.problem(line, text, "the column appears twice in the header")
         elif name not in known:
-            alias = _ALIASES.get(name.replace(" ", "_"))
+            alias = "external_id" if name in own else _ALIASES.get(name)
             close = [alias] if alias in known and alias not in names else (
-                difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6))
+                difflib.get_close_matches(name, sorted(known - set(names)), n=1, cutoff=0.6))
             hint = f"did you mean {close[0]}? " if close else ""
-            parsed.problem(line, name, f"unknown column ({hint}accepted columns: {expected})")
+            suggested.update(close)
+            parsed.problem(line, text, f"unknown column ({hint}accepted columns: {expected})")
         seen.add(name)
     for col in spec:
-        if col.required and col.name not in seen:
+        if col.required and col.name not in seen and col.name not in suggested:
             parsed.problem(1, col.name, f"required column is missing (required: {required}; "
                            f"optional: {', '.join(c.name for c in spec if not c.required)})")
     if parsed.problems:
         raise _Abort
     return names
 
+
+_SINGULAR = {"customers": "customer", "contracts": "contract", "service-items": "service_item",
+             "tickets": "ticket", "time-entries": "time_entry", "expenses": "expense"}
 
 # Column names other systems use, to suggest ours (never accepted silently).
 _ALIASES = {
@@ -301,22 +307,31 @@ _ALIASES = {
     "subject": "title", "summary": "title", "total": "amount", "cost": "amount",
 }
 
-_US_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_LOCAL_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _date_hint(text: str) -> str:
-    m = _US_DATE.match(text.split(" ")[0].split("T")[0])
+def _date_hint(text: str, with_time: bool = False) -> str:
+    """For 10/31/2026 or 31.10.2026: the ISO form to write, when the order is clear."""
+    m = _LOCAL_DATE.match(text)
     if not m:
         return ""
     a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    try:
-        if a > 12 >= b:
-            return f" (day first? write {dt.date(year, b, a).isoformat()})"
-        if b > 12 >= a:
-            return f" (month first? write {dt.date(year, a, b).isoformat()})"
-    except ValueError:
-        return ""
+    time = ""
+    if with_time and m.group(4):
+        time = f"T{int(m.group(4)):02d}:{m.group(5)}" + (f":{m.group(6)}" if m.group(6) else "")
+
+    def iso(month, day):
+        try:
+            return dt.date(year, month, day).isoformat() + time
+        except ValueError:
+            return None
+
+    month_first, day_first = iso(a, b), iso(b, a)
+    if month_first and day_first and month_first != day_first:
+        return f" ({month_first} if the month comes first, {day_first} if the day does)"
+    if month_first or day_first:
+        return f" ({'month' if month_first else 'day'} first? write {month_first or day_first})"
     return ""
 
 
@@ -330,7 +345,7 @@ def _parse_date(text: str) -> dt.date:
 
 
 def _parse_datetime(text: str) -> dt.datetime:
-    bad = f"{text!r} is not a date-time; write YYYY-MM-DDTHH:MM (ISO 8601){_date_hint(text)}"
+    bad = f"{text!r} is not a date-time; write YYYY-MM-DDTHH:MM (ISO 8601){_date_hint(text, True)}"
     if not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$", text):
         raise ValueError(bad)
     try:
@@ -359,6 +374,8 @@ def _parse_number(text: str, what: str = "number") -> Decimal:
     return value
 
 
+_CLOSED_WORDS = {"resolved", "completed", "complete", "done", "finished", "solved", "cancelled"}
+_OPEN_WORDS = {"new", "in progress", "in_progress", "pending", "waiting", "on hold", "assigned", "reopened"}
 _BOOLS = {"yes": True, "true": True, "1": True, "y": True, "no": False, "false": False, "0": False, "n": False}
 
 
@@ -389,7 +406,11 @@ def _parse_cell(col: Column, text: str):
         if re.match(r"^-\d+$", text):
             raise ValueError(f"{text} is negative; it must be a whole number >= 0")
         if not re.match(r"^\+?\d+$", text):
-            raise ValueError(f"{text!r} is not a whole number")
+            hint = ""
+            m = re.match(r"^(\d+)\s*(?:h|:)\s*(\d{1,2})?\s*m?$", text.lower())
+            if col.name == "minutes" and m:
+                hint = f" of minutes (write {int(m.group(1)) * 60 + int(m.group(2) or 0)})"
+            raise ValueError(f"{text!r} is not a whole number{hint}")
         return int(text)
     if kind == "bool":
         value = _BOOLS.get(text.lower())
@@ -411,6 +432,10 @@ def _parse_cell(col: Column, text: str):
             extra = ""
             if col.name == "status" and value == "billed":
                 extra = "; tickets become billed when a batch is saved, they cannot be imported as billed"
+            elif col.name == "status" and value in _CLOSED_WORDS:
+                extra = "; write closed"
+            elif col.name == "status" and value in _OPEN_WORDS:
+                extra = "; write open"
             raise ValueError(f"{text!r} is not accepted (one of: {', '.join(col.choices)}){extra}")
         return value
     raise AssertionError(kind)  # pragma: no cover
@@ -504,6 +529,17 @@ def _by_id(model, ids, *fields) -> dict[int, dict]:
     return found
 
 
+def _named(model, values) -> dict[str, list]:
+    """For references that are no external id: the external ids of the records
+    with that name (ticket: number), to tell a user what to write instead."""
+    column = model.number if model is Ticket else model.name
+    found: dict[str, list] = {}
+    for chunk in chunked(sorted(values), _CHUNK):
+        for rec in model.select(column, model.external_id).where(column.in_(chunk)).dicts():
+            found.setdefault(rec["number" if model is Ticket else "name"], []).append(rec["external_id"])
+    return found
+
+
 def _ext_label(rec: dict | None) -> str:
     if rec is None:
         return ""
@@ -519,6 +555,7 @@ class _Resolver:
         self.p = parsed
         self.existing = _by_external_id(_MODELS[parsed.kind], [r.values.get("external_id") for r in parsed.rows])
         self.columns = {c.name: c for c in SPECS[parsed.kind]}
+        self.misnamed: dict[str, dict[str, list]] = {}
 
     def value(self, row: _Row, name: str, existing: dict | None, field_name: str | None = None):
         """The cell's value; an empty optional cell means the default; an absent
@@ -534,7 +571,10 @@ class _Resolver:
     def refs(self, name: str, model, *fields) -> dict[str, dict]:
         if not self.p.has(name):
             return {}
-        return _by_external_id(model, [r.values.get(name) for r in self.p.rows], *fields)
+        wanted = {r.values.get(name) for r in self.p.rows} - {None}
+        found = _by_external_id(model, wanted, *fields)
+        self.misnamed[name] = _named(model, wanted - set(found))
+        return found
 
     def ref(self, row: _Row, name: str, table: dict, what: str) -> dict | None:
         ext = row.values.get(name)
@@ -542,8 +582,15 @@ class _Resolver:
             return None
         rec = table.get(ext)
         if rec is None:
-            self.p.problem(row.line, name, f"unknown {what} {ext!r}: no {what} has this external_id "
-                           f"(import the {what}s first)")
+            label = "number" if what == "ticket" else "name"
+            owners = self.misnamed.get(name, {}).get(ext)
+            if owners and len(owners) == 1 and owners[0]:
+                hint = f"; that is the {label} of the {what} whose external_id is {owners[0]}: write {owners[0]}"
+            elif owners:
+                hint = f"; that is a {what} {label}: write the {what}'s external_id"
+            else:
+                hint = f" (import the {what}s first)"
+            self.p.problem(row.line, name, f"unknown {what} {ext!r}: no {what} has this external_id{hint}")
         return rec
 
     def money(self, row: _Row, name: str, existing: dict | None, currency: str | None):
@@ -676,7 +723,8 @@ def _resolve_tickets(r: _Resolver):
                             f"({con['name']}) belongs to another customer, not to {cust['name']}")
         else:
             fields["contract"] = ex["contract"] if ex else None
-        if fields["status"] == "closed" and fields["closed_at"] is None and row.values.get("status"):
+        if (fields["status"] == "closed" and fields["closed_at"] is None and row.values.get("status")
+                and not row.raw.get("closed_at")):
             r.p.problem(row.line, "closed_at", "required when status is closed")
         if fields["closed_at"] and fields["opened_at"] and fields["closed_at"] < fields["opened_at"]:
             r.p.problem(row.line, "closed_at", f"{row.raw.get('closed_at')} is before opened_at "

@@ -157,10 +157,39 @@ def test_an_unknown_column_is_refused_with_a_suggestion_and_the_accepted_ones(db
         "accepted columns: external_id, customer_external_id, name, type, currency, billing_period, "
         "start_date, end_date, taxable, hourly_rate, block_hours, block_fee, overage_rate, device_count, "
         "device_rate, fixed_fee, active)",
-        "contracts.csv:1: customer_external_id: required column is missing (required: external_id, "
-        "customer_external_id, name, type, start_date; optional: currency, billing_period, end_date, "
-        "taxable, hourly_rate, block_hours, block_fee, overage_rate, device_count, device_rate, "
-        "fixed_fee, active)",
+    ]  # the suggestion covers the missing customer_external_id: no second line for it
+
+
+def test_a_psa_export_header_gets_our_column_names_suggested(db):
+    assert problems_of(
+        "tickets", "Ticket ID,Ticket Number,Customer,Title,Status,Opened\n1,T-1,Acme,Printer,open,2026-10-01\n"
+    ) == [
+        f"tickets.csv:1: {name}: unknown column (did you mean {ours}? accepted columns: external_id, "
+        "number, customer_external_id, contract_external_id, title, status, opened_at, closed_at)"
+        for name, ours in [("Ticket ID", "external_id"), ("Ticket Number", "number"),
+                           ("Customer", "customer_external_id"), ("Opened", "opened_at")]
+    ]
+
+
+def test_what_a_new_user_writes_gets_told_what_to_write_instead(db):
+    load_examples("customers", "contracts", "tickets")
+    assert problems_of(
+        "tickets", "external_id,number,customer_external_id,title,status,opened_at\n"
+        "T1,T-1,Acme Dental Group,Printer,resolved,10/02/2026 09:15\n"
+    ) == [
+        "tickets.csv:2: status: 'resolved' is not accepted (one of: open, closed); write closed",
+        "tickets.csv:2: opened_at: '10/02/2026 09:15' is not a date-time; write YYYY-MM-DDTHH:MM "
+        "(ISO 8601) (2026-10-02T09:15 if the month comes first, 2026-02-10T09:15 if the day does)",
+        "tickets.csv:2: customer_external_id: unknown customer 'Acme Dental Group': no customer has this "
+        "external_id; that is the name of the customer whose external_id is CUS-1001: write CUS-1001",
+    ]
+    assert problems_of(
+        "time-entries", "external_id,ticket_external_id,technician,started_at,minutes\n"
+        "E1,T-1001,ann,2026-10-02T09:00,1h30\n"
+    ) == [
+        "time-entries.csv:2: minutes: '1h30' is not a whole number of minutes (write 90)",
+        "time-entries.csv:2: ticket_external_id: unknown ticket 'T-1001': no ticket has this external_id; "
+        "that is the number of the ticket whose external_id is TIC-4001: write TIC-4001",
     ]
 
 
@@ -192,7 +221,7 @@ def test_negative_or_fractional_minutes_are_refused(db):
         "time-entries.csv:2: minutes: -30 is negative; it must be a whole number >= 0",
         "time-entries.csv:3: minutes: '1.5' is not a whole number",
         "time-entries.csv:4: started_at: '31.10.2026 09:00' is not a date-time; write "
-        "YYYY-MM-DDTHH:MM (ISO 8601) (day first? write 2026-10-31)",
+        "YYYY-MM-DDTHH:MM (ISO 8601) (day first? write 2026-10-31T09:00)",
     ]
 
 
