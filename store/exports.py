@@ -42,6 +42,19 @@ class ExportResult:
     details: list[ExportedFile] = field(default_factory=list)
     format: str = ""
     skipped_void: list[str] = field(default_factory=list)
+    previously_exported: list[tuple[str, dt.datetime]] = field(default_factory=list)
+
+    def reexport_notices(self, limit: int = 3) -> list[str]:
+        """One notice per re-exported invoice, or one summary line when there are
+        more than ``limit`` of them (a whole batch exported again)."""
+        if len(self.reexported) <= limit:
+            return list(self.reexported)
+        numbers = [n for n, _ in self.previously_exported]
+        last = max(when for _, when in self.previously_exported)
+        return [
+            f"{len(numbers)} of {self.invoices} invoices ({numbers[0]} ... {numbers[-1]}) were already "
+            f"exported, last on {_fmt_time(last)}; exported again"
+        ]
 
 
 def _actor() -> str:
@@ -198,4 +211,5 @@ def export_invoices(
         details=[ExportedFile(p, len(part.invoices), part.rows) for p, part in zip(paths, output.parts)],
         format=fmt,
         skipped_void=skipped,
+        previously_exported=[(inv.number, inv.exported_at) for inv in invoices if inv.exported_at is not None],
     )

@@ -39,10 +39,8 @@ def run(args) -> int:
         print(f"wrote {item.path}: {item.invoices} invoice(s), {item.rows} row(s)")
     if len(result.details) > 1:
         print(f"total: {result.invoices} invoice(s), {result.rows} row(s) in {len(result.files)} files")
-    for notice in result.reexported[:MAX_NOTICES]:
+    for notice in result.reexport_notices():
         print(f"re-export: {notice}")
-    if len(result.reexported) > MAX_NOTICES:
-        print(f"re-export: ... and {len(result.reexported) - MAX_NOTICES} more invoices exported again")
     if result.skipped_void:
         print(f"skipped {len(result.skipped_void)} void invoice(s): {', '.join(result.skipped_void[:MAX_NOTICES])}")
     for warning in result.warnings:

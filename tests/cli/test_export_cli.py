@@ -106,3 +106,29 @@ def test_settings_set_validates_and_the_export_uses_it(book, capsys):
     assert status == 2 and err == "batchbill: unknown setting 'no_such_key'; 'batchbill settings show' lists them\n"
     run(capsys, "export", "--batch", str(batch_id), "-f", "qbo-csv", "--db", path)
     assert ",2026-11-01,2026-12-01," in (work / f"batch-{batch_id}-qbo.csv").read_text("utf-8")
+
+
+def test_re_exporting_a_batch_prints_one_summary_line(book, capsys):
+    path, batch_id, _ = book
+    run(capsys, "export", "--batch", str(batch_id), "-f", "csv", "--db", path)
+    open_database(path)
+    make_book(invoices=4, name="Big", customer_name="Other")
+    close_database()
+    run(capsys, "export", "--batch", "Big", "-f", "csv", "--db", path)
+    status, out, _ = run(capsys, "export", "--batch", "Big", "-f", "csv", "--db", path)
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == 2
+    assert lines[1].startswith("re-export: 4 of 4 invoices (INV-000003 ... INV-000006) were already exported, last on ")
+
+
+def test_iif_export_warns_about_transliterated_names(tmp_path, monkeypatch, capsys):
+    path = str(tmp_path / "book.sqlite3")
+    open_database(path)
+    make_book(invoices=1, customer_name="東京 Systems")
+    close_database()
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "export", "--invoice", "INV-000001", "-f", "qbd-iif", "--db", path)
+    assert status == 0
+    assert "warning: IIF is cp1252: '東京 Systems' written as '?? Systems'" in out.splitlines()
+    assert "\t?? Systems\t" in (tmp_path / "INV-000001.iif").read_bytes().decode("cp1252")
+    close_database()
