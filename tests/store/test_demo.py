@@ -119,6 +119,24 @@ def test_same_seed_and_today_give_identical_rows(tmp_path):
     assert dumps[0]["TimeEntry"] != dumps[2]["TimeEntry"]
 
 
+def test_same_seed_and_today_give_identical_invoices(tmp_path):
+    pytest.importorskip("store.billing")
+    books = []
+    for name in ("a", "b"):
+        close_database()
+        open_database(str(tmp_path / f"{name}.sqlite3"))
+        make_demo(customers=6, months=4, seed=11, today=TODAY)
+        books.append((
+            list(Invoice.select(Invoice.number, Invoice.customer, Invoice.issue_date, Invoice.total)
+                 .order_by(Invoice.id).tuples()),
+            list(InvoiceLine.select(InvoiceLine.description, InvoiceLine.amount)
+                 .order_by(InvoiceLine.id).tuples()),
+            list(Ticket.select(Ticket.id, Ticket.status).order_by(Ticket.id).tuples()),
+        ))
+        close_database()
+    assert books[0][0] and books[0] == books[1]
+
+
 def test_demo_refuses_a_database_that_has_customers(sqlite_db):
     make_demo(customers=2, months=1, today=TODAY, bill=False)
     with pytest.raises(ValidationError, match="already has 2 customers.*new file with --db"):
