@@ -38,9 +38,37 @@ def run_set(args) -> int:
     from store.settings import SPECS, parse_value, set_value
 
     open_store(args)
-    parse_value(args.key, args.value)  # unknown key or bad value: one clear line, nothing stored
+    typed = parse_value(args.key, args.value)  # unknown key or bad value: one clear line, nothing stored
     with db.atomic():
+        if args.key == "next_invoice_number":
+            _refuse_reused_numbers(typed)
         typed = set_value(args.key, args.value)
     shown = ("yes" if typed else "no") if isinstance(typed, bool) else typed
     print(f"{args.key} = {shown}  ({SPECS[args.key].help})")
+    if args.key in ("invoice_prefix", "invoice_number_digits"):
+        _warn_long_numbers()
     return 0
+
+
+def _refuse_reused_numbers(next_number: int) -> None:
+    """Invoice numbers are never reused: the sequence cannot go back."""
+    from peewee import fn
+
+    from store.errors import ValidationError
+    from store.models import Invoice
+
+    highest = Invoice.select(fn.MAX(Invoice.sequence)).scalar() or 0
+    if next_number <= highest:
+        raise ValidationError(
+            f"setting next_invoice_number: {next_number} would reuse invoice numbers "
+            f"(the highest used is {highest}); give at least {highest + 1}"
+        )
+
+
+def _warn_long_numbers() -> None:
+    from store.settings import get
+
+    length = len(get("invoice_prefix")) + max(int(get("invoice_number_digits")), 1)
+    if length > 21:
+        print(f"note: invoice numbers will be at least {length} characters; "
+              "QuickBooks Online takes at most 21, so qbo-csv exports will be refused")

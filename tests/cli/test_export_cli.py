@@ -132,3 +132,18 @@ def test_iif_export_warns_about_transliterated_names(tmp_path, monkeypatch, caps
     assert "warning: IIF is cp1252: '東京 Systems' written as '?? Systems'" in out.splitlines()
     assert "\t?? Systems\t" in (tmp_path / "INV-000001.iif").read_bytes().decode("cp1252")
     close_database()
+
+
+def test_settings_set_refuses_to_reuse_invoice_numbers(book, capsys):
+    path, *_ = book
+    status, _, err = run(capsys, "settings", "set", "next_invoice_number", "2", "--db", path)
+    assert status == 2
+    assert err == ("batchbill: setting next_invoice_number: 2 would reuse invoice numbers "
+                   "(the highest used is 2); give at least 3\n")
+    assert run(capsys, "settings", "set", "next_invoice_number", "3", "--db", path)[0] == 0
+
+
+def test_settings_set_notes_invoice_numbers_too_long_for_qbo(book, capsys):
+    path, *_ = book
+    status, out, _ = run(capsys, "settings", "set", "invoice_number_digits", "18", "--db", path)
+    assert status == 0 and "note: invoice numbers will be at least 22 characters" in out
