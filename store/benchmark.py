@@ -428,78 +428,64 @@ class _Converter:
         return int((scaled * per_eur_usd / per_eur_src).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _labour_periods(first: int, last: int, since: dt.date, conv: _Converter) -> dict[tuple, _PeriodAcc]:
-    from peewee import fn
+def _invoice_groups(since: dt.date):
+    """One aggregate scan of the invoice lines issued since ``since`` (void left out):
+    (customer, contract, is hourly labour, period, issue date, currency, amount, minutes)."""
+    from peewee import JOIN, Case, fn
 
     from store.models import Contract, Invoice, InvoiceLine
 
+    labour = Case(None, [(((Contract.type == "hourly") & InvoiceLine.kind.in_(LABOUR_KINDS)), 1)], 0)
     query = (
         InvoiceLine.select(
-            InvoiceLine.contract, InvoiceLine.period, Invoice.issue_date, Invoice.currency,
+            Invoice.customer, InvoiceLine.contract, labour.alias("labour"), InvoiceLine.period,
+            Invoice.issue_date, Invoice.currency,
             fn.SUM(InvoiceLine.amount), fn.SUM(InvoiceLine.minutes_worked),
         )
         .join(Invoice, on=(InvoiceLine.invoice == Invoice.id))
         .switch(InvoiceLine)
-        .join(Contract, on=(InvoiceLine.contract == Contract.id))
-        .where(
-            (Invoice.status != "void") & (Contract.type == "hourly")
-            & InvoiceLine.kind.in_(LABOUR_KINDS) & (Invoice.issue_date >= since)
-        )
-        .group_by(InvoiceLine.contract, InvoiceLine.period, Invoice.issue_date, Invoice.currency)
+        .join(Contract, JOIN.LEFT_OUTER, on=(InvoiceLine.contract == Contract.id))
+        .where((Invoice.status != "void") & (Invoice.issue_date >= since))
+        .group_by(Invoice.customer, InvoiceLine.contract, labour, InvoiceLine.period,
+                  Invoice.issue_date, Invoice.currency)
         .tuples()
     )
+    for customer_id, contract_id, is_labour, period, issued, currency, amount, minutes in query:
+        yield (customer_id, contract_id, bool(is_labour), period, _as_date(issued), currency,
+               int(amount or 0), int(minutes or 0))
+
+
+def _shop_figures(first: int, last: int, since: dt.date, conv: _Converter):
+    """(labour per contract-period, median monthly invoice USD, customer-months, customers)."""
     acc: dict[tuple, _PeriodAcc] = {}
-    for contract_id, period, issued, currency, amount, minutes in query:
-        months = period_months(period)
-        issued = _as_date(issued)
-        month = months[-1] if months else _month_index(issued.year, issued.month)
-        if not first <= month <= last:
-            continue
-        usd = conv.to_usd(int(amount or 0), currency, issued)
+    per_month: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for customer_id, contract_id, is_labour, period, issued, currency, amount, minutes in _invoice_groups(since):
+        usd = conv.to_usd(amount, currency, issued)
         if usd is None:
+            continue
+        months = period_months(period) or [_month_index(issued.year, issued.month)]
+        share = Decimal(usd) / len(months)  # a quarter's fee counts a third in each of its months
+        for month in months:
+            if first <= month <= last:
+                per_month[(customer_id, month)] += share
+        month = months[-1]  # a contract-period belongs to the month it ends in
+        if not is_labour or not first <= month <= last:
             continue
         key = (contract_id, period, currency)
         item = acc.get(key)
         if item is None:
             item = acc[key] = _PeriodAcc(contract_id, currency, month)
-        item.billed += int(amount or 0)
+        item.billed += amount
         item.usd += usd
-        item.minutes += int(minutes or 0)
-    return {k: v for k, v in acc.items() if v.minutes > 0}
+        item.minutes += minutes
+    periods = {k: v for k, v in acc.items() if v.minutes > 0}
+    values = [v / 100 for v in per_month.values() if v > 0]
+    return periods, decimal_median(values), len(values), len({c for c, _m in per_month})
 
 
 def _per_hour(minor: int, currency: str, minutes: int) -> Decimal:
     """Major units per hour: minor x 60 / (minutes x 10^exp)."""
     return Decimal(int(minor) * 60) / Decimal(int(minutes)).scaleb(exponent(currency))
-
-
-def _monthly_invoices(first: int, last: int, since: dt.date, conv: _Converter):
-    """(median USD per customer-month, customer-months, customers)."""
-    from peewee import fn
-
-    from store.models import Invoice, InvoiceLine
-
-    query = (
-        InvoiceLine.select(Invoice.customer, InvoiceLine.period, Invoice.issue_date, Invoice.currency,
-                           fn.SUM(InvoiceLine.amount))
-        .join(Invoice, on=(InvoiceLine.invoice == Invoice.id))
-        .where((Invoice.status != "void") & (Invoice.issue_date >= since))
-        .group_by(Invoice.customer, InvoiceLine.period, Invoice.issue_date, Invoice.currency)
-        .tuples()
-    )
-    per: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    for customer_id, period, issued, currency, amount in query:
-        issued = _as_date(issued)
-        months = period_months(period) or [_month_index(issued.year, issued.month)]
-        usd = conv.to_usd(int(amount or 0), currency, issued)
-        if usd is None:
-            continue
-        share = Decimal(usd) / len(months)  # a quarter's fee counts a third in each of its months
-        for month in months:
-            if first <= month <= last:
-                per[(customer_id, month)] += share
-    values = [v / 100 for v in per.values() if v > 0]
-    return decimal_median(values), len(values), len({c for c, _m in per})
 
 
 def _contract_names(ids) -> dict[int, tuple[str, str]]:
@@ -543,7 +529,7 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
     book = RateBook()
     conv = _Converter(book)
 
-    periods = _labour_periods(first, last, since, conv)
+    periods, inv_median, customer_months, customers = _shop_figures(first, last, since, conv)
     period_ehr = {k: Decimal(v.usd * 60) / Decimal(v.minutes * 100) for k, v in periods.items()}
     median = decimal_median(period_ehr.values())
 
@@ -600,7 +586,6 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
         for m in range(first, last + 1)
     )
 
-    inv_median, customer_months, customers = _monthly_invoices(first, last, since, conv)
     inv_row = choose_reference(rows, region, MONTHLY_INVOICE)
     inv_ref = reference_figure(inv_row, book) if inv_row else None
     invoices = InvoicesVsMarket(
