@@ -1,0 +1,161 @@
+"""Paged lists for the terminal app's screens: batches, invoices and a change
+token that tells a screen whether anything changed since it last looked.
+
+Each list is one or two queries, newest first, paged in SQL with
+LIMIT/OFFSET, filtered by the search box text (case-insensitive substring).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import fn
+
+from store.domain import BatchSummary, InvoiceSummary
+from store.models import AuditEvent, Batch, Customer, Invoice
+
+PAGE_SIZE = 20
+
+
+def change_token() -> int:
+    """The id of the newest audit event (0 for none): every change writes one,
+    so a screen reloads only when this number moved."""
+    value = AuditEvent.select(fn.MAX(AuditEvent.id)).scalar()
+    return int(value or 0)
+
+
+def _like(text: str) -> str:
+    return (text or "").strip()
+
+
+def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
+                 status: str | None = None) -> list[BatchSummary]:
+    """One page of batches, newest first, filtered on name or period.
+
+    ``invoice_numbers`` holds the first and the last number of the batch (the
+    numbers of a batch are consecutive), not every number: a batch for 2,000
+    customers would otherwise drag 2,000 strings per row into a list.
+    """
+    rows = Batch.select().order_by(Batch.id.desc())
+    q = _like(query)
+    if q:
+        rows = rows.where(Batch.name.contains(q) | Batch.period.contains(q))
+    if status:
+        rows = rows.where(Batch.status == status)
+    batches = list(rows.limit(page_size).offset(page * page_size))
+    if not batches:
+        return []
+    ids = [b.id for b in batches]
+    stats: dict[int, dict] = {i: {"count": 0, "first": None, "last": None, "totals": []} for i in ids}
+    aggregate = (
+        Invoice.select(
+            Invoice.batch, Invoice.currency, fn.COUNT(Invoice.id), fn.SUM(Invoice.total),
+            fn.MIN(Invoice.sequence), fn.MAX(Invoice.sequence),
+        )
+        .where(Invoice.batch.in_(ids))
+        .group_by(Invoice.batch, Invoice.currency)
+        .order_by(Invoice.batch, Invoice.currency)
+        .tuples()
+    )
+    sequences: set[int] = set()
+    for batch_id, currency, count, total, low, high in aggregate:
+        s = stats[batch_id]
+        s["count"] += count
+        s["totals"].append((currency, int(total or 0)))
+        s["first"] = low if s["first"] is None else min(s["first"], low)
+        s["last"] = high if s["last"] is None else max(s["last"], high)
+        sequences.update((low, high))
+    numbers = {}
+    if sequences:
+        numbers = dict(
+            Invoice.select(Invoice.sequence, Invoice.number)
+            .where(Invoice.sequence.in_(sorted(sequences))).tuples()
+        )
+    result = []
+    for b in batches:
+        s = stats[b.id]
+        shown: tuple[str, ...] = ()
+        if s["first"] is not None:
+            shown = (numbers[s["first"]],) if s["first"] == s["last"] else (
+                numbers[s["first"]], numbers[s["last"]])
+        result.append(BatchSummary(
+            id=b.id, name=b.name, period=b.period, status=b.status,
+            created_at=b.created_at, created_by=b.created_by,
+            invoice_count=s["count"], invoice_numbers=shown,
+            totals=tuple(s["totals"]), void_reason=b.void_reason,
+        ))
+    return result
+
+
+def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
+                    batch_id: int | None = None) -> list[InvoiceSummary]:
+    """One page of invoices, newest first, filtered on invoice number,
+    customer name or batch name; only one batch's when ``batch_id`` is given."""
+    rows = (
+        Invoice.select(
+            Invoice.number, Invoice.batch, Invoice.currency, Invoice.issue_date,
+            Invoice.total, Invoice.status, Customer.name.alias("customer_name"),
+            Batch.name.alias("batch_name"), Batch.saved_at.alias("saved_at"),
+            Batch.created_at.alias("batch_created"),
+        )
+        .join(Customer).switch(Invoice).join(Batch)
+        .order_by(Invoice.id.desc())
+    )
+    q = _like(query)
+    if q:
+        rows = rows.where(
+            Invoice.number.contains(q) | Customer.name.contains(q) | Batch.name.contains(q)
+        )
+    if batch_id is not None:
+        rows = rows.where(Invoice.batch == batch_id)
+    out = []
+    for r in rows.limit(page_size).offset(page * page_size).dicts():
+        created = r["saved_at"] or r["batch_created"]
+        out.append(InvoiceSummary(
+            number=r["number"], batch_id=r["batch"], batch_name=r["batch_name"],
+            customer=r["customer_name"], currency=r["currency"],
+            issue_date=r["issue_date"], total=int(r["total"]), status=r["status"],
+            created_at=created,
+        ))
+    return out
+
+
+@dataclass(frozen=True)
+class ShopActivity:
+    """What the shop billed per month (issued or exported invoices), per currency."""
+
+    months: tuple[str, ...]  # "2026-01" ... oldest first
+    totals: dict[str, tuple[int, ...]]  # currency -> minor units per month
+    invoice_counts: tuple[int, ...]
+
+
+def shop_activity(today: dt.date | None = None, months: int = 12) -> ShopActivity:
+    """Invoiced totals of the last ``months`` months (by issue date), not voided."""
+    today = today or dt.date.today()
+    keys = []
+    y, m = today.year, today.month
+    for _ in range(months):
+        keys.append(f"{y:04d}-{m:02d}")
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+    keys.reverse()
+    start = dt.date(int(keys[0][:4]), int(keys[0][5:]), 1)
+    totals: dict[str, list[int]] = {}
+    counts = [0] * months
+    index = {k: i for i, k in enumerate(keys)}
+    rows = (
+        Invoice.select(Invoice.issue_date, Invoice.currency, Invoice.total)
+        .where((Invoice.issue_date >= start) & (Invoice.status != "void"))
+        .tuples()
+    )
+    for issue_date, currency, total in rows.iterator():
+        i = index.get(f"{issue_date.year:04d}-{issue_date.month:02d}")
+        if i is None:
+            continue
+        totals.setdefault(currency, [0] * months)[i] += int(total)
+        counts[i] += 1
+    return ShopActivity(
+        months=tuple(keys), totals={c: tuple(v) for c, v in totals.items()},
+        invoice_counts=tuple(counts),
+    )

@@ -1,0 +1,81 @@
+"""A small fixed book for the tui tests: the demo MSP (6 customers, 3 months,
+seed 1, anchored at 2026-11-15) with September billed for two customers by a batch
+and the rest left to bill. Built once per session in a SQLite file, copied for each test
+(a file, not :memory:, because the app's thread workers open their own
+connections)."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import inspect
+import shutil
+
+import pytest
+
+TODAY = dt.date(2026, 11, 15)
+FIXED_TIME = dt.datetime(2026, 10, 1, 9, 30)
+DB_LABEL = "demo.sqlite3"
+SEPTEMBER_CUSTOMERS = ["Hartley Dental Group", "Zoë Café GmbH"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run ``async def`` tests (run_test + Pilot) in a fresh event loop: the
+    project has no asyncio plugin, and this is all the tui tests need."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{n: pyfuncitem.funcargs[n] for n in names}))
+        return True
+    return None
+
+
+def build_book(path) -> None:
+    from store import billing, demo
+    from store.db import close_database, open_database
+    from store.models import Batch
+
+    close_database()
+    open_database(str(path))
+    demo.make_demo(customers=6, months=3, seed=1, today=TODAY, bill=False)
+    batch = billing.create_batch("September run", "2026-09", SEPTEMBER_CUSTOMERS, actor="alice")
+    billing.save_batch(batch.id, actor="alice", issue_date=dt.date(2026, 10, 1), today=dt.date(2026, 10, 1))
+    # a fixed creation time, so that the pictures do not change from day to day
+    Batch.update(created_at=FIXED_TIME, saved_at=FIXED_TIME).execute()
+    close_database()
+
+
+@pytest.fixture(scope="session")
+def book_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tui-book") / "template.sqlite3"
+    build_book(path)
+    return path
+
+
+@pytest.fixture
+def book(book_template, tmp_path):
+    """The path of a fresh copy of the book, opened as the store's database."""
+    from store.db import close_database, open_database
+
+    path = tmp_path / "book.sqlite3"
+    shutil.copy(book_template, path)
+    close_database()
+    open_database(str(path))
+    yield path
+    close_database()
+
+
+def make_app(**kwargs):
+    from tui.app import BatchbillApp
+
+    kwargs.setdefault("today", TODAY)
+    kwargs.setdefault("actor", "tester")
+    kwargs.setdefault("db_label", DB_LABEL)
+    return BatchbillApp(**kwargs)
+
+
+async def settle(pilot) -> None:
+    """Let every worker finish and every message land."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -1,0 +1,169 @@
+"""The batchbill terminal app: modes for the dashboard, batches, invoices and
+search, each with its own screen stack; dialogs are modal screens. Every
+store call runs in a thread worker (:mod:`tui.work`); one handler shows a
+failed call as a notification."""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import Callable
+
+from textual.app import App
+from textual.worker import Worker, WorkerState
+
+from store.errors import BatchbillError
+from tui.commands import BatchbillCommands, global_bindings
+from tui.screens.batches import BatchesScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.invoices import InvoicesScreen
+from tui.screens.search import SearchScreen
+from tui.work import run_store
+
+
+class BatchbillApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "batchbill"
+    ENABLE_COMMAND_PALETTE = True
+    MODES = {
+        "dashboard": DashboardScreen,
+        "batches": BatchesScreen,
+        "invoices": InvoicesScreen,
+        "search": SearchScreen,
+    }
+    DEFAULT_MODE = "dashboard"
+    BINDINGS = global_bindings()
+    COMMANDS = App.COMMANDS | {BatchbillCommands}
+
+    def __init__(self, db_label: str = "", *, today: dt.date | None = None,
+                 actor: str | None = None, export_dir: Path | None = None) -> None:
+        super().__init__()
+        self.animation_level = "none"
+        self.db_label = db_label
+        self.fixed_today = today
+        self.actor = actor or _os_user()
+        self.export_dir = Path(export_dir) if export_dir else Path.cwd()
+        self.sub_title = db_label
+
+    @property
+    def today(self) -> dt.date:
+        return self.fixed_today or dt.date.today()
+
+    # --- navigation -------------------------------------------------------
+
+    async def action_go(self, mode: str) -> None:
+        if self.current_mode == mode:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+        else:
+            await self.switch_mode(mode)
+        if mode == "search":
+            self.screen.focus_query()
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        rows = []
+        seen = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.id in seen and binding.id:
+                continue
+            seen.add(binding.id)
+            rows.append((self.get_key_display(binding), binding.description or binding.action,
+                         binding.tooltip or ""))
+        rows.append(("ctrl+p", "Command palette", "The same commands, by name"))
+        self.push_screen(HelpScreen(rows, self.screen.title or self.current_mode))
+
+    def action_new_batch(self) -> None:
+        from tui.screens.new_batch import NewBatchDialog
+
+        def created(batch) -> None:
+            if batch is not None:
+                self.open_draft(batch.id)
+
+        self.push_screen(NewBatchDialog(), created)
+
+    def open_draft(self, batch_id: int) -> None:
+        from tui.screens.batch_editor import BatchEditorScreen
+
+        self.push_screen(BatchEditorScreen(batch_id))
+
+    def open_batch(self, summary) -> None:
+        if summary.status == "draft":
+            self.open_draft(summary.id)
+        else:
+            self.push_screen(InvoicesScreen(batch=summary))
+
+    def open_batch_id(self, batch_id: int) -> None:
+        from store import billing
+
+        run_store(self, billing.get_batch, batch_id, done=self.open_batch, group="open-batch")
+
+    def open_invoice(self, number: str) -> None:
+        from tui.screens.invoice_detail import InvoiceDetailScreen
+
+        self.push_screen(InvoiceDetailScreen(number))
+
+    def export_invoices(self, numbers: list[str]) -> None:
+        from tui.screens.export_dialog import ExportDialog
+
+        self.push_screen(ExportDialog(numbers=numbers))
+
+    def export_batch(self, summary) -> None:
+        from tui.screens.export_dialog import ExportDialog
+
+        if summary.status == "draft":
+            self.notify("A draft has no invoices yet: save it first.", severity="warning")
+            return
+        self.push_screen(ExportDialog(batch=summary))
+
+    def void_batch(self, summary, then: Callable[[], None] | None = None) -> None:
+        from store import billing
+        from tui.screens.void_dialog import VoidDialog
+
+        def reason_given(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def voided(result) -> None:
+                self.notify(f"Batch {result.name} voided: its items can be billed again.")
+                if then is not None:
+                    then()
+
+            run_store(self, billing.void_batch, summary.id, reason, actor=self.actor,
+                      done=voided, group="void")
+
+        self.push_screen(VoidDialog(summary), reason_given)
+
+    # --- errors -------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, BatchbillError):
+            self.notify(str(error), title="batchbill", severity="error", timeout=8)
+        else:
+            self.log.error(repr(error))
+            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error",
+                        severity="error", timeout=10)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "unknown"
+
+
+def run(target: str | None) -> int:
+    """Open the database and run the app; the exit status."""
+    from store import session
+
+    label = session.open(target)
+    try:
+        BatchbillApp(db_label=label).run()
+    finally:
+        session.release()
+    return 0

@@ -1,0 +1,197 @@
+"""The batch editor: the plan of a draft as a tree, space to take a node (and
+its subtree) out of the batch or put it back, totals of the selection as you
+go, the detail level, and ctrl+s to save after a confirmation.
+
+The selection is the exclusion set the billing service computes; the draft
+keeps it (saved a moment after each change), so review can be resumed."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static
+
+from store import billing
+from tui.format import totals
+from tui.widgets.plan_tree import PlanTree
+from tui.work import run_store
+
+DETAILS = ("contract", "ticket", "time_entry")
+SAVE_DRAFT_AFTER = 0.5
+
+
+def load_plan(batch_id: int, today):
+    draft, plan = billing.plan_for_batch(batch_id, today=today)
+    billing.selection_totals(plan, draft.excluded)  # warm the service's index off the UI thread
+    return draft, plan
+
+
+def persist_and_save(batch_id: int, excluded, actor, today, plan):
+    billing.update_draft(batch_id, excluded=excluded, actor=actor)
+    return billing.save_batch(batch_id, actor=actor, today=today, reviewed=plan)
+
+
+class BatchEditorScreen(Screen):
+    TITLE = "Batch editor"
+    BINDINGS = [
+        Binding("a", "select_all", "All", id="editor.select_all", tooltip="Select everything billable"),
+        Binding("A", "clear_all", "None", id="editor.clear_all", tooltip="Clear the whole selection"),
+        Binding("t", "detail", "Detail", id="editor.detail", tooltip="Detail level: one line per contract, ticket or time entry"),
+        Binding("ctrl+s", "save", "Save", id="editor.save", tooltip="Bill the selection after a confirmation"),
+        Binding("j", "cursor('down')", "Down", show=False, id="editor.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="editor.up"),
+        Binding("escape", "back", "Back", id="editor.back", tooltip="Leave the editor; the draft is kept"),
+    ]
+
+    def __init__(self, batch_id: int) -> None:
+        super().__init__()
+        self.batch_id = batch_id
+        self.draft = None
+        self.plan = None
+        self.excluded: frozenset[str] = frozenset()
+        self._persist_timer: Timer | None = None
+        self.problem = ""
+        self._dirty = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="")
+        yield Static("Loading the plan...", id="editor-summary")
+        yield PlanTree(id="plan-tree")
+        yield Static("", id="editor-status")
+        yield Footer()
+
+    @property
+    def tree(self) -> PlanTree:
+        return self.query_one(PlanTree)
+
+    def on_mount(self) -> None:
+        self.tree.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        run_store(self, load_plan, self.batch_id, self.app.today, done=self._loaded, group="plan")
+
+    def _loaded(self, result) -> None:
+        self.draft, self.plan = result
+        self.excluded = self.draft.excluded
+        self.sub_title = f"{self.draft.summary.name} · {self.draft.period}"
+        self.tree.show_plan(self.plan, self.excluded)
+        self._show_totals()
+
+    def _show_totals(self) -> None:
+        if self.plan is None:
+            return
+        selected = billing.selection_totals(self.plan, self.excluded)
+        who = "all customers" if not self.draft.customers else ", ".join(self.draft.customers[:3]) + (
+            f" +{len(self.draft.customers) - 3}" if len(self.draft.customers) > 3 else "")
+        self.query_one("#editor-summary", Static).update(
+            f"[b]{self.draft.summary.name}[/b]  period {self.draft.period}  ({who})  "
+            f"detail: [b]{self.plan.detail}[/b]\nSelected: [b]{totals(selected)}[/b]"
+        )
+        status = self.problem
+        if not status:
+            notes = list(self.plan.left_out)
+            if not self.plan.customers:
+                notes.insert(0, "Nothing billable for this period.")
+            status = " · ".join(notes) or "space toggles · a all · A none · t detail · ctrl+s save"
+        self.query_one("#editor-status", Static).update(status)
+
+    def _changed(self, excluded: frozenset[str]) -> None:
+        if excluded == self.excluded:
+            return
+        self.excluded = excluded
+        self.tree.set_excluded(excluded)
+        self._show_totals()
+        self._dirty = True
+        if self._persist_timer is not None:
+            self._persist_timer.stop()
+        self._persist_timer = self.set_timer(SAVE_DRAFT_AFTER, self._persist)
+
+    def _persist(self) -> None:
+        self._dirty = False
+        # on the app, so that leaving the editor does not cancel it
+        run_store(self.app, billing.update_draft, self.batch_id, excluded=self.excluded,
+                  actor=self.app.actor, group="persist")
+
+    # --- actions --------------------------------------------------------------
+
+    def action_cursor(self, direction: str) -> None:
+        if direction == "down":
+            self.tree.action_cursor_down()
+        else:
+            self.tree.action_cursor_up()
+
+    def action_toggle(self) -> None:
+        node = self.tree.cursor_node
+        if self.plan is None or node is None or node.data is None:
+            return
+        if self.tree.state_of(node.data) == "locked":
+            reason = getattr(node.data.source, "lock_reason", "") or "locked"
+            self.notify(f"Not selectable: {reason}", severity="warning")
+            return
+        self._changed(billing.toggle(self.plan, self.excluded, node.data.ref))
+
+    def action_select_all(self) -> None:
+        if self.plan is not None:
+            self._changed(billing.select_all(self.plan))
+
+    def action_clear_all(self) -> None:
+        if self.plan is not None:
+            self._changed(billing.clear_all(self.plan))
+
+    def action_detail(self) -> None:
+        if self.plan is None:
+            return
+        detail = DETAILS[(DETAILS.index(self.plan.detail) + 1) % len(DETAILS)]
+
+        def changed(_summary) -> None:
+            self.notify(f"Detail level: one line per {detail.replace('_', ' ')}")
+            self.reload()
+
+        run_store(self, billing.update_draft, self.batch_id, excluded=self.excluded, detail=detail,
+                  actor=self.app.actor, done=changed, group="persist")
+
+    def action_save(self) -> None:
+        if self.plan is None:
+            return
+        from tui.screens.confirm_save import ConfirmSaveDialog
+
+        previews = billing.invoice_previews(self.plan, self.excluded)
+        if not previews:
+            self.notify("Nothing is selected: there is nothing to bill.", severity="warning")
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._save()
+
+        self.app.push_screen(ConfirmSaveDialog(self.draft.summary.name, previews), confirmed)
+
+    def _save(self) -> None:
+        if self._persist_timer is not None:
+            self._persist_timer.stop()
+        self._dirty = False
+        self.query_one("#editor-status", Static).update("Saving...")
+        run_store(self, persist_and_save, self.batch_id, self.excluded, self.app.actor,
+                  self.app.today, self.plan, done=self._saved, failed=self._save_failed,
+                  group="save")
+
+    def _saved(self, result) -> None:
+        numbers = result.invoice_numbers
+        shown = numbers[0] if len(numbers) == 1 else f"{numbers[0]}..{numbers[-1]}"
+        self.notify(f"Saved {result.batch_name}: {len(numbers)} invoices ({shown})", timeout=6)
+        self.dismiss()
+        self.app.open_batch_id(result.batch_id)
+
+    def _save_failed(self, error) -> None:
+        self.problem = f"[b]Not saved:[/b] {error} (the draft is kept; the plan was reloaded)"
+        self.notify(str(error), title="Not saved", severity="error", timeout=10)
+        self.reload()
+
+    def action_back(self) -> None:
+        if self._persist_timer is not None:
+            self._persist_timer.stop()
+        if self._dirty:
+            self._persist()
+        self.dismiss()

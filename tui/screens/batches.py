@@ -1,0 +1,72 @@
+"""All billing batches, paged in SQL, with their status. Enter opens a draft
+in the batch editor or a saved batch's invoices; v voids a saved batch."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from store import listing
+from tui.format import day, number_range, totals
+from tui.widgets.list_panel import ListPanel
+
+
+def batch_row(b):
+    return (str(b.id), b.name, b.period, b.status, day(b.created_at),
+            number_range(b.invoice_numbers, b.invoice_count), totals(b.totals))
+
+
+class BatchesScreen(Screen):
+    TITLE = "Batches"
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="batches.open", tooltip="Open a draft in the editor, or a batch's invoices"),
+        Binding("e", "export", "Export", id="batches.export", tooltip="Export every invoice of the batch"),
+        Binding("v", "void", "Void", id="batches.void", tooltip="Void a saved batch, with a reason"),
+        Binding("escape", "leave_search", "Leave search", show=False, id="batches.leave_search"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="")
+        yield ListPanel("Batches", ["#", "Name", "Period", "Status", "Created", "Invoices", "Total"],
+                        lambda q, p, s: listing.list_batches(q, p, s), batch_row,
+                        page_size=20, id="batches", placeholder="search name or period",
+                        empty="no batches yet: n starts one")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.panel.table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.panel.loaded:
+            self.panel.reload()
+
+    @property
+    def panel(self) -> ListPanel:
+        return self.query_one(ListPanel)
+
+    @on(ListPanel.Opened)
+    def _opened(self, event: ListPanel.Opened) -> None:
+        self.app.open_batch(event.item)
+
+    def action_open(self) -> None:
+        if self.panel.current is not None:
+            self.app.open_batch(self.panel.current)
+
+    def action_export(self) -> None:
+        if self.panel.current is not None:
+            self.app.export_batch(self.panel.current)
+
+    def action_void(self) -> None:
+        batch = self.panel.current
+        if batch is None:
+            return
+        if batch.status != "saved":
+            self.notify(f"Batch {batch.name} is {batch.status}: only a saved batch can be voided.",
+                        severity="warning")
+            return
+        self.app.void_batch(batch, then=self.panel.reload)
+
+    def action_leave_search(self) -> None:
+        self.panel.table.focus()

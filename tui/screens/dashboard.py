@@ -1,0 +1,151 @@
+"""The start screen: the benchmark panel, recent billing batches and recent
+invoices, each list with its own search box. A 1 s timer asks the store for
+its change token in a thread worker and reloads only when it moved."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Sparkline, Static
+
+from store import listing
+from tui.format import day, money, number_range, totals
+from tui.widgets.list_panel import ListPanel
+from tui.work import run_store
+
+POLL_SECONDS = 1.0
+
+
+def load_benchmark(today):
+    """The benchmark service's summary when it exists, and the shop's own months."""
+    try:
+        from store import benchmark
+    except ImportError:
+        benchmark = None
+    summary = None
+    if benchmark is not None and hasattr(benchmark, "benchmark_summary"):
+        summary = benchmark.benchmark_summary(today=today)
+    return summary, listing.shop_activity(today=today)
+
+
+def batch_row(b):
+    return (b.name, b.status, day(b.created_at), number_range(b.invoice_numbers, b.invoice_count))
+
+
+def invoice_row(inv):
+    return (inv.number, inv.customer, money(inv.total, inv.currency), inv.batch_name,
+            day(inv.created_at or inv.issue_date))
+
+
+class BenchmarkPanel(Vertical):
+    """Effective hourly rate vs the regional reference (or the shop's own figures)."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static("Benchmark: loading...", id="bench-text")
+            yield Sparkline([], id="bench-spark")
+        yield Static("", id="bench-source")
+
+    def show(self, summary, activity) -> None:
+        text, source, series = describe_benchmark(summary, activity)
+        self.query_one("#bench-text", Static).update(text)
+        self.query_one("#bench-source", Static).update(source)
+        self.query_one("#bench-spark", Sparkline).data = series
+
+
+def describe_benchmark(summary, activity) -> tuple[str, str, list[float]]:
+    """Three parts of the panel: headline, provenance line, sparkline series."""
+    counts = list(activity.invoice_counts)
+    if summary is not None:
+        from tui.widgets.benchmark_text import summary_lines
+
+        return summary_lines(summary, activity)
+    main = max(activity.totals, key=lambda c: sum(activity.totals[c]), default=None)
+    if main is None:
+        return ("Benchmark not available. No invoices in the last 12 months yet.",
+                "Shop's own figures: invoiced per month", counts)
+    series = list(activity.totals[main])
+    last = series[-1] if series else 0
+    text = (f"Benchmark not available. Shop's own: invoiced this month "
+            f"{money(last, main)}, 12 months {money(sum(series), main)}")
+    source = f"Shop's own figures, {main} invoices by issue month {activity.months[0]}..{activity.months[-1]}"
+    return text, source, [float(v) for v in series]
+
+
+class DashboardScreen(Screen):
+    TITLE = "Dashboard"
+    BINDINGS = [
+        Binding("e", "export", "Export", id="dashboard.export", tooltip="Export the highlighted invoice or batch"),
+        Binding("tab", "app.focus_next", "Next list", show=False, id="dashboard.next"),
+        Binding("escape", "leave_search", "Leave search", show=False, id="dashboard.leave_search"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="")
+        yield BenchmarkPanel(id="benchmark")
+        yield ListPanel("Recent batches", ["Batch", "Status", "Date", "Invoices"],
+                        lambda q, p, s: listing.list_batches(q, p, s), batch_row,
+                        page_size=10, id="recent-batches", placeholder="search batches")
+        yield ListPanel("Recent invoices", ["Invoice", "Customer", "Amount", "Batch", "Created"],
+                        lambda q, p, s: listing.recent_invoices(q, p, s), invoice_row,
+                        page_size=10, id="recent-invoices", placeholder="search invoices")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#recent-batches", ListPanel).table.focus()
+        self.load_benchmark()
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    def load_benchmark(self) -> None:
+        run_store(self, load_benchmark, self.app.today,
+                  done=lambda r: self.query_one(BenchmarkPanel).show(*r), group="benchmark")
+
+    def poll(self) -> None:
+        run_store(self, listing.change_token, done=self._token, group="poll")
+
+    def _token(self, token: int) -> None:
+        if self.token is None:
+            self.token = token
+            return
+        if token != self.token:
+            self.token = token
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        for panel in self.query(ListPanel):
+            panel.reload()
+        self.load_benchmark()
+
+    def focused_panel(self) -> ListPanel | None:
+        node = self.focused
+        while node is not None and not isinstance(node, ListPanel):
+            node = node.parent
+        return node
+
+    @on(ListPanel.Opened)
+    def _open(self, event: ListPanel.Opened) -> None:
+        if event.panel.id == "recent-batches":
+            self.app.open_batch(event.item)
+        else:
+            self.app.open_invoice(event.item.number)
+
+    def action_export(self) -> None:
+        panel = self.focused_panel()
+        if panel is None or panel.current is None:
+            self.notify("Highlight an invoice or a batch first.", severity="warning")
+            return
+        if panel.id == "recent-batches":
+            self.app.export_batch(panel.current)
+        else:
+            self.app.export_invoices([panel.current.number])
+
+    def action_leave_search(self) -> None:
+        panel = self.focused_panel()
+        if panel is not None:
+            panel.table.focus()

@@ -1,0 +1,99 @@
+"""One invoice: header, lines grouped by what they bill, subtotal, tax, total.
+
+Groups: Service Items (recurring service items, device charges, block fees
+and overage, fixed project fees: the contract's own charges), Tickets, Time
+Entries and Expenses; any other kind under Other."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from store import invoices
+from store.money import quantity_str
+from tui.format import day, money
+from tui.work import run_store
+
+GROUPS = (
+    ("Service Items", ("service_item", "device", "block", "overage", "project")),
+    ("Tickets", ("ticket",)),
+    ("Time Entries", ("time_entry",)),
+    ("Expenses", ("expense",)),
+)
+
+
+def grouped_lines(lines):
+    """[(group title, [lines])] in the fixed group order, empty groups left out."""
+    known = {kind: title for title, kinds in GROUPS for kind in kinds}
+    buckets: dict[str, list] = {title: [] for title, _ in GROUPS}
+    buckets["Other"] = []
+    for line in lines:
+        buckets[known.get(line.kind, "Other")].append(line)
+    return [(title, items) for title, items in buckets.items() if items]
+
+
+class InvoiceDetailScreen(Screen):
+    TITLE = "Invoice"
+    BINDINGS = [
+        Binding("e", "export", "Export", id="invoice.export", tooltip="Export this invoice"),
+        Binding("escape", "back", "Back", id="invoice.back", tooltip="Back to the list"),
+        Binding("j", "cursor('down')", "Down", show=False, id="invoice.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="invoice.up"),
+    ]
+
+    def __init__(self, number: str) -> None:
+        super().__init__()
+        self.number = number
+        self.invoice = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="")
+        yield Static(f"Loading {self.number}...", id="invoice-header")
+        table = DataTable(cursor_type="row", id="invoice-lines")
+        table.add_columns("Description", "Qty", "Unit price", "Amount")
+        yield table
+        yield Static("", id="invoice-totals")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        run_store(self, invoices.load_invoice, self.number, done=self._show, group="invoice")
+
+    def _show(self, inv) -> None:
+        self.invoice = inv
+        self.sub_title = inv.number
+        c = inv.currency
+        self.query_one("#invoice-header", Static).update(
+            f"[b]{inv.number}[/b]  {inv.customer.name}  [b]{inv.status}[/b]  {c}\n"
+            f"Batch {inv.batch_name} ({inv.batch_period})  issued {day(inv.issue_date)}  "
+            f"due {day(inv.due_date)}"
+            + (f"  exported {day(inv.exported_at)}" if inv.exported_at else "")
+        )
+        table = self.query_one(DataTable)
+        table.clear()
+        for title, lines in grouped_lines(inv.lines):
+            subtotal = sum(line.amount for line in lines)
+            table.add_row(f"[b]{title}[/b]", "", "", f"[b]{money(subtotal, c)}[/b]")
+            for line in lines:
+                where = f"{line.contract} {line.period}: " if line.contract else ""
+                table.add_row(f"  {where}{line.description}", quantity_str(line.quantity),
+                              money(line.unit_price, c), money(line.amount, c))
+        rate = f"{(inv.tax_rate * 100).normalize():f}%"
+        self.query_one("#invoice-totals", Static).update(
+            f"Subtotal [b]{money(inv.subtotal, c)}[/b]   Tax {rate} [b]{money(inv.tax, c)}[/b]   "
+            f"Total [b]{money(inv.total, c)}[/b]"
+        )
+
+    def action_cursor(self, direction: str) -> None:
+        table = self.query_one(DataTable)
+        if direction == "down":
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
+
+    def action_export(self) -> None:
+        self.app.export_invoices([self.number])
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,83 @@
+"""Invoices, newest first (all of them, or one batch's), paged in SQL."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from store import listing
+from tui.format import day, money
+from tui.widgets.list_panel import ListPanel
+
+
+def invoice_row(inv):
+    return (inv.number, inv.customer, money(inv.total, inv.currency), inv.status,
+            day(inv.issue_date), inv.batch_name)
+
+
+class InvoicesScreen(Screen):
+    TITLE = "Invoices"
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="invoices.open", tooltip="Show the invoice"),
+        Binding("e", "export", "Export", id="invoices.export", tooltip="Export the highlighted invoice"),
+        Binding("x", "export_batch", "Export batch", id="invoices.export_batch",
+                tooltip="Export every invoice of this batch"),
+        Binding("escape", "back", "Back", id="invoices.back", tooltip="Leave the search box, or go back"),
+    ]
+
+    def __init__(self, batch=None) -> None:
+        super().__init__()
+        self.batch = batch
+        if batch is not None:
+            self.sub_title = f"batch {batch.name} ({batch.status})"
+
+    def compose(self) -> ComposeResult:
+        batch_id = self.batch.id if self.batch is not None else None
+        title = "Invoices" if self.batch is None else f"Invoices of {self.batch.name}"
+        yield Header(show_clock=False, icon="")
+        yield ListPanel(title, ["Invoice", "Customer", "Total", "Status", "Issued", "Batch"],
+                        lambda q, p, s: listing.recent_invoices(q, p, s, batch_id=batch_id),
+                        invoice_row, page_size=20, id="invoices",
+                        placeholder="search number, customer, batch",
+                        empty="no invoices yet")
+        yield Footer()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "export_batch":
+            return self.batch is not None
+        return True
+
+    def on_mount(self) -> None:
+        self.panel.table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.panel.loaded:
+            self.panel.reload()
+
+    @property
+    def panel(self) -> ListPanel:
+        return self.query_one(ListPanel)
+
+    @on(ListPanel.Opened)
+    def _opened(self, event: ListPanel.Opened) -> None:
+        self.app.open_invoice(event.item.number)
+
+    def action_open(self) -> None:
+        if self.panel.current is not None:
+            self.app.open_invoice(self.panel.current.number)
+
+    def action_export(self) -> None:
+        if self.panel.current is not None:
+            self.app.export_invoices([self.panel.current.number])
+
+    def action_export_batch(self) -> None:
+        if self.batch is not None:
+            self.app.export_batch(self.batch)
+
+    def action_back(self) -> None:
+        if self.focused is not self.panel.table:
+            self.panel.table.focus()
+        elif self.batch is not None:
+            self.dismiss()

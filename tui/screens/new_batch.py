@@ -1,0 +1,69 @@
+"""New batch: a name, the period and all or some customers. Creating it makes
+a draft (nothing is billed yet) and opens it in the batch editor."""
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from store import billing
+from tui.work import run_store
+
+
+def previous_month(today: dt.date) -> str:
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+class NewBatchDialog(ModalScreen):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="new_batch.cancel", tooltip="Create nothing"),
+        Binding("ctrl+s", "create", "Create", id="new_batch.create", tooltip="Create the draft"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        period = previous_month(self.app.today)
+        with Vertical(classes="dialog"):
+            yield Label("New billing batch", classes="dialog-title")
+            yield Label("Period (YYYY-MM, YYYY-Qn or YYYY):")
+            yield Input(period, id="period")
+            yield Label("Name:")
+            yield Input(f"{period} billing", id="name")
+            yield Label("Customers: blank = all, or names separated by commas:")
+            yield Input("", placeholder="all customers", id="customers")
+            yield Label("enter: next field, then create · esc: cancel", classes="dialog-hint")
+            yield Label("", id="new-batch-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#period", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "period":
+            name = self.query_one("#name", Input)
+            if name.value.endswith(" billing") or not name.value:
+                name.value = f"{event.value.strip()} billing"
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        order = ["period", "name", "customers"]
+        position = order.index(event.input.id)
+        if position < len(order) - 1:
+            self.query_one(f"#{order[position + 1]}", Input).focus()
+        else:
+            self.action_create()
+
+    def action_create(self) -> None:
+        name = self.query_one("#name", Input).value.strip()
+        period = self.query_one("#period", Input).value.strip()
+        names = [n.strip() for n in self.query_one("#customers", Input).value.split(",") if n.strip()]
+        run_store(self, billing.create_batch, name, period, names or None,
+                  actor=self.app.actor, done=self.dismiss, failed=self._failed, group="create")
+
+    def _failed(self, error) -> None:
+        self.query_one("#new-batch-error", Label).update(str(error))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,58 @@
+"""Type-ahead search over invoices and batches (``/`` anywhere)."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from store import search
+from tui.format import day, money
+from tui.widgets.list_panel import ListPanel
+
+
+def hit_row(hit):
+    amount = money(hit.amount, hit.currency) if hit.currency else ""
+    return (hit.kind, hit.title, hit.subtitle, amount, day(hit.date))
+
+
+class SearchScreen(Screen):
+    TITLE = "Search"
+    BINDINGS = [
+        Binding("escape", "toggle_focus", "Results/query", id="search.toggle_focus",
+                tooltip="Move between the query and the results"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="")
+        yield ListPanel("Search", ["Kind", "What", "Where", "Amount", "Date"],
+                        lambda q, p, s: search.search(q, p, s), hit_row, page_size=20,
+                        id="search-results",
+                        placeholder="invoice number, customer, batch, line text, amount",
+                        empty="type to search; enter opens the result", submit_opens=True)
+        yield Footer()
+
+    @property
+    def panel(self) -> ListPanel:
+        return self.query_one(ListPanel)
+
+    def on_mount(self) -> None:
+        self.focus_query()
+
+    def focus_query(self) -> None:
+        self.panel.query_one(Input).focus()
+
+    @on(ListPanel.Opened)
+    def _opened(self, event: ListPanel.Opened) -> None:
+        hit = event.item
+        if hit.kind == "invoice":
+            self.app.open_invoice(hit.key)
+        else:
+            self.app.open_batch_id(int(hit.key))
+
+    def action_toggle_focus(self) -> None:
+        if isinstance(self.focused, Input):
+            self.panel.table.focus()
+        else:
+            self.focus_query()

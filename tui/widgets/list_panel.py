@@ -1,0 +1,215 @@
+"""A titled, searchable list that pages in SQL: it holds one page of rows,
+loads the next with PageDown (or down on the last row) and the previous with
+PageUp. The store function that feeds it runs in a thread worker."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Label
+
+from tui.work import run_store
+
+Loader = Callable[[str, int, int], Sequence[Any]]
+RowOf = Callable[[Any], tuple]
+
+DEBOUNCE_SECONDS = 0.25
+
+
+class PagedTable(DataTable):
+    """A DataTable whose PageUp/PageDown and end-of-table move between pages."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("pagedown", "next_page", "Next page", show=False, id="list.next_page"),
+        Binding("pageup", "previous_page", "Previous page", show=False, id="list.previous_page"),
+    ]
+
+    def action_next_page(self) -> None:
+        self.parent_panel.turn_page(+1)
+
+    def action_previous_page(self) -> None:
+        self.parent_panel.turn_page(-1)
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1 and self.parent_panel.has_more:
+            self.parent_panel.turn_page(+1)
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0 and self.parent_panel.page > 0:
+            self.parent_panel.turn_page(-1, to_end=True)
+            return
+        super().action_cursor_up()
+
+    @property
+    def parent_panel(self) -> "ListPanel":
+        return self.query_ancestor(ListPanel)
+
+
+class ListPanel(Vertical):
+    """Title, search box and one page of a store list."""
+
+    DEFAULT_CSS = """
+    ListPanel { height: 1fr; }
+    ListPanel > Horizontal { height: 1; }
+    ListPanel .list-title { text-style: bold; color: $accent; width: auto; padding-right: 1; }
+    ListPanel .list-page { color: $text-muted; width: auto; padding-left: 1; }
+    ListPanel Input { width: 1fr; height: 1; }
+    ListPanel PagedTable { height: 1fr; }
+    """
+
+    class Opened(Message):
+        """Enter on a row."""
+
+        def __init__(self, panel: "ListPanel", item: Any) -> None:
+            super().__init__()
+            self.panel = panel
+            self.item = item
+
+    class Loaded(Message):
+        def __init__(self, panel: "ListPanel") -> None:
+            super().__init__()
+            self.panel = panel
+
+    def __init__(self, title: str, columns: Sequence[str], loader: Loader, row_of: RowOf,
+                 *, page_size: int = 20, placeholder: str = "search", id: str | None = None,
+                 empty: str = "nothing yet", submit_opens: bool = False) -> None:
+        super().__init__(id=id)
+        self.title = title
+        self.columns = list(columns)
+        self.loader = loader
+        self.row_of = row_of
+        self.page_size = page_size
+        self.placeholder = placeholder
+        self.empty = empty
+        self.submit_opens = submit_opens
+        self._open_when_loaded = False
+        self.page = 0
+        self.items: list[Any] = []
+        self.loaded = False
+        self._debounce: Timer | None = None
+        self._cursor_to_end = False
+        self._reset_cursor = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self.title, classes="list-title")
+            yield Input(placeholder=self.placeholder, compact=True)
+            yield Label("", classes="list-page")
+        table = PagedTable(cursor_type="row", zebra_stripes=False)
+        table.add_columns(*self.columns)
+        yield table
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one(PagedTable)
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one(Input).value
+
+    @property
+    def has_more(self) -> bool:
+        return len(self.items) >= self.page_size
+
+    @property
+    def current(self) -> Any | None:
+        table = self.table
+        if not self.items or table.cursor_row < 0 or table.cursor_row >= len(self.items):
+            return None
+        return self.items[table.cursor_row]
+
+    def reload(self) -> None:
+        run_store(self, self.loader, self.query_text, self.page, self.page_size,
+                  done=self._show, group=f"list-{self.id or id(self)}")
+
+    def turn_page(self, step: int, to_end: bool = False) -> None:
+        if step > 0 and not self.has_more:
+            return
+        if step < 0 and self.page == 0:
+            return
+        self.page += step
+        self._cursor_to_end = to_end
+        self._reset_cursor = True
+        self.reload()
+
+    def _show(self, items: Sequence[Any]) -> None:
+        items = list(items)
+        if not items and self.page > 0:
+            self.page -= 1  # ran off the end: stay on the last page
+            self.reload()
+            return
+        if items == self.items and self.loaded and not self._reset_cursor:
+            self._open_pending()
+            return  # nothing changed: no redraw
+        table = self.table
+        row = table.cursor_row
+        if self._cursor_to_end:
+            row = len(items) - 1
+        elif self._reset_cursor or not self.loaded:
+            row = 0
+        self._cursor_to_end = self._reset_cursor = False
+        self.items = items
+        self.loaded = True
+        table.clear()
+        for index, item in enumerate(items):
+            table.add_row(*self.row_of(item), key=str(index))
+        if items:
+            table.move_cursor(row=max(0, min(row, len(items) - 1)), animate=False)
+        label = self.query_one(".list-page", Label)
+        if not items:
+            label.update(self.empty if not self.query_text else "no match")
+        else:
+            first = self.page * self.page_size + 1
+            label.update(f"{first}-{first + len(items) - 1}{'+' if self.has_more else ''}")
+        self.post_message(self.Loaded(self))
+        self._open_pending()
+
+    def _open_pending(self) -> None:
+        if self._open_when_loaded:
+            self._open_when_loaded = False
+            if self.items:
+                self.table.focus()
+                self.post_message(self.Opened(self, self.items[0]))
+
+    @on(Input.Changed)
+    def _query_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
+
+    def _search_now(self) -> None:
+        self.page = 0
+        self._reset_cursor = True
+        self.reload()
+
+    @on(Input.Submitted)
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not self.submit_opens:
+            self.table.focus()
+            return
+        # search now (the debounce may not have fired) and open the first result
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._open_when_loaded = True
+        self._search_now()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        item = self.current
+        if item is not None:
+            self.post_message(self.Opened(self, item))

@@ -1,0 +1,187 @@
+"""The batch editor's tree: customer -> contract -> period -> items.
+
+The selection is never kept in the labels: the screen holds the exclusion
+set the billing service returns, and ``render_label`` asks the service for
+each visible node's state ([x] all, [-] some, [ ] none, [L] locked).
+Children are added when a node is expanded, so the tree holds only what the
+user opened, even for 2,000 customers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from store import billing
+from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
+from tui.format import money, totals
+
+MARKS = {"all": "[x] ", "some": "[-] ", "none": "[ ] ", "locked": "[L] "}
+
+
+@dataclass(frozen=True)
+class PlanNode:
+    ref: str
+    level: str  # customer | contract | period | item | entry
+    source: PlanCustomer | PlanContract | PlanPeriod | PlanItem
+
+
+def _title(node: PlanNode) -> str:
+    src = node.source
+    if node.level == "customer":
+        return src.name
+    if node.level == "contract":
+        return f"{src.name} ({src.type}, {src.billing_period})"
+    if node.level == "period":
+        return f"period {src.period}"
+    return src.description
+
+
+class PlanTree(Tree[PlanNode]):
+    """A tree of a plan whose check marks come from the exclusion set."""
+
+    BINDINGS = [
+        Binding("space", "screen.toggle", "Toggle", id="editor.toggle",
+                tooltip="Take the node and its subtree out of the batch, or put it back"),
+        Binding("enter", "toggle_node", "Open/close", id="editor.expand",
+                tooltip="Show or hide what is under the node"),
+        Binding("right", "open_node", "Open", show=False, id="editor.open_node"),
+        Binding("left", "close_node", "Close", show=False, id="editor.close_node"),
+    ]
+
+    ICON_NODE = "> "
+    ICON_NODE_EXPANDED = "v "
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("plan", **kwargs)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+        self.plan: Plan | None = None
+        self.excluded: frozenset[str] = frozenset()
+        self._states: dict[str, str] = {}
+        self._amounts: dict[str, str] = {}
+
+    def show_plan(self, plan: Plan, excluded: frozenset[str]) -> None:
+        """Replace the tree (customers only; the rest comes on expand)."""
+        self.plan = plan
+        self.excluded = excluded
+        self._forget()
+        self.clear()
+        for customer in plan.customers:
+            self.root.add(_title(PlanNode(customer.ref, "customer", customer)),
+                          data=PlanNode(customer.ref, "customer", customer),
+                          allow_expand=bool(customer.contracts))
+        self.root.expand()
+        if len(plan.customers) == 1:
+            self.expand_node(self.root.children[0])
+        if plan.customers:
+            self.cursor_line = 0
+
+    def set_excluded(self, excluded: frozenset[str]) -> None:
+        self.excluded = excluded
+        self._forget()
+        self._clear_line_cache()
+        self.refresh()
+
+    def _forget(self) -> None:
+        self._states.clear()
+        self._amounts.clear()
+
+    def action_open_node(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            self.expand_node(node)
+
+    def action_close_node(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+    # --- lazy children ----------------------------------------------------------
+
+    def expand_node(self, node: TreeNode[PlanNode]) -> None:
+        """Expand, adding the children first if this is the first time."""
+        if node.data is not None and not node.children:
+            self.add_children(node)
+        node.expand()
+
+    def _toggle_node(self, node: TreeNode[PlanNode]) -> None:
+        if not node.allow_expand:
+            return
+        if node.is_expanded:
+            node.collapse()
+        else:
+            self.expand_node(node)
+
+    def add_children(self, node: TreeNode[PlanNode]) -> None:
+        data = node.data
+        src = data.source
+        if data.level == "customer":
+            for co in src.contracts:
+                node.add(_title(PlanNode(co.ref, "contract", co)), data=PlanNode(co.ref, "contract", co),
+                         allow_expand=bool(co.periods))
+        elif data.level == "contract":
+            for pe in src.periods:
+                node.add(_title(PlanNode(pe.ref, "period", pe)), data=PlanNode(pe.ref, "period", pe),
+                         allow_expand=bool(pe.items))
+        elif data.level == "period":
+            for it in src.items:
+                node.add(it.description, data=PlanNode(it.ref, "item", it),
+                         allow_expand=bool(it.children))
+        elif data.level == "item":
+            for ch in src.children:
+                node.add_leaf(ch.description, data=PlanNode(ch.ref, "entry", ch))
+
+    # --- state --------------------------------------------------------------------
+
+    def state_of(self, data: PlanNode) -> str:
+        state = self._states.get(data.ref)
+        if state is None:
+            state = billing.node_state(self.plan, self.excluded, data.ref)
+            self._states[data.ref] = state
+        return state
+
+    def amount_of(self, data: PlanNode) -> str:
+        text = self._amounts.get(data.ref)
+        if text is None:
+            src = data.source
+            if data.level == "entry":
+                text = f"{src.minutes} min" if getattr(src, "minutes", 0) else ""
+            elif data.level == "item":
+                text = money(src.amount, src.currency)
+            elif data.level == "period" and src.locked:
+                text = src.lock_reason
+            else:
+                text = totals(billing.selection_totals(self.plan, self.excluded, data.ref))
+            self._amounts[data.ref] = text
+        return text
+
+    def render_label(self, node: TreeNode[PlanNode], base_style: Style, style: Style) -> Text:
+        data = node.data
+        if data is None or self.plan is None:
+            return super().render_label(node, base_style, style)
+        state = self.state_of(data)
+        mark = "    " if data.level == "entry" else MARKS[state]
+        if node._allow_expand:
+            prefix = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        else:
+            prefix = "  "
+        label = Text.assemble(
+            (prefix, base_style),
+            (mark, base_style + Style(bold=state != "none")),
+            (node._label.plain, style + Style(dim=state in ("none", "locked"))),
+        )
+        amount = self.amount_of(data)
+        if amount:
+            label.append("  ")
+            label.append(amount, style=style + Style(dim=True, italic=state == "locked"))
+        return label

@@ -1,0 +1,48 @@
+"""Run a store call in a thread worker and hand the result back to the UI
+thread. Widgets are never touched from the worker: the result comes back
+through ``call_from_thread`` to a callback on the node that asked."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual.dom import DOMNode
+from textual.worker import Worker, get_current_worker
+
+from store.errors import BatchbillError
+
+
+def run_store(
+    node: DOMNode,
+    fn: Callable[..., Any],
+    *args: Any,
+    done: Callable[[Any], None] | None = None,
+    failed: Callable[[BatchbillError], None] | None = None,
+    group: str = "store",
+    exclusive: bool = True,
+    **kwargs: Any,
+) -> Worker:
+    """Call ``fn(*args, **kwargs)`` in a thread; ``done(result)`` runs on the UI thread.
+
+    A :class:`BatchbillError` goes to ``failed`` when given; otherwise (and
+    for any other exception) the worker errors and the app's one handler
+    shows it as a notification.
+    """
+
+    def job() -> Any:
+        try:
+            result = fn(*args, **kwargs)
+        except BatchbillError as exc:
+            if failed is None:
+                raise
+            if not get_current_worker().is_cancelled:
+                node.app.call_from_thread(failed, exc)
+            return None
+        if done is not None and not get_current_worker().is_cancelled:
+            node.app.call_from_thread(done, result)
+        return result
+
+    name = getattr(fn, "__name__", "store call")
+    return node.run_worker(
+        job, name=name, group=group, exclusive=exclusive, thread=True,
+        exit_on_error=False, description=name,
+    )
