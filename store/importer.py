@@ -22,7 +22,7 @@ from pathlib import Path
 
 from peewee import IntegrityError, chunked
 
-from store.db import db
+from store.db import db, is_postgres
 from store.errors import ImportFileError, ValidationError
 from store.models import (
     BILLING_PERIODS,
@@ -510,12 +510,21 @@ def _read(kind: str, data: bytes, name: str) -> _Parsed:
 # ---------------------------------------------------------------- resolving
 
 
+def _guarded(query, model):
+    """On PostgreSQL, hold the tickets read for the billed check until commit, so
+    that a batch saved meanwhile waits for the import (SQLite takes the write
+    lock up front: ``BEGIN IMMEDIATE``)."""
+    if model is Ticket and is_postgres():
+        return query.for_update("FOR SHARE")
+    return query
+
+
 def _by_external_id(model, ids, *fields) -> dict[str, dict]:
     """Records of ``model`` whose external_id is one of ``ids``, as dicts by external id."""
     found: dict[str, dict] = {}
     for chunk in chunked(sorted(set(i for i in ids if i)), _CHUNK):
         query = model.select(*fields) if fields else model.select()
-        for rec in query.where(model.external_id.in_(chunk)).dicts():
+        for rec in _guarded(query.where(model.external_id.in_(chunk)), model).dicts():
             found[rec["external_id"]] = rec
     return found
 
@@ -524,7 +533,7 @@ def _by_id(model, ids, *fields) -> dict[int, dict]:
     found: dict[int, dict] = {}
     for chunk in chunked(sorted(set(i for i in ids if i is not None)), _CHUNK):
         query = model.select(*fields) if fields else model.select()
-        for rec in query.where(model.id.in_(chunk)).dicts():
+        for rec in _guarded(query.where(model.id.in_(chunk)), model).dicts():
             found[rec["id"]] = rec
     return found
 
@@ -823,7 +832,7 @@ def import_bytes(kind: str, data: bytes, name: str) -> ImportSummary:
     if parsed.problems and not parsed.rows:
         raise ImportFileError(parsed.problems)
     model = _MODELS[kind]
-    with db.atomic():
+    with db.atomic(**({} if is_postgres() else {"lock_type": "IMMEDIATE"})):
         resolved = _RESOLVERS[kind](_Resolver(parsed))
         if parsed.problems:
             raise ImportFileError(_sorted(parsed.problems, name))
