@@ -143,3 +143,27 @@ def test_a_bad_rates_file_names_the_cell_and_imports_nothing(tmp_path, capsys):
     from store.models import ExchangeRate
 
     assert ExchangeRate.select().count() == 0
+
+
+from tests.store.test_benchmark import book  # noqa: E402,F401  (the hand-made book fixture)
+
+HAND_MADE_USD = {"US": "57.00", "DE": "90.27", "UK": "100.49", "AU": "113.71"}
+
+
+@pytest.mark.parametrize("region", sorted(HAND_MADE_USD))
+def test_benchmark_json_on_a_hand_made_book_shows_the_reference_in_usd(book, capsys, region):
+    data = _json(capsys, "benchmark", "--region", region, "--json", "--today", TODAY,
+                 "--db", book.batchbill_test_target)
+    metric, value, currency, source = EXPECTED[region]
+    ref = data["reference"]
+    assert (ref["row"]["metric"], ref["row"]["value"], ref["row"]["currency"]) == (metric, value, currency)
+    assert ref["row"]["source"].startswith(source)
+    assert ref["value_usd"] == HAND_MADE_USD[region]
+    assert data["median_ehr_usd"] == "95.53"
+
+
+def test_benchmark_json_on_a_hand_made_book_for_il_says_no_reference(book, capsys):
+    data = _json(capsys, "benchmark", "--region", "IL", "--json", "--today", TODAY,
+                 "--db", book.batchbill_test_target)
+    assert data["reference"] is None and "no reference exists for IL" in data["reference_message"]
+    assert data["median_ehr_usd"] == "95.53"

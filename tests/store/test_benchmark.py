@@ -240,3 +240,11 @@ def test_a_bad_references_file_names_file_line_and_column_and_imports_nothing(db
 def test_a_references_file_missing_a_column_is_refused():
     with pytest.raises(ImportFileError, match="x.csv:1: source: missing column"):
         _parse_reference_rows("region,metric,value,currency,statistic\n", "x.csv", "imported")
+
+
+def test_a_currency_without_an_ecb_rate_is_left_out_and_said(book):
+    dubai = _customer("Dubai LLC", "AE", "AED")
+    _invoice(dubai, dt.date(2026, 8, 3), [(_contract(dubai, "Dubai hourly"), "2026-07", "ticket", 100000, 60)])
+    s = benchmark_summary("US", TODAY)
+    assert s.contract_periods == 4 and s.median_ehr_usd == Decimal("95.53")
+    assert any("left out 1 invoice group(s): no ECB rate for AED" in n for n in s.notes)
