@@ -566,7 +566,7 @@ class _Resolver:
         self.columns = {c.name: c for c in SPECS[parsed.kind]}
         self.misnamed: dict[str, dict[str, list]] = {}
 
-    def value(self, row: _Row, name: str, existing: dict | None, field_name: str | None = None):
+    def value(self, row: _Row, name: str, existing: dict | None):
         """The cell's value; an empty optional cell means the default; an absent
         column keeps the stored value (or the default for a new record)."""
         col = self.columns[name]
@@ -574,7 +574,7 @@ class _Resolver:
             value = row.values.get(name)
             return col.default if value is None else value
         if existing is not None:
-            return existing[field_name or name]
+            return existing[name]
         return col.default
 
     def refs(self, name: str, model, *fields) -> dict[str, dict]:
