@@ -305,17 +305,23 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
     buckets_t: list[list] = [[] for _ in spans]
     buckets_e: list[list] = [[] for _ in spans]
 
-    def bucket(day: dt.date) -> int:
-        # Catch-up: anything before the first period lands in the first one.
+    def bucket(day: dt.date) -> int | None:
+        # Catch-up: anything before the first period lands in the first one;
+        # anything after this contract's last period is not billable yet (the
+        # queries' horizon is the latest end over all contracts).
         for i, s in enumerate(spans):
             if day < s.end:
                 return i
-        return len(spans) - 1
+        return None
 
     for t in tickets:
-        buckets_t[bucket(t[3].date())].append(t)
+        i = bucket(t[3].date())
+        if i is not None:
+            buckets_t[i].append(t)
     for e in expenses:
-        buckets_e[bucket(e.date)].append(e)
+        i = bucket(e.date)
+        if i is not None:
+            buckets_e[i].append(e)
 
     periods = []
     project_offered = False

@@ -9,7 +9,7 @@ import pytest
 from store import billing
 from store.errors import AlreadyBilledError, BilledRecordError, ValidationError
 from store.models import AuditEvent, Batch, BilledLedger, Invoice, InvoiceLine, Ticket
-from tests.factories import small_book, ticket
+from tests.factories import contract, expense, small_book, ticket
 
 TODAY = dt.date(2026, 11, 15)
 
@@ -176,3 +176,16 @@ def test_bad_input_is_refused_with_a_reason(db):
     billing.create_batch("x", "2026-10")
     with pytest.raises(ValidationError, match="a batch named 'x' exists already"):
         billing.create_batch("x", "2026-10")
+
+
+def test_work_after_a_contracts_period_waits_for_its_own_period(db):
+    """A yearly contract stretches the plan's horizon; a monthly contract's
+    November ticket must still not land in its October period."""
+    b = small_book()
+    contract(b["acme"], "Licences", "retainer", period="yearly")
+    late = ticket(b["acme"], b["hourly"], closed=dt.datetime(2026, 11, 3, 10), minutes=(60,))
+    late_expense = expense(b["acme"], b["hourly"], 1000, day=dt.date(2026, 11, 4))
+    p = billing.plan("2026-10", today=TODAY)
+    assert f"ticket:{late.id}" not in refs(p)
+    assert f"expense:{late_expense.id}" not in refs(p)
+    assert f"ticket:{b['t1'].id}" in refs(p)
