@@ -33,6 +33,7 @@ from store.models import (
     Customer,
     Expense,
     ServiceItem,
+    Setting,
     Ticket,
     TimeEntry,
 )
@@ -519,6 +520,14 @@ def _guarded(query, model):
     return query
 
 
+def _wait_for_batch_saves() -> None:
+    """On PostgreSQL, take the row lock a batch save takes (the invoice number
+    counter), so that no batch bills an expense or ticket between the billed
+    check and the write. SQLite's BEGIN IMMEDIATE already serialises writers."""
+    if is_postgres():
+        list(Setting.select(Setting.key).where(Setting.key == "next_invoice_number").for_update())
+
+
 def _by_external_id(model, ids, *fields) -> dict[str, dict]:
     """Records of ``model`` whose external_id is one of ``ids``, as dicts by external id."""
     found: dict[str, dict] = {}
@@ -833,6 +842,8 @@ def import_bytes(kind: str, data: bytes, name: str) -> ImportSummary:
         raise ImportFileError(parsed.problems)
     model = _MODELS[kind]
     with db.atomic(**({} if is_postgres() else {"lock_type": "IMMEDIATE"})):
+        if kind in ("tickets", "time-entries", "expenses"):
+            _wait_for_batch_saves()
         resolved = _RESOLVERS[kind](_Resolver(parsed))
         if parsed.problems:
             raise ImportFileError(_sorted(parsed.problems, name))
