@@ -330,6 +330,21 @@ def test_a_latin1_file_is_refused_with_the_line_and_byte_offset_and_how_to_fix_i
     ]
 
 
+def test_a_utf16_file_is_refused_as_not_utf8(db):
+    data = "external_id,name,region,currency\nC1,Acme,US,USD\n".encode("utf-16")
+    assert problems_of("customers", data) == [
+        "customers.csv:1: encoding: the file is not UTF-8 (byte 0xff at byte offset 0, at the start of "
+        "the line); re-save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in LibreOffice: character set "
+        "'Unicode (UTF-8)')",
+    ]
+
+
+def test_a_header_without_rows_imports_nothing_and_is_not_an_error(db):
+    summary = load("customers", "external_id,name,region,currency\n")
+    assert (summary.rows, summary.created) == (0, 0)
+    assert Customer.select().count() == 0
+
+
 def test_a_half_written_file_is_refused(db):
     assert problems_of(
         "customers", "external_id,name,region,currency\nC1,Acme,US,USD\nC2,Brandt,DE,EUR,extra\nC3,Ced"
