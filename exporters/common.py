@@ -71,9 +71,25 @@ def flatten(text: str) -> str:
     return "".join(" " if (ord(c) < 32 or c == "\x7f") else c for c in text)
 
 
+def plain_text(text: str) -> str:
+    """A neutralised multi-line cell (plain CSV): tab, CR and LF kept, other
+    control characters (ESC, BEL, NUL...) replaced by spaces."""
+    text = neutralise(text)
+    return "".join(" " if ((ord(c) < 32 and c not in "\t\r\n") or c == "\x7f") else c for c in text)
+
+
 def safe_text(text: str) -> str:
     """A one-line, neutralised free-text cell (QBO, Xero, IIF)."""
     return flatten(neutralise(text))
+
+
+def required_text(value: str, what: str, number: str, *, clean=safe_text) -> str:
+    """A cell the target requires: the cleaned text, or ExportError when nothing
+    readable is left (blank, or only control characters)."""
+    text = clean(value)
+    if not text.strip():
+        raise ExportError(f"{number}: {what} is empty (or only control characters); the target requires it")
+    return text
 
 
 _DATE_PATTERNS = {

@@ -1,7 +1,8 @@
 """Plain CSV (``csv``): RFC 4180, CRLF, UTF-8 without BOM, one row per invoice
 line with the invoice-level columns repeated, ISO 8601 dates.
 
-Free text keeps its embedded newlines (quoted, as RFC 4180 allows) and is
+Free text keeps its embedded newlines and tabs (quoted, as RFC 4180 allows;
+other control characters become spaces) and is
 neutralised against formula injection; amounts are never touched.
 """
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Sequence
 from store.domain import ExportSettings, InvoiceData
 from store.money import format_minor
 
-from exporters.common import ExportOutput, ExportPart, check_consistent, csv_bytes, neutralise, quantity_text
+from exporters.common import (
+    ExportOutput, ExportPart, check_consistent, csv_bytes, plain_text, quantity_text, required_text,
+)
 
 FORMAT = "csv"
 HEADER = [
@@ -25,9 +28,9 @@ def invoice_rows(invoice: InvoiceData) -> list[list[str]]:
     check_consistent(invoice)
     cur = invoice.currency
     head = [
-        neutralise(invoice.number),
-        neutralise(invoice.batch_name),
-        neutralise(invoice.customer.name),
+        required_text(invoice.number, "invoice number", invoice.number, clean=plain_text),
+        plain_text(invoice.batch_name),
+        required_text(invoice.customer.name, "customer name", invoice.number, clean=plain_text),
         cur,
         invoice.issue_date.isoformat(),
         invoice.due_date.isoformat(),
@@ -36,9 +39,9 @@ def invoice_rows(invoice: InvoiceData) -> list[list[str]]:
         head
         + [
             line.kind,
-            neutralise(line.contract),
-            neutralise(line.period),
-            neutralise(line.description),
+            plain_text(line.contract),
+            plain_text(line.period),
+            plain_text(line.description),
             quantity_text(line.quantity),
             format_minor(line.unit_price, cur),
             format_minor(line.amount, cur),

@@ -16,6 +16,7 @@ from store.domain import ExportSettings, InvoiceData
 from store.money import format_minor
 
 from exporters.common import (
+    ExportError,
     ExportOutput,
     ExportPart,
     check_consistent,
@@ -90,6 +91,10 @@ def invoice_block(invoice: InvoiceData, settings: ExportSettings, f: _Fields) ->
     date = format_date(invoice.issue_date, date_fmt)
     number = f.text(invoice.number)
     customer = f.text(invoice.customer.name)
+    for value, what in ((number, "invoice number"), (customer, "customer name"),
+                        (f.text(settings.ar_account), "setting ar_account")):
+        if not value.strip():
+            raise ExportError(f"{invoice.number}: {what} is empty (or only control characters); IIF requires it")
     any_taxable = any(effectively_taxable(invoice, ln.taxable) for ln in invoice.lines)
     block = [[
         "TRNS", "", "INVOICE", date, f.text(settings.ar_account), customer,

@@ -22,6 +22,7 @@ from exporters.common import (
     format_date,
     percent_text,
     quantity_text,
+    required_text,
     safe_text,
     split_into_files,
 )
@@ -71,8 +72,8 @@ def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[st
     date_fmt = settings.date_format(FORMAT)
     cur = invoice.currency
     head = [
-        safe_text(invoice.number),
-        safe_text(invoice.customer.name),
+        required_text(invoice.number, "invoice number", invoice.number),
+        required_text(invoice.customer.name, "customer name", invoice.number),
         format_date(invoice.issue_date, date_fmt),
         format_date(invoice.due_date, date_fmt),
         safe_text(settings.terms),

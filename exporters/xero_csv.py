@@ -19,6 +19,7 @@ from exporters.common import (
     effectively_taxable,
     format_date,
     quantity_text,
+    required_text,
     safe_text,
     split_into_files,
 )
@@ -47,30 +48,38 @@ def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[st
     date_fmt = settings.date_format(FORMAT)
     cur = invoice.currency
     contact = (
-        [safe_text(invoice.customer.name), safe_text(invoice.customer.email)]
+        [required_text(invoice.customer.name, "customer name", invoice.number), safe_text(invoice.customer.email)]
         + _address_lines(invoice.customer.address)
         + ["", "", "", ""]
     )
     head = contact + [
-        safe_text(invoice.number),
+        required_text(invoice.number, "invoice number", invoice.number),
         safe_text(invoice.batch_name),
         format_date(invoice.issue_date, date_fmt),
         format_date(invoice.due_date, date_fmt),
         "",
     ]
+    account = required_text(settings.xero_account_code, "setting xero_account_code", invoice.number)
+    tax_types = {
+        True: required_text(settings.xero_tax_type, "setting xero_tax_type", invoice.number),
+        False: required_text(settings.xero_tax_type_exempt, "setting xero_tax_type_exempt", invoice.number),
+    }
     rows = []
     for line in invoice.lines:
         taxable = effectively_taxable(invoice, line.taxable)
-        description = line.description.strip() or settings.item_name(line.kind)
+        description = safe_text(line.description)
+        if not description.strip():
+            description = required_text(settings.item_name(line.kind), f"line {line.position} description",
+                                        invoice.number)
         rows.append(
             head
             + [
-                safe_text(description),
+                description,
                 quantity_text(line.quantity),
                 format_minor(line.unit_price, cur),
                 "",
-                safe_text(settings.xero_account_code),
-                safe_text(settings.xero_tax_type if taxable else settings.xero_tax_type_exempt),
+                account,
+                tax_types[taxable],
                 "", "", "", "",
                 cur,
                 "",

@@ -213,3 +213,16 @@ def test_inconsistent_invoice_is_refused():
     for fmt in ALL:
         with pytest.raises(ExportError, match="inconsistent"):
             run(fmt, [bad])
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_a_customer_name_of_only_control_characters_is_refused(fmt):
+    blank = invoice("INV-000010", dataclasses.replace(ACME, name="\x1b\x07"), [line(1, "ticket", "x", "1", 100)])
+    with pytest.raises(ExportError, match="INV-000010: customer name is empty"):
+        run(fmt, [blank])
+
+
+def test_an_empty_xero_setting_is_refused():
+    settings = dataclasses.replace(SETTINGS, xero_account_code="")
+    with pytest.raises(ExportError, match="setting xero_account_code is empty"):
+        run("xero-csv", settings=settings)
