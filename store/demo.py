@@ -558,7 +558,7 @@ class _Generator:
             if rng.random() < 0.08:
                 expenses.append((order, customer, False, rng.choice(INTERNAL_EXPENSES), rng.randrange(days)))
         tickets.sort(key=lambda t: (t[0], t[1]))
-        month_tickets: dict[int, list[int]] = {}
+        month_tickets: dict[int, list[tuple[int, int]]] = {}  # customer order -> (ticket, contract)
         for opened, order, customer, contract, title, closed, entries in tickets:
             ticket_id = self._id(Ticket)
             status = "closed" if closed is not None else "open"
@@ -654,7 +654,7 @@ def bill_past_periods(periods: list[tuple[str, dt.date]], progress: Progress | N
     return billed
 
 
-def database_has_customers() -> int:
+def customer_count() -> int:
     return Customer.select().count()
 
 
@@ -670,7 +670,7 @@ def make_demo(customers: int = DEFAULT_CUSTOMERS, months: int = DEFAULT_MONTHS,
         raise ValidationError("--customers must be at least 1")
     if months < 1:
         raise ValidationError("--months must be at least 1")
-    existing = database_has_customers()
+    existing = customer_count()
     if existing:
         raise ValidationError(
             f"this database already has {existing} customers; the demo only fills an empty "
