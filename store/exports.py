@@ -137,6 +137,7 @@ def export_invoices(
     if batch is not None:
         row = find_batch(batch)
         label = f"batch {row.id} ({row.name})"
+        subject = f"batch:{row.id}"
         if row.status == "draft":
             raise ValidationError(
                 f"batch {row.id} ({row.name}) is a draft: nothing is saved yet, so it has no invoices to export"
@@ -157,7 +158,7 @@ def export_invoices(
         if not wanted:
             raise ValidationError("no invoice number given")
         invoices = load_invoices(wanted)
-        label = invoices[0].number if len(invoices) == 1 else f"{len(invoices)} invoices"
+        subject = f"invoice:{invoices[0].number}" if len(invoices) == 1 else f"invoices:{len(invoices)}"
         for inv in invoices:
             if inv.status == "void":
                 raise ValidationError(
@@ -191,7 +192,7 @@ def export_invoices(
                 .execute()
             )
         AuditEvent.create(
-            actor=actor or _actor(), action="export", subject=label,
+            actor=actor or _actor(), action="export", subject=subject,
             details=json.dumps({
                 "format": fmt, "files": [str(p) for p in paths], "invoices": len(invoices),
                 "numbers": ids_numbers[:50], "reexported": len(reexported),
