@@ -39,6 +39,7 @@ SPL_HEADER = [
     "QNTY", "PRICE", "INVITEM", "TAXABLE",
 ]
 ENDTRNS_HEADER = ["!ENDTRNS"]
+MAX_WARNINGS = 5  # one per changed text, then a count
 
 
 def to_cp1252(text: str) -> str:
@@ -128,9 +129,12 @@ def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportO
         rows += len(block)  # TRNS, SPL and ENDTRNS rows
         lines.extend(_row(r) for r in block)
     data = ("\r\n".join(lines) + "\r\n").encode(ENCODING)
+    changed = list(f.changed.items())
     warnings = [
-        f"IIF is cp1252: {original!r} written as {converted!r}" for original, converted in f.changed.items()
+        f"IIF is cp1252: {original!r} written as {converted!r}" for original, converted in changed[:MAX_WARNINGS]
     ]
+    if len(changed) > MAX_WARNINGS:
+        warnings.append(f"IIF is cp1252: {len(changed) - MAX_WARNINGS} more texts transliterated the same way")
     return ExportOutput(
         parts=[ExportPart(data=data, invoices=tuple(inv.number for inv in invoices), rows=rows)],
         warnings=warnings,

@@ -226,3 +226,10 @@ def test_an_empty_xero_setting_is_refused():
     settings = dataclasses.replace(SETTINGS, xero_account_code="")
     with pytest.raises(ExportError, match="setting xero_account_code is empty"):
         run("xero-csv", settings=settings)
+
+
+def test_iif_transliteration_warnings_stay_short_for_a_big_batch():
+    many = [invoice(f"INV-{n:06d}", ACME, [line(1, "ticket", f"東京 visit {n}", "1", 1000)]) for n in range(1, 21)]
+    out = run("qbd-iif", many)
+    assert len(out.warnings) == 6
+    assert out.warnings[-1] == "IIF is cp1252: 15 more texts transliterated the same way"
