@@ -205,11 +205,18 @@ class _Abort(Exception):
     """The file cannot be read any further (encoding, header...)."""
 
 
-@dataclass
+_NO_FAILURES: frozenset = frozenset()
+
+
+@dataclass(slots=True)
 class _Row:
     line: int
-    values: dict  # column name -> parsed value (None = empty cell)
-    raw: dict  # column name -> cell text
+    values: dict  # column name -> parsed value (None = empty or invalid cell)
+    failed: frozenset | set = _NO_FAILURES  # columns whose cell was filled in but invalid
+
+    def given(self, name: str) -> bool:
+        """Whether the file filled in this cell (validly or not)."""
+        return self.values.get(name) is not None or name in self.failed
 
 
 @dataclass
@@ -482,11 +489,10 @@ def _read(kind: str, data: bytes, name: str) -> _Parsed:
             parsed.problem(start, "row", f"{what} cells: {len(cells)}, the header has {width} "
                            "(a half-written line, or an unquoted comma in a cell?)")
             continue
-        values, raw = {}, {}
+        values, failed = {}, _NO_FAILURES
         for name_, cell in zip(parsed.header, cells):
             col = columns[name_]
             cell = cell.strip()
-            raw[name_] = cell
             if not cell:
                 if col.required:
                     parsed.problem(start, name_, "required, but the cell is empty")
@@ -497,6 +503,7 @@ def _read(kind: str, data: bytes, name: str) -> _Parsed:
             except ValueError as exc:
                 parsed.problem(start, name_, str(exc))
                 values[name_] = None
+                failed = {name_} if failed is _NO_FAILURES else failed | {name_}
         ext = values.get("external_id")
         if ext is not None:
             if ext in seen_ids:
@@ -504,7 +511,7 @@ def _read(kind: str, data: bytes, name: str) -> _Parsed:
                                f"{seen_ids[ext]})")
             else:
                 seen_ids[ext] = start
-        parsed.rows.append(_Row(start, values, raw))
+        parsed.rows.append(_Row(start, values, failed))
     return parsed
 
 
@@ -621,7 +628,7 @@ class _Resolver:
             try:
                 return to_minor(value, currency)
             except MoneyError:
-                self.p.problem(row.line, name, f"{row.raw[name]} has more decimals than {currency} has")
+                self.p.problem(row.line, name, f"{value} has more decimals than {currency} has")
                 return None
         if existing is not None:
             return existing[name]
@@ -696,7 +703,7 @@ def _resolve_contracts(r: _Resolver):
         for name in ("hourly_rate", "block_fee", "overage_rate", "device_rate", "fixed_fee"):
             fields[name] = r.money(row, name, ex, currency)
         for name in _TYPE_NEEDS.get(fields["type"], ()):
-            if (not fields[name] and not row.raw.get(name) and currency is not None
+            if (not fields[name] and not row.given(name) and currency is not None
                     and (ex is None or r.p.has(name))):
                 r.p.problem(row.line, name, f"required for {fields['type']} contracts (write 0 if it "
                             "really is free)")
@@ -742,11 +749,11 @@ def _resolve_tickets(r: _Resolver):
         else:
             fields["contract"] = ex["contract"] if ex else None
         if (fields["status"] == "closed" and fields["closed_at"] is None and row.values.get("status")
-                and not row.raw.get("closed_at")):
+                and not row.given("closed_at")):
             r.p.problem(row.line, "closed_at", "required when status is closed")
         if fields["closed_at"] and fields["opened_at"] and fields["closed_at"] < fields["opened_at"]:
-            r.p.problem(row.line, "closed_at", f"{row.raw.get('closed_at')} is before opened_at "
-                        f"{row.raw.get('opened_at')}")
+            r.p.problem(row.line, "closed_at", f"{_minutes(fields['closed_at'])} is before opened_at "
+                        f"{_minutes(fields['opened_at'])}")
         if ex is not None and ex["status"] == "billed":
             if fields["status"] == "closed":
                 fields["status"] = "billed"  # the source says closed; billing made it billed
@@ -821,6 +828,10 @@ _RESOLVERS = {
 }
 
 
+def _minutes(value: dt.datetime) -> str:
+    return value.isoformat(timespec="seconds" if value.second else "minutes")
+
+
 def _changes(fields: dict, existing: dict) -> dict:
     return {k: v for k, v in fields.items() if existing.get(k) != v}
 
@@ -850,7 +861,8 @@ def import_bytes(kind: str, data: bytes, name: str) -> ImportSummary:
         creates, updates = [], []
         for row, fields, ex in resolved:
             if ex is None:
-                creates.append({"external_id": row.values["external_id"], **fields})
+                fields["external_id"] = row.values["external_id"]
+                creates.append(fields)
                 continue
             changed = _changes(fields, ex)
             if changed:
