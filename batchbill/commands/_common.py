@@ -66,6 +66,13 @@ def run_handler(handler, args) -> int:
         return fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as cat does.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:  # database unreachable, unreadable file...
         kind = _classify(exc)
         if kind is None:
