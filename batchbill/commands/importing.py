@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from batchbill.commands._common import EXIT_USER_ERROR, add_db_option, open_store, print_json
+from batchbill.commands._common import EXIT_USER_ERROR, add_db_option, fail, open_store, print_json
 
 KINDS = ("customers", "contracts", "service-items", "tickets", "time-entries", "expenses")
 MAX_SHOWN = 50
@@ -19,9 +19,11 @@ def register(sub) -> None:
         "FILE:LINE: column: reason. Import in this order: " + ", ".join(KINDS) + ".",
     )
     p.add_argument("kind", metavar="KIND", choices=KINDS, help="one of: " + ", ".join(KINDS))
-    p.add_argument("file", metavar="FILE", help="CSV file (UTF-8, comma-separated, header line)")
+    p.add_argument("file", metavar="FILE", nargs="?", help="CSV file (UTF-8, comma-separated, header line)")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--columns", action="store_true",
+                   help="list the columns KIND accepts (name, required, type, meaning) and exit")
     p.set_defaults(handler=run)
 
 
@@ -29,6 +31,11 @@ def run(args) -> int:
     from store.errors import ImportFileError
     from store.importer import import_file
 
+    if args.columns:
+        return print_columns(args.kind)
+    if not args.file:
+        return fail(f"give the CSV FILE to import (batchbill import {args.kind} FILE), or --columns "
+                    "to see the columns it needs")
     open_store(args)
     try:
         summary = import_file(args.kind, args.file)
@@ -38,7 +45,10 @@ def run(args) -> int:
         hidden = len(exc.problems) - MAX_SHOWN
         if hidden > 0:
             print(f"... and {hidden} more", file=sys.stderr)
-        print(f"batchbill: nothing imported: {len(exc.problems)} problem(s) in {args.file}",
+        hint = ""
+        if any(" column" in p and f"{args.file}:1: " in p for p in exc.problems):
+            hint = f" (batchbill import {args.kind} --columns lists the columns)"
+        print(f"batchbill: nothing imported: {len(exc.problems)} problem(s) in {args.file}{hint}",
               file=sys.stderr)
         return EXIT_USER_ERROR
     if args.json:
@@ -46,4 +56,15 @@ def run(args) -> int:
         return 0
     print(f"{summary.file}: {summary.rows} {summary.kind} row(s): {summary.created} created, "
           f"{summary.updated} updated, {summary.unchanged} unchanged")
+    return 0
+
+
+def print_columns(kind: str) -> int:
+    from tabulate import tabulate
+
+    from store.importer import SPECS, type_label
+
+    rows = [(c.name, "yes" if c.required else "", type_label(c), c.meaning) for c in SPECS[kind]]
+    print(tabulate(rows, headers=("column", "req.", "type", "meaning"), tablefmt="simple",
+                   maxcolwidths=[None, None, 18, 27]))
     return 0

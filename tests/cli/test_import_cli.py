@@ -93,3 +93,39 @@ def test_a_new_users_broken_latin1_file_through_the_real_command_has_no_tracebac
         "(in Excel: Save As > 'CSV UTF-8'; in LibreOffice: character set 'Unicode (UTF-8)')",
         f"batchbill: nothing imported: 1 problem(s) in {bad}",
     ]
+
+
+def test_columns_lists_what_a_kind_accepts_within_80_columns(capsys):
+    status, out, _ = run(capsys, "import", "expenses", "--columns")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["column", "req.", "type", "meaning"]
+    assert [line.split()[0] for line in lines[2:] if line[:1].strip()] == [
+        "external_id", "contract_external_id", "ticket_external_id", "date", "description", "amount",
+        "billable",
+    ]
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_a_wrong_header_points_to_the_columns_option(book, capsys, tmp_path):
+    bad = tmp_path / "customers.csv"
+    bad.write_text("external_id,name,country,currency\nC1,Acme,US,USD\n", encoding="utf-8")
+    status, _, err = run(capsys, "import", "customers", str(bad), "--db", book)
+    assert status == 2
+    assert err.splitlines()[-1] == (
+        f"batchbill: nothing imported: 1 problem(s) in {bad} "
+        "(batchbill import customers --columns lists the columns)"
+    )
+
+
+def test_forgetting_the_file_says_what_to_give(capsys):
+    status, _, err = run(capsys, "import", "tickets")
+    assert (status, err) == (2, "batchbill: give the CSV FILE to import (batchbill import tickets FILE), "
+                                "or --columns to see the columns it needs\n")
+
+
+def test_the_command_offers_exactly_the_importers_kinds():
+    from batchbill.commands.importing import KINDS as CLI_KINDS
+    from store.importer import KINDS as STORE_KINDS
+
+    assert CLI_KINDS == STORE_KINDS
