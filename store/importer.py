@@ -225,6 +225,7 @@ class _Parsed:
     kind: str
     header: list[str]
     rows: list[_Row] = field(default_factory=list)
+    spare_columns: int = 0
     problems: list[str] = field(default_factory=list)
 
     def problem(self, line: int, column: str, reason: str) -> None:
@@ -267,6 +268,9 @@ def _read_header(reader, parsed: _Parsed, spec: tuple[Column, ...]) -> list[str]
         raise _Abort
     line = reader.line_num
     shown = [h.strip() for h in header]
+    while len(shown) > 1 and not shown[-1]:  # a spreadsheet's trailing empty columns
+        shown.pop()
+        parsed.spare_columns += 1
     names = [re.sub(r"[\s-]+", "_", h.lower()) for h in shown]
     if len(names) == 1 and (";" in names[0] or "\t" in header[0]):
         sep = "semicolons" if ";" in names[0] else "tabs"
@@ -465,6 +469,8 @@ def _read(kind: str, data: bytes, name: str) -> _Parsed:
         return parsed
     columns = {c.name: c for c in spec}
     width = len(parsed.header)
+    # Trailing empty header cells (spreadsheets add them): empty cells there are ignored.
+    spare = parsed.spare_columns
     previous = reader.line_num
     seen_ids: dict[str, int] = {}
     while True:
@@ -484,6 +490,8 @@ def _read(kind: str, data: bytes, name: str) -> _Parsed:
         previous = reader.line_num
         if not cells or all(not c.strip() for c in cells):
             continue  # blank line
+        if spare and width < len(cells) <= width + spare and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]
         if len(cells) != width:
             what = "too few" if len(cells) < width else "too many"
             parsed.problem(start, "row", f"{what} cells: {len(cells)}, the header has {width} "

@@ -119,6 +119,15 @@ def test_a_utf8_bom_blank_lines_header_case_and_crlf_are_accepted(db):
     assert (acme.name, acme.region, acme.currency) == ("Acme", "US", "USD")
 
 
+def test_a_spreadsheets_trailing_empty_columns_are_ignored(db):
+    summary = load("customers", "external_id,name,region,currency,,\nC1,Acme,US,USD,,\nC2,Brandt,DE,EUR\n")
+    assert summary.created == 2
+    assert problems_of("customers", "external_id,name,region,currency,\nC3,Cedar,CA,CAD,oops\n") == [
+        "customers.csv:2: row: too many cells: 5, the header has 4 (a half-written line, or an unquoted "
+        "comma in a cell?)",
+    ]
+
+
 def test_datetimes_with_an_offset_are_stored_as_local_time(db):
     load_examples("customers", "contracts")
     load("tickets", "external_id,number,customer_external_id,title,status,opened_at\n"
