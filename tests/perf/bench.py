@@ -1,0 +1,590 @@
+"""The performance harness of issue 7: what users wait for, each figure next to
+its floor (the fastest way to do the same work on the same machine, measured
+in the same run), as median and p95 over several runs, and the ratio.
+
+    python -m tests.perf.bench [--customers N] [--months M] [--json PATH]
+                               [--runs K] [--book PATH] [--book-dir DIR]
+
+It builds (once, then reuses) a book with ``batchbill demo --customers N
+--months M --seed 7 --today 2026-11-15`` under ``--book-dir`` (default
+``$BATCHBILL_PERF_BOOKS`` or ``/work/perf-books``), keyed by those arguments,
+and the default demo book for the memory comparison. The period planned and
+saved is the last complete month the demo left unbilled (2026-10). Save and
+export run on copies of the book, so every run starts from the same state.
+
+It is a tool, not a test: it asserts nothing about time. ``tests/perf/
+test_bench_smoke.py`` runs it on a tiny book to check that every figure comes out.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_CUSTOMERS = 2000
+DEFAULT_MONTHS = 24
+SEED = 7
+TODAY = dt.date(2026, 11, 15)
+FORMATS = ("qbo-csv", "qbd-iif", "xero-csv", "csv")
+SEARCH_QUERIES = 100
+ROOT = Path(__file__).resolve().parents[2]
+
+TARGETS = {
+    "cold start": "<= 2x empty Textual app",
+    "search": "p95 <= 3x FTS5 and < 50 ms",
+    "plan": "<= 3x raw SQL aggregate",
+    "save": "<= 2x executemany",
+    "export": "<= 2x csv.writer",
+    "memory": "large <= 1.5x small book",
+    "keystroke": "p95 < 100 ms",
+}
+
+
+# --------------------------------------------------------------------------- figures
+def percentile(values: list[float], pct: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * pct / 100
+    low = int(k)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def summary(values: list[float]) -> dict:
+    return {"runs": [round(v, 6) for v in values], "median": statistics.median(values),
+            "p95": percentile(values, 95)}
+
+
+def result(name: str, unit: str, values: list[float], floor: list[float] | None, *,
+           basis: str = "median", limit: float | None = None, absolute: float | None = None,
+           floor_label: str = "", note: str = "") -> dict:
+    """One row: figures, floor, ratio (``basis`` of each) and whether the target is met."""
+    out = {"name": name, "unit": unit, **summary(values), "floor_label": floor_label, "note": note}
+    met = True
+    if floor:
+        out["floor"] = summary(floor)
+        denominator = out["floor"][basis]
+        out["ratio"] = out[basis] / denominator if denominator else float("inf")
+        out["ratio_basis"] = basis
+        if limit is not None:
+            out["ratio_limit"] = limit
+            met = met and out["ratio"] <= limit
+    else:
+        out["floor"] = None
+        out["ratio"] = None
+    if absolute is not None:
+        out["absolute_limit"] = absolute
+        met = met and out[basis] < absolute
+    kind = name.split(":")[0].split(" (")[0]
+    out["target"] = TARGETS.get(kind, "")
+    out["met"] = met
+    return out
+
+
+# --------------------------------------------------------------------------- books
+def default_book_dir() -> Path:
+    env = os.environ.get("BATCHBILL_PERF_BOOKS")
+    if env:
+        return Path(env)
+    if os.access("/work", os.W_OK):
+        return Path("/work/perf-books")
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("batchbill", appauthor=False)) / "perf-books"
+
+
+def ensure_book(directory: Path, customers: int | None, months: int | None, today: dt.date,
+                say, rebuild: bool = False) -> Path:
+    """The cached demo book for these arguments, built with ``batchbill demo`` if missing.
+    ``None`` sizes mean the demo's defaults (the default demo book)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    label = f"c{customers}-m{months}" if customers else "default"
+    path = directory / f"book-{label}-s{SEED}-t{today.isoformat()}.sqlite3"
+    if path.exists() and not rebuild:
+        return path
+    tmp = path.with_suffix(".tmp.sqlite3")
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(tmp) + suffix)
+    cmd = [sys.executable, "-m", "batchbill", "demo", "--db", str(tmp), "--seed", str(SEED),
+           "--today", today.isoformat()]
+    if customers:
+        cmd += ["--customers", str(customers), "--months", str(months)]
+    say(f"building {path.name} (once): {' '.join(cmd[2:])}")
+    started = time.monotonic()
+    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    with contextlib.closing(sqlite3.connect(tmp)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.replace(tmp, path)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(tmp) + suffix)
+    say(f"built in {time.monotonic() - started:.0f} s")
+    return path
+
+
+def previous_month(today: dt.date) -> str:
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+def copy_book(source: Path, target: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(target) + suffix)
+    shutil.copyfile(source, target)
+    os.chmod(target, 0o600)
+    return target
+
+
+def remove_book(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(path) + suffix)
+
+
+@contextlib.contextmanager
+def store_open(path: Path):
+    from store.db import close_database, open_database
+
+    close_database()
+    open_database(str(path))
+    try:
+        yield
+    finally:
+        close_database()
+
+
+def raw_connect(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the store's pragmas (WAL, synchronous normal)."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    for pragma in ("journal_mode = wal", "synchronous = normal", "foreign_keys = 1",
+                   "cache_size = -32000", "busy_timeout = 30000"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def prepare(book: Path, work: Path, period: str, name: str) -> tuple[Path, dict]:
+    """A copy of the book with two drafts of the period for every customer: one
+    to save, one for the editor (the demo leaves that month unbilled)."""
+    from store import billing
+
+    pristine = copy_book(book, work / f"{name}.sqlite3")
+    with store_open(pristine):
+        drafts = {}
+        for role in ("save", "editor"):
+            drafts[role] = billing.create_batch(f"bench {role} {period}", period, actor="bench").id
+    with contextlib.closing(raw_connect(pristine)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return pristine, drafts
+
+
+# --------------------------------------------------------------------------- 1 cold start
+def _probe(args: list[str], timeout: float = 300.0) -> tuple[float, str]:
+    """Start the probe, time process start to its first line; the rest of its output."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "tests.perf.app_probe", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    first = proc.stdout.readline()
+    elapsed = time.perf_counter() - started
+    try:
+        rest, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rest, err = proc.communicate()
+    if proc.returncode != 0 or not first:
+        raise RuntimeError(f"app probe {args[0]} failed ({proc.returncode}):\n{err[-3000:]}")
+    return elapsed, first + rest
+
+
+def bench_cold_start(db: Path, runs: int, say) -> dict:
+    app, floor = [], []
+    _probe(["empty"])  # warm the OS file cache for both
+    _probe(["coldstart", str(db), TODAY.isoformat()])
+    for _ in range(runs):
+        floor.append(_probe(["empty"])[0])
+        app.append(_probe(["coldstart", str(db), TODAY.isoformat()])[0])
+    say(f"cold start: {statistics.median(app):.3f} s vs {statistics.median(floor):.3f} s")
+    return result("cold start", "s", app, floor, limit=2.0, floor_label="empty Textual app",
+                  note="process start to all three dashboard panels filled, headless run_test at 120x36")
+
+
+def _probe_json(output: str) -> dict:
+    for line in output.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"no RESULT line in probe output:\n{output[-2000:]}")
+
+
+# --------------------------------------------------------------------------- 2 search
+def search_queries(conn: sqlite3.Connection, count: int = SEARCH_QUERIES) -> list[str]:
+    """Realistic queries: invoice numbers (whole and partial), customer names
+    (whole and first words) and words of line text."""
+    rng = random.Random(SEED)
+    numbers = [r[0] for r in conn.execute("SELECT number FROM invoice ORDER BY id")]
+    names = [r[0] for r in conn.execute("SELECT name FROM customer ORDER BY id")]
+    lines = [r[0] for r in conn.execute(
+        "SELECT DISTINCT description FROM invoice_line ORDER BY description LIMIT 2000")]
+    words = sorted({w for text in lines for w in re.findall(r"[^\W\d_]{4,}", text)})
+    queries = []
+    third = count // 3
+    for _ in range(third):
+        number = rng.choice(numbers)
+        queries.append(number if rng.random() < 0.7 else number[: max(4, len(number) - 2)])
+    for _ in range(third):
+        name = rng.choice(names)
+        parts = name.split()
+        queries.append(name if rng.random() < 0.4 else " ".join(parts[: rng.randint(1, 2)]))
+    while len(queries) < count:
+        n = rng.choice((1, 1, 2))
+        queries.append(" ".join(rng.sample(words, n)) if words else "support")
+    rng.shuffle(queries)
+    return queries
+
+
+def fts_floor_expression(query: str) -> str:
+    """The query as a user would type it into FTS5: each word a prefix phrase."""
+    parts = []
+    for word in query.replace(",", "").split():
+        tokens = re.findall(r"\w+", word)
+        if tokens:
+            parts.append('"' + " ".join(tokens) + '"*')
+    return " ".join(parts)
+
+
+def bench_search(db: Path, runs: int, say) -> dict:
+    from store.search import PAGE_SIZE, search
+
+    app, floor = [], []
+    slowest: list[tuple[float, str]] = []
+    with contextlib.closing(raw_connect(db)) as conn, store_open(db):
+        queries = search_queries(conn)
+        for q in queries:  # warm both paths
+            search(q)
+            conn.execute("SELECT rowid FROM invoice_fts WHERE invoice_fts MATCH ? "
+                         "ORDER BY rowid DESC LIMIT ?", (fts_floor_expression(q), PAGE_SIZE)).fetchall()
+        for _ in range(runs):
+            for q in queries:
+                t0 = time.perf_counter()
+                conn.execute("SELECT rowid FROM invoice_fts WHERE invoice_fts MATCH ? "
+                             "ORDER BY rowid DESC LIMIT ?", (fts_floor_expression(q), PAGE_SIZE)).fetchall()
+                t1 = time.perf_counter()
+                search(q)
+                t2 = time.perf_counter()
+                floor.append(t1 - t0)
+                app.append(t2 - t1)
+                slowest.append((t2 - t1, q))
+    slowest.sort(reverse=True)
+    say(f"search: p95 {percentile(app, 95) * 1000:.1f} ms vs {percentile(floor, 95) * 1000:.1f} ms")
+    row = result("search", "s", app, floor, basis="p95", limit=3.0, absolute=0.050,
+                 floor_label="FTS5 MATCH via sqlite3",
+                 note=f"{len(queries)} queries x {runs} runs, first page ({PAGE_SIZE} hits)")
+    row["slowest_queries"] = [{"query": q, "s": round(s, 6)} for s, q in slowest[:5]]
+    return row
+
+
+# --------------------------------------------------------------------------- 3 plan
+PLAN_FLOOR_SQL = """
+SELECT t.contract_id, t.id, t.number, t.title, t.closed_at,
+       SUM(CASE WHEN te.billable THEN te.minutes ELSE 0 END), SUM(te.minutes)
+FROM ticket t
+JOIN contract c ON c.id = t.contract_id
+LEFT JOIN time_entry te ON te.ticket_id = t.id
+WHERE t.status = 'closed' AND t.closed_at < :end
+  AND c.active AND c.start_date < :end AND (c.end_date IS NULL OR c.end_date >= :start)
+GROUP BY t.id
+UNION ALL
+SELECT s.contract_id, s.id, NULL, s.description, NULL, s.quantity, s.unit_price
+FROM service_item s JOIN contract c ON c.id = s.contract_id
+WHERE s.active AND c.active AND c.type = 'retainer' AND c.start_date < :end
+  AND (c.end_date IS NULL OR c.end_date >= :start)
+  AND NOT EXISTS (SELECT 1 FROM billed_ledger l WHERE l.source_kind = 'service_item'
+                  AND l.source_id = s.id AND l.period = :period)
+"""
+
+
+def bench_plan(db: Path, period: str, runs: int, say) -> tuple[dict, dict]:
+    from store import billing
+    from store.periods import parse_period
+
+    span = parse_period(period)
+    params = {"start": span.start.isoformat(), "end": span.end.isoformat(), "period": period}
+    app, floor = [], []
+    with contextlib.closing(raw_connect(db)) as conn, store_open(db):
+        p = billing.plan(period, today=TODAY)
+        conn.execute(PLAN_FLOOR_SQL, params).fetchall()
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            floor_rows = conn.execute(PLAN_FLOOR_SQL, params).fetchall()
+            t1 = time.perf_counter()
+            p = billing.plan(period, today=TODAY)
+            t2 = time.perf_counter()
+            floor.append(t1 - t0)
+            app.append(t2 - t1)
+    items = sum(len(pe.items) for cu in p.customers for co in cu.contracts for pe in co.periods)
+    shape = {"customers": len(p.customers), "items": items, "floor_rows": len(floor_rows)}
+    say(f"plan: {statistics.median(app):.3f} s vs {statistics.median(floor):.3f} s ({shape})")
+    return result("plan", "s", app, floor, limit=3.0, floor_label="one raw SQL aggregate",
+                  note=f"period {period}, all customers: {shape['customers']} customers, {items} items"), shape
+
+
+# --------------------------------------------------------------------------- 4 save
+def _written_rows(path: Path, batch_id: int) -> dict:
+    """What save_batch wrote, read back, for the floor to write again."""
+    with contextlib.closing(sqlite3.connect(str(path))) as conn:
+        def rows(sql, *args):
+            cur = conn.execute(sql, args)
+            return [d[0] for d in cur.description], cur.fetchall()
+
+        inv_cols, invoices = rows("SELECT * FROM invoice WHERE batch_id = ? ORDER BY id", batch_id)
+        ids = [r[0] for r in invoices]
+        low, high = (min(ids), max(ids)) if ids else (0, -1)
+        line_cols, lines = rows("SELECT * FROM invoice_line WHERE invoice_id BETWEEN ? AND ? ORDER BY id",
+                                low, high)
+        ledger_cols, ledger = rows("SELECT * FROM billed_ledger WHERE batch_id = ? ORDER BY id", batch_id)
+        _, fts = rows("SELECT rowid, number, customer, batch, body, amounts FROM invoice_fts "
+                      "WHERE rowid BETWEEN ? AND ?", low, high)
+        tickets = [(r[0],) for r in conn.execute(
+            "SELECT source_id FROM billed_ledger WHERE batch_id = ? AND source_kind = 'ticket'", (batch_id,))]
+    return {"invoice": (inv_cols, invoices), "invoice_line": (line_cols, lines),
+            "billed_ledger": (ledger_cols, ledger), "fts": fts, "tickets": tickets}
+
+
+def _floor_save(path: Path, rows: dict, batch_id: int) -> float:
+    with contextlib.closing(raw_connect(path)) as conn:
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        for table in ("invoice", "invoice_line", "billed_ledger"):
+            cols, data = rows[table]
+            marks = ", ".join("?" * len(cols))
+            names = ", ".join(f'"{c}"' for c in cols)
+            conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', data)
+        conn.executemany("UPDATE ticket SET status = 'billed' WHERE id = ?", rows["tickets"])
+        conn.executemany("INSERT INTO invoice_fts (rowid, number, customer, batch, body, amounts) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", rows["fts"])
+        conn.execute("UPDATE batch SET status = 'saved' WHERE id = ?", (batch_id,))
+        conn.execute("COMMIT")
+        return time.perf_counter() - t0
+
+
+def bench_save(pristine: Path, work: Path, period: str, batch_id: int, runs: int, say) -> tuple[dict, Path, dict]:
+    from store import billing
+
+    app, floor = [], []
+    saved = None
+    shape = {}
+    for run in range(runs):
+        target = copy_book(pristine, work / "save.sqlite3")
+        with store_open(target):
+            p = billing.plan(period, today=TODAY)  # the plan the user reviewed
+            t0 = time.perf_counter()
+            res = billing.save_batch(batch_id, actor="bench", today=TODAY, issue_date=TODAY, reviewed=p)
+            app.append(time.perf_counter() - t0)
+        rows = _written_rows(target, batch_id)
+        shape = {"invoices": len(rows["invoice"][1]), "lines": len(rows["invoice_line"][1]),
+                 "ledger": len(rows["billed_ledger"][1]), "tickets": len(rows["tickets"])}
+        assert shape["invoices"] == len(res.invoice_numbers)
+        floor_path = copy_book(pristine, work / "save-floor.sqlite3")
+        floor.append(_floor_save(floor_path, rows, batch_id))
+        remove_book(floor_path)
+        if run == runs - 1:
+            saved = work / "saved.sqlite3"
+            remove_book(saved)
+            os.replace(target, saved)
+        else:
+            remove_book(target)
+    say(f"save: {statistics.median(app):.3f} s vs {statistics.median(floor):.3f} s ({shape})")
+    return (result("save", "s", app, floor, limit=2.0, floor_label="executemany of the same rows",
+                   note=f"{shape['invoices']} invoices, {shape['lines']} lines, {shape['ledger']} ledger rows, "
+                        "reviewed plan given (as the editor does), fresh copy per run"),
+            saved, shape)
+
+
+# --------------------------------------------------------------------------- 5 export
+EXPORT_FLOOR_SQL = """
+SELECT i.number, b.name, cu.name, i.currency, i.issue_date, i.due_date, l.kind, co.name, l.period,
+       l.description, l.quantity, l.unit_price, l.amount, l.taxable, i.tax, i.total
+FROM invoice i
+JOIN batch b ON b.id = i.batch_id
+JOIN customer cu ON cu.id = i.customer_id
+JOIN invoice_line l ON l.invoice_id = i.id
+LEFT JOIN contract co ON co.id = l.contract_id
+WHERE i.batch_id = ? AND i.status != 'void'
+ORDER BY i.sequence, l.position
+"""
+
+
+def _floor_export(path: Path, batch_id: int, out: Path, rows_wanted: int) -> float:
+    with contextlib.closing(sqlite3.connect(str(path))) as conn:
+        t0 = time.perf_counter()
+        data = conn.execute(EXPORT_FLOOR_SQL, (batch_id,)).fetchall()
+        if data:
+            while len(data) < rows_wanted:  # formats that add rows (IIF's TRNS/ENDTRNS) write as many
+                data.extend(data[: rows_wanted - len(data)])
+        with open(out, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerows(data[:rows_wanted])
+            handle.flush()
+            os.fsync(handle.fileno())
+        return time.perf_counter() - t0
+
+
+def bench_export(saved: Path, work: Path, batch_id: int, runs: int, say) -> list[dict]:
+    from store.exports import export_invoices
+
+    rows_out = []
+    out_dir = work / "exports"
+    out_dir.mkdir(exist_ok=True)
+    with store_open(saved):
+        for fmt in FORMATS:
+            app, floor = [], []
+            first = export_invoices(fmt=fmt, batch=batch_id, directory=out_dir, actor="bench")  # warm
+            for _ in range(runs):
+                floor.append(_floor_export(saved, batch_id, out_dir / "floor.csv", first.rows))
+                t0 = time.perf_counter()
+                res = export_invoices(fmt=fmt, batch=batch_id, directory=out_dir, actor="bench")
+                app.append(time.perf_counter() - t0)
+            say(f"export {fmt}: {statistics.median(app):.3f} s vs {statistics.median(floor):.3f} s "
+                f"({res.rows} rows, {len(res.files)} files)")
+            rows_out.append(result(f"export: {fmt}", "s", app, floor, limit=2.0,
+                                   floor_label="one SQL read + csv.writer, same rows, fsync",
+                                   note=f"{res.invoices} invoices, {res.rows} rows, {len(res.files)} file(s)"))
+    return rows_out
+
+
+# --------------------------------------------------------------------------- 6 memory
+def bench_memory(large: tuple[Path, int], small: tuple[Path, int], runs: int, say) -> dict:
+    peaks = {"large": [], "small": []}
+    screens = {}
+    for _ in range(runs):
+        for key, (db, batch_id) in (("small", small), ("large", large)):
+            data = _probe_json(_probe(["memory", str(db), TODAY.isoformat(), str(batch_id)])[1])
+            peaks[key].append(data["rss_kib"]["peak"] / 1024)
+            screens[key] = {k: round(v / 1024, 1) for k, v in data["rss_kib"].items()}
+    say(f"memory: peak {statistics.median(peaks['large']):.0f} MiB vs {statistics.median(peaks['small']):.0f} MiB")
+    row = result("memory", "MiB", peaks["large"], peaks["small"], limit=1.5,
+                 floor_label="default demo book (30 customers, 12 months)",
+                 note="peak RSS after dashboard, batches, invoices, search, invoice detail, batch editor")
+    row["screens_mib"] = screens
+    return row
+
+
+# --------------------------------------------------------------------------- 7 keystroke
+def bench_keystroke(pristine: Path, work: Path, batch_id: int, presses: int, say) -> dict:
+    target = copy_book(pristine, work / "editor.sqlite3")
+    data = _probe_json(_probe(["keystroke", str(target), TODAY.isoformat(), str(batch_id), str(presses)])[1])
+    remove_book(target)
+    paint = data["to_paint"]
+    say(f"keystroke: p95 {percentile(paint, 95) * 1000:.1f} ms over {len(paint)} presses "
+        f"({data['customers']} customers)")
+    row = result("keystroke", "s", paint, None, basis="p95", absolute=0.100,
+                 note=f"space on a customer node in the batch editor (Pilot, headless), "
+                      f"{data['customers']} customers; key event to totals updated and painted")
+    row["to_totals"] = summary(data["to_totals"])
+    row["customers"] = data["customers"]
+    return row
+
+
+# --------------------------------------------------------------------------- report
+def _fmt(value, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+    return f"{value:.0f} {unit}"
+
+
+def table(results: list[dict]) -> str:
+    from tabulate import tabulate
+
+    rows = []
+    for r in results:
+        floor = r.get("floor")
+        rows.append((
+            r["name"], _fmt(r["median"], r["unit"]), _fmt(r["p95"], r["unit"]),
+            _fmt(floor["median"], r["unit"]) if floor else "-",
+            _fmt(floor["p95"], r["unit"]) if floor else "-",
+            f"{r['ratio']:.2f}x ({r['ratio_basis']})" if r.get("ratio") is not None else "-",
+            r["target"], "yes" if r["met"] else "NO",
+        ))
+    return tabulate(rows, headers=("measure", "median", "p95", "floor median", "floor p95", "ratio",
+                                   "target", "met"))
+
+
+def run(args) -> dict:
+    say = (lambda m: print(f"bench: {m}", file=sys.stderr, flush=True))
+    started = time.monotonic()
+    book_dir = Path(args.book_dir) if args.book_dir else default_book_dir()
+    if args.book:
+        book = Path(args.book)
+    else:
+        book = ensure_book(book_dir, args.customers, args.months, TODAY, say, args.rebuild)
+    small = ensure_book(book_dir, None, None, TODAY, say, args.rebuild)
+    period = previous_month(TODAY)
+    work = Path(tempfile.mkdtemp(prefix="batchbill-bench-"))
+    try:
+        pristine, drafts = prepare(book, work, period, "large")
+        small_pristine, small_drafts = prepare(small, work, period, "small")
+        results = [bench_cold_start(pristine, args.runs, say)]
+        results.append(bench_search(pristine, args.runs, say))
+        plan_row, plan_shape = bench_plan(pristine, period, args.runs, say)
+        results.append(plan_row)
+        save_row, saved, save_shape = bench_save(pristine, work, period, drafts["save"], args.runs, say)
+        results.append(save_row)
+        results.extend(bench_export(saved, work, drafts["save"], args.runs, say))
+        results.append(bench_memory((pristine, drafts["editor"]), (small_pristine, small_drafts["editor"]),
+                                    max(1, min(args.runs, 3)), say))
+        results.append(bench_keystroke(pristine, work, drafts["editor"], max(5, 4 * args.runs), say))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report = {
+        "book": {"path": str(book), "customers": args.customers, "months": args.months, "seed": SEED,
+                 "today": TODAY.isoformat(), "period": period, "small_book": str(small),
+                 "plan": plan_shape, "save": save_shape},
+        "runs": args.runs,
+        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(),
+                    "sqlite": sqlite3.sqlite_version, "when": dt.datetime.now().isoformat(timespec="seconds")},
+        "seconds": round(time.monotonic() - started, 1),
+        "results": results,
+        "all_met": all(r["met"] for r in results),
+    }
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
+    parser.add_argument("--months", type=int, default=DEFAULT_MONTHS)
+    parser.add_argument("--runs", type=int, default=5, help="runs per measure (default 5)")
+    parser.add_argument("--json", metavar="PATH", help="write every figure to this JSON file")
+    parser.add_argument("--book", metavar="PATH", help="use this demo book instead of building one")
+    parser.add_argument("--book-dir", metavar="DIR", help="where books are cached")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached books")
+    args = parser.parse_args(argv)
+    report = run(args)
+    print(table(report["results"]))
+    print(f"\nbook: {report['book']['path']} (period {report['book']['period']}); "
+          f"{report['runs']} runs; {report['seconds']} s; all targets met: {report['all_met']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
