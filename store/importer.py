@@ -28,6 +28,7 @@ from store.models import (
     BILLING_PERIODS,
     CONTRACT_TYPES,
     AuditEvent,
+    Batch,
     BilledLedger,
     Contract,
     Customer,
@@ -388,7 +389,8 @@ def _parse_number(text: str, what: str = "number") -> Decimal:
 
 _CLOSED_WORDS = {"resolved", "completed", "complete", "done", "finished", "solved", "cancelled"}
 _OPEN_WORDS = {"new", "in progress", "in_progress", "pending", "waiting", "on hold", "assigned", "reopened"}
-_BOOLS = {"yes": True, "true": True, "1": True, "y": True, "no": False, "false": False, "0": False, "n": False}
+_BOOLS = {"yes": True, "true": True, "1": True, "y": True,
+          "no": False, "false": False, "0": False, "n": False}
 
 
 def _parse_cell(col: Column, text: str):
@@ -562,6 +564,22 @@ def _by_id(model, ids, *fields) -> dict[int, dict]:
     return found
 
 
+def _billed_batches(kind: str, ids) -> dict[int, str]:
+    """Which batch billed each of these sources (ledger kind ``ticket`` or ``expense``)."""
+    found: dict[int, str] = {}
+    for chunk in chunked(sorted(set(ids)), _CHUNK):
+        query = (BilledLedger.select(BilledLedger.source_id, Batch.name).join(Batch)
+                 .where((BilledLedger.source_kind == kind) & BilledLedger.source_id.in_(chunk)))
+        for source_id, batch_name in query.tuples():
+            found[source_id] = batch_name
+    return found
+
+
+def _billed(batches: dict[int, str], source_id: int) -> str:
+    name = batches.get(source_id)
+    return f"is billed (batch {name!r})" if name else "is billed"
+
+
 def _named(model, values) -> dict[str, list]:
     """For references that are no external id: the external ids of the records
     with that name (ticket: number), to tell a user what to write instead."""
@@ -586,7 +604,8 @@ class _Resolver:
 
     def __init__(self, parsed: _Parsed):
         self.p = parsed
-        self.existing = _by_external_id(_MODELS[parsed.kind], [r.values.get("external_id") for r in parsed.rows])
+        self.existing = _by_external_id(
+            _MODELS[parsed.kind], [r.values.get("external_id") for r in parsed.rows])
         self.columns = {c.name: c for c in SPECS[parsed.kind]}
         self.misnamed: dict[str, dict[str, list]] = {}
 
@@ -618,7 +637,8 @@ class _Resolver:
             label = "number" if what == "ticket" else "name"
             owners = self.misnamed.get(name, {}).get(ext)
             if owners and len(owners) == 1 and owners[0]:
-                hint = f"; that is the {label} of the {what} whose external_id is {owners[0]}: write {owners[0]}"
+                hint = (f"; that is the {label} of the {what} whose external_id is {owners[0]}: "
+                        f"write {owners[0]}")
             elif owners:
                 hint = f"; that is a {what} {label}: write the {what}'s external_id"
             else:
@@ -742,11 +762,13 @@ def _resolve_tickets(r: _Resolver):
     customers = r.refs("customer_external_id", Customer, Customer.id, Customer.external_id, Customer.name)
     contracts = r.refs("contract_external_id", Contract, Contract.id, Contract.external_id,
                        Contract.customer, Contract.name)
+    batches = _billed_batches("ticket", [e["id"] for e in r.existing.values() if e["status"] == "billed"])
     out = []
     for row in r.p.rows:
         ex = r.existing.get(row.values.get("external_id"))
         cust = r.ref(row, "customer_external_id", customers, "customer")
-        fields = {name: r.value(row, name, ex) for name in ("number", "title", "status", "opened_at", "closed_at")}
+        fields = {name: r.value(row, name, ex)
+                  for name in ("number", "title", "status", "opened_at", "closed_at")}
         fields["customer"] = cust["id"] if cust else None
         if r.p.has("contract_external_id"):
             con = r.ref(row, "contract_external_id", contracts, "contract")
@@ -766,8 +788,8 @@ def _resolve_tickets(r: _Resolver):
             if fields["status"] == "closed":
                 fields["status"] = "billed"  # the source says closed; billing made it billed
             if _changes(fields, ex):
-                r.p.problem(row.line, "external_id", f"ticket {ex['number']} is billed; void its batch "
-                            "first (the row would change it)")
+                r.p.problem(row.line, "external_id", f"ticket {ex['number']} {_billed(batches, ex['id'])}; "
+                            "void its batch first (the row would change it)")
         out.append((row, fields, ex))
     r.unique(out, lambda f: (f["number"],), "number", Ticket,
              lambda keys: Ticket.number.in_([k[0] for k in keys]), lambda k: f"ticket number {k[0]!r}")
@@ -775,23 +797,29 @@ def _resolve_tickets(r: _Resolver):
 
 
 def _resolve_time_entries(r: _Resolver):
-    tickets = r.refs("ticket_external_id", Ticket, Ticket.id, Ticket.external_id, Ticket.number, Ticket.status)
+    tickets = r.refs("ticket_external_id", Ticket, Ticket.id, Ticket.external_id, Ticket.number,
+                     Ticket.status)
     old_tickets = _by_id(Ticket, [e["ticket"] for e in r.existing.values()],
                          Ticket.id, Ticket.number, Ticket.status)
+    batches = _billed_batches("ticket", [t["id"] for t in [*tickets.values(), *old_tickets.values()]
+                                         if t["status"] == "billed"])
     out = []
     for row in r.p.rows:
         ex = r.existing.get(row.values.get("external_id"))
         tic = r.ref(row, "ticket_external_id", tickets, "ticket")
-        fields = {name: r.value(row, name, ex) for name in ("technician", "started_at", "minutes", "billable", "note")}
+        fields = {name: r.value(row, name, ex)
+                  for name in ("technician", "started_at", "minutes", "billable", "note")}
         fields["ticket"] = tic["id"] if tic else None
         old = old_tickets.get(ex["ticket"]) if ex else None
         if old is not None and old["status"] == "billed":
             if _changes(fields, ex):
                 r.p.problem(row.line, "external_id", f"time entry {ex['external_id']} is on ticket "
-                            f"{old['number']}, which is billed; void its batch first (the row would change it)")
+                            f"{old['number']}, which {_billed(batches, old['id'])}; void its batch first "
+                            "(the row would change it)")
         elif tic is not None and tic["status"] == "billed":
-            r.p.problem(row.line, "ticket_external_id", f"ticket {tic['number']} is billed; void its "
-                        "batch first (time cannot be added to a billed ticket)")
+            r.p.problem(row.line, "ticket_external_id",
+                        f"ticket {tic['number']} {_billed(batches, tic['id'])}; void its batch first "
+                        "(time cannot be added to a billed ticket)")
         out.append((row, fields, ex))
     return out
 
@@ -799,13 +827,9 @@ def _resolve_time_entries(r: _Resolver):
 def _resolve_expenses(r: _Resolver):
     contracts = r.refs("contract_external_id", Contract, Contract.id, Contract.external_id,
                        Contract.customer, Contract.currency)
-    tickets = r.refs("ticket_external_id", Ticket, Ticket.id, Ticket.external_id, Ticket.customer, Ticket.number)
-    billed = set()
-    for chunk in chunked([e["id"] for e in r.existing.values()], _CHUNK):
-        billed.update(
-            e.source_id for e in BilledLedger.select(BilledLedger.source_id)
-            .where((BilledLedger.source_kind == "expense") & BilledLedger.source_id.in_(chunk))
-        )
+    tickets = r.refs("ticket_external_id", Ticket, Ticket.id, Ticket.external_id, Ticket.customer,
+                     Ticket.number)
+    billed = _billed_batches("expense", [e["id"] for e in r.existing.values()])
     out = []
     for row in r.p.rows:
         ex = r.existing.get(row.values.get("external_id"))
@@ -823,8 +847,8 @@ def _resolve_expenses(r: _Resolver):
             fields["ticket"] = ex["ticket"] if ex else None
         fields["amount"] = r.money(row, "amount", ex, con["currency"] if con else None)
         if ex is not None and ex["id"] in billed and _changes(fields, ex):
-            r.p.problem(row.line, "external_id", f"expense {ex['external_id']} is billed; void its batch "
-                        "first (the row would change it)")
+            r.p.problem(row.line, "external_id", f"expense {ex['external_id']} {_billed(billed, ex['id'])}; "
+                        "void its batch first (the row would change it)")
         out.append((row, fields, ex))
     return out
 

@@ -414,10 +414,16 @@ def test_every_problem_of_every_row_is_collected_in_line_order(db):
 def _bill_examples():
     """Load the examples and mark ticket T-1001 and expense EXP-6001 billed."""
     load_examples()
-    batch = Batch.create(name="2026-10", created_by="test", period="2026-10", status="saved")
+    batch = Batch.create(name="October 2026", created_by="test", period="2026-10", status="saved")
     Ticket.update(status="billed").where(Ticket.number == "T-1001").execute()
+    printer = Ticket.get(Ticket.number == "T-1001")
+    BilledLedger.create(source_kind="ticket", source_id=printer.id, period="*", batch=batch)
     toner = Expense.get(Expense.external_id == "EXP-6001")
     BilledLedger.create(source_kind="expense", source_id=toner.id, period="*", batch=batch)
+
+
+BILLED_T1001 = ("tickets.csv:2: external_id: ticket T-1001 is billed (batch 'October 2026'); void its "
+                "batch first (the row would change it)")
 
 
 def test_reimporting_unchanged_rows_of_billed_records_is_accepted(db):
@@ -434,29 +440,33 @@ def test_rows_that_would_change_billed_records_are_refused(db):
         "tickets", "external_id,number,customer_external_id,title,status,opened_at,closed_at\n"
         "TIC-4001,T-1001,CUS-1001,Printer (again),closed,2026-10-02T09:15:00,2026-10-02T11:40:00\n"
         "TIC-4005,T-1005,CUS-1004,Reopen me,open,2026-10-21T10:00:00,\n"
-    ) == ["tickets.csv:2: external_id: ticket T-1001 is billed; void its batch first (the row would change it)"]
+    ) == [BILLED_T1001]
     assert problems_of(
         "tickets", "external_id,number,customer_external_id,title,status,opened_at,closed_at\n"
         "TIC-4001,T-1001,CUS-1001,Printer offline in reception,open,2026-10-02T09:15:00,\n"
-    ) == ["tickets.csv:2: external_id: ticket T-1001 is billed; void its batch first (the row would change it)"]
+    ) == [BILLED_T1001]
     assert problems_of(
         "time-entries", "external_id,ticket_external_id,technician,started_at,minutes\n"
         "TE-5001,TIC-4001,ann,2026-10-02T09:20:00,50\n"
         "TE-5099,TIC-4001,ann,2026-10-03T09:00:00,10\n"
         "TE-5003,TIC-4001,bob,2026-10-05T09:00:00,120\n"
     ) == [
-        "time-entries.csv:2: external_id: time entry TE-5001 is on ticket T-1001, which is billed; "
+        "time-entries.csv:2: external_id: time entry TE-5001 is on ticket T-1001, which is billed "
+        "(batch 'October 2026'); "
         "void its batch first (the row would change it)",
-        "time-entries.csv:3: ticket_external_id: ticket T-1001 is billed; void its batch first "
+        "time-entries.csv:3: ticket_external_id: ticket T-1001 is billed (batch 'October 2026'); "
+        "void its batch first "
         "(time cannot be added to a billed ticket)",
-        "time-entries.csv:4: ticket_external_id: ticket T-1001 is billed; void its batch first "
+        "time-entries.csv:4: ticket_external_id: ticket T-1001 is billed (batch 'October 2026'); "
+        "void its batch first "
         "(time cannot be added to a billed ticket)",
     ]
     assert problems_of(
         "expenses", "external_id,contract_external_id,date,description,amount\n"
         "EXP-6001,CON-2001,2026-10-02,Toner cartridge HP 58A,99.99\n"
         "EXP-6002,CON-2001,2026-10-06,USB-C docking station,199.00\n"
-    ) == ["expenses.csv:2: external_id: expense EXP-6001 is billed; void its batch first (the row would change it)"]
+    ) == ["expenses.csv:2: external_id: expense EXP-6001 is billed (batch 'October 2026'); void its batch first "
+        "(the row would change it)"]
     assert TimeEntry.get(TimeEntry.external_id == "TE-5001").minutes == 45
     assert Expense.get(Expense.external_id == "EXP-6002").amount == 18900
 
