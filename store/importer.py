@@ -294,6 +294,14 @@ def _read_header(reader, parsed: _Parsed, spec: tuple[Column, ...]) -> list[str]
             suggested.update(close)
             parsed.problem(line, text, f"unknown column ({hint}accepted columns: {expected})")
         seen.add(name)
+    if parsed.problems:
+        for other, other_spec in SPECS.items():
+            other_names = {c.name for c in other_spec}
+            if other != parsed.kind and seen <= other_names and all(
+                    c.name in seen for c in other_spec if c.required):
+                parsed.problems[:] = [f"{parsed.name}:{line}: header: these are the columns of "
+                                      f"{other}, not {parsed.kind}: import it as {other}"]
+                raise _Abort
     for col in spec:
         if col.required and col.name not in seen and col.name not in suggested:
             parsed.problem(1, col.name, f"required column is missing (required: {required}; "

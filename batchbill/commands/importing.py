@@ -46,7 +46,7 @@ def run(args) -> int:
         if hidden > 0:
             print(f"... and {hidden} more", file=sys.stderr)
         hint = ""
-        if any(" column" in p and f"{args.file}:1: " in p for p in exc.problems):
+        if any(("unknown column" in p or "required column" in p) for p in exc.problems):
             hint = f" (batchbill import {args.kind} --columns lists the columns)"
         print(f"batchbill: nothing imported: {len(exc.problems)} problem(s) in {args.file}{hint}",
               file=sys.stderr)

@@ -202,6 +202,12 @@ def test_what_a_new_user_writes_gets_told_what_to_write_instead(db):
     ]
 
 
+def test_a_file_of_another_kind_is_named_as_such(db):
+    assert problems_of("customers", (DATA / "tickets.csv").read_bytes()) == [
+        "customers.csv:1: header: these are the columns of tickets, not customers: import it as tickets",
+    ]
+
+
 def test_an_empty_required_cell_is_reported(db):
     assert problems_of("customers", "external_id,name,region,currency\nC1,,US,USD\n") == [
         "customers.csv:2: name: required, but the cell is empty",
