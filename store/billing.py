@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
 
+import peewee
 from peewee import JOIN, Case, IntegrityError, fn
 
 from store import settings
@@ -66,6 +67,20 @@ def current_actor() -> str:
 
 def parse_ref(ref: str) -> tuple[str, int, str | None]:
     """``kind:id`` or ``kind:id@period`` -> (kind, id, period)."""
+    hit = _PARSED.get(ref)
+    if hit is not None:
+        return hit
+    parsed = _parse_ref(ref)
+    if len(_PARSED) > 200_000:
+        _PARSED.clear()
+    _PARSED[ref] = parsed
+    return parsed
+
+
+_PARSED: dict[str, tuple[str, int, str | None]] = {}
+
+
+def _parse_ref(ref: str) -> tuple[str, int, str | None]:
     try:
         kind, rest = ref.split(":", 1)
         ident, _, period = rest.partition("@")
@@ -415,6 +430,7 @@ class _Index:
     period_of_item: dict[str, str]
     periods: list[tuple[PlanCustomer, PlanContract, PlanPeriod]]
     full_subtotal: dict[str, int]
+    full_lines: dict[str, list]  # period ref -> its lines with nothing excluded
 
 
 _INDEX_CACHE: dict[int, tuple[Plan, _Index]] = {}
@@ -430,6 +446,7 @@ def _index(p: Plan) -> _Index:
     period_of_item: dict[str, str] = {}
     periods = []
     full = {}
+    full_lines = {}
     for cu in p.customers:
         parent[cu.ref] = None
         node[cu.ref] = cu
@@ -451,8 +468,10 @@ def _index(p: Plan) -> _Index:
                         node[ch.ref] = ch
                         parent[ch.ref] = it.ref
                 if not pe.locked:
-                    full[pe.ref] = sum(l.amount for l in period_lines(co, pe, frozenset(), p.detail))
-    idx = _Index(parent, children, node, period_of_item, periods, full)
+                    lines = period_lines(co, pe, frozenset(), p.detail)
+                    full_lines[pe.ref] = lines
+                    full[pe.ref] = sum(l.amount for l in lines)
+    idx = _Index(parent, children, node, period_of_item, periods, full, full_lines)
     if len(_INDEX_CACHE) > 8:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[id(p)] = (p, idx)
@@ -550,7 +569,7 @@ def clear_all(p: Plan) -> frozenset[str]:
 
 # --- lines and totals (pure) ------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineDraft:
     kind: str
     contract_id: int
@@ -679,10 +698,14 @@ def invoice_previews(p: Plan, excluded: frozenset[str]) -> list[InvoicePreview]:
     excluded = frozenset(excluded)
     grouped: dict[tuple[int, str], list[LineDraft]] = defaultdict(list)
     customers = {}
+    touched = _touched_periods(idx, excluded)
     for cu, co, pe in idx.periods:
         if pe.locked or _period_excluded(pe.ref, co, cu, excluded):
             continue
-        lines = period_lines(co, pe, excluded, p.detail)
+        if pe.ref in touched:
+            lines = period_lines(co, pe, excluded, p.detail)
+        else:
+            lines = idx.full_lines[pe.ref]
         if lines:
             grouped[(cu.id, co.currency)].extend(lines)
             customers[cu.id] = cu
@@ -863,26 +886,30 @@ def _describe_source(kind: str, sid: int) -> str:
 
 
 def _conflict(keys: list[tuple[str, int, str, int]]) -> AlreadyBilledError | None:
-    """The first already-billed source among ``keys``, as an error naming it."""
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    wanted = {}
+    """The first already-billed source among ``keys``, as an error naming it.
+
+    One indexed lookup per (kind, period) and chunk of ids, at most one row
+    back: the ledger holds every month ever billed, so fetching all rows of
+    these sources (any period) would read the whole history."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for kind, sid, period, _ in keys:
-        by_kind[kind].append(sid)
-        wanted[(kind, sid, period)] = True
-    for kind, ids in by_kind.items():
+        groups[(kind, period)].append(sid)
+    for (kind, period), ids in groups.items():
         for start in range(0, len(ids), 5000):
-            rows = (BilledLedger.select(BilledLedger, Batch.name, Batch.id)
-                    .join(Batch)
-                    .where((BilledLedger.source_kind == kind)
-                           & BilledLedger.source_id.in_(ids[start:start + 5000])))
-            for r in rows:
-                if (r.source_kind, r.source_id, r.period) in wanted:
-                    what = _describe_source(r.source_kind, r.source_id)
-                    if r.period != ONCE:
-                        what += f" for {r.period}"
-                    return AlreadyBilledError(
-                        f"{what} was billed meanwhile by batch {r.batch.name!r} (id {r.batch.id}); "
-                        "nothing was saved: re-open the batch to review what is left")
+            hit = (BilledLedger.select(BilledLedger.source_id, BilledLedger.batch)
+                   .where((BilledLedger.source_kind == kind) & (BilledLedger.period == period)
+                          & BilledLedger.source_id.in_(ids[start:start + 5000]))
+                   .limit(1).tuples().first())
+            if hit is None:
+                continue
+            sid, batch_id = hit
+            batch = Batch.get_by_id(batch_id)
+            what = _describe_source(kind, sid)
+            if period != ONCE:
+                what += f" for {period}"
+            return AlreadyBilledError(
+                f"{what} was billed meanwhile by batch {batch.name!r} (id {batch.id}); "
+                "nothing was saved: re-open the batch to review what is left")
     return None
 
 
@@ -891,14 +918,16 @@ def _bulk_insert(table: str, columns: list[str], rows: list[tuple]) -> None:
         return
     database = db.obj
     cols = ", ".join(f'"{c}"' for c in columns)
-    if is_postgres(database):
-        from psycopg2.extras import execute_values
+    # the wrapper turns the driver's IntegrityError into Peewee's, which save_batch catches
+    with peewee.__exception_wrapper__:
+        if is_postgres(database):
+            from psycopg2.extras import execute_values
 
-        execute_values(database.cursor(), f'INSERT INTO "{table}" ({cols}) VALUES %s', rows,
-                       page_size=1000)
-    else:
-        marks = ", ".join("?" * len(columns))
-        database.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
+            execute_values(database.cursor(), f'INSERT INTO "{table}" ({cols}) VALUES %s', rows,
+                           page_size=1000)
+        else:
+            marks = ", ".join("?" * len(columns))
+            database.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
 
 
 def _reserve_ids(table: str, count: int) -> list[int]:
@@ -971,17 +1000,9 @@ def save_batch(
             if row.status != "draft":
                 raise ValidationError(f"batch {row.name!r} was {row.status} meanwhile")
             next_number = _lock_counter()
-            conflict = _conflict(keys)
-            if conflict is not None:
-                raise conflict
-            if ticket_ids:
-                for start in range(0, len(ticket_ids), 5000):
-                    chunk = ticket_ids[start:start + 5000]
-                    reopened = list(Ticket.select(Ticket.number).where(
-                        Ticket.id.in_(chunk) & (Ticket.status != "closed")).limit(1).tuples())
-                    if reopened:
-                        raise AlreadyBilledError(
-                            f"ticket {reopened[0][0]} is no longer closed; nothing was saved")
+            # No look-up of the ledger first: its unique index refuses any item
+            # billed meanwhile (IntegrityError below rolls everything back and
+            # names the item), and tickets are checked as they are updated.
             inv_ids = _reserve_ids("invoice", len(previews))
             numbers = []
             inv_rows, line_rows, index_records = [], [], []
@@ -1016,8 +1037,11 @@ def save_batch(
             _bulk_insert("billed_ledger", ["source_kind", "source_id", "period", "batch_id",
                                            "invoice_id"], ledger_rows)
             for start in range(0, len(ticket_ids), 5000):
-                Ticket.update(status="billed").where(
-                    Ticket.id.in_(ticket_ids[start:start + 5000])).execute()
+                chunk = ticket_ids[start:start + 5000]
+                changed = Ticket.update(status="billed").where(
+                    Ticket.id.in_(chunk) & (Ticket.status == "closed")).execute()
+                if changed != len(set(chunk)):
+                    _ticket_not_closed(chunk)
             Setting.update(value=str(next_number + len(previews))).where(
                 Setting.key == "next_invoice_number").execute()
             write_index(index_records)
@@ -1029,13 +1053,22 @@ def save_batch(
             _audit(actor, "batch.save", f"batch:{batch_id}", name=row.name,
                    invoices=numbers, totals={k: format_minor(v, k) for k, v in totals.items()})
     except IntegrityError:
-        # Another session inserted a ledger row between our check and our insert.
+        # An item of this batch is in the ledger already (billed meanwhile).
         conflict = _conflict(keys)
         if conflict is not None:
             raise conflict from None
         raise
     return SaveResult(batch_id=batch_id, batch_name=draft.summary.name,
                       invoice_numbers=numbers, totals=dict(totals))
+
+
+def _ticket_not_closed(chunk: list[int]) -> None:
+    """Raise for a ticket of ``chunk`` that was not closed when the batch was
+    saved (reopened meanwhile): the transaction rolls back."""
+    found = (Ticket.select(Ticket.number).where(Ticket.id.in_(chunk) & (Ticket.status != "billed"))
+             .limit(1).tuples().first())
+    number = found[0] if found else "of this batch"
+    raise AlreadyBilledError(f"ticket {number} is no longer closed; nothing was saved")
 
 
 def _source_currencies(p: Plan) -> dict[tuple[str, int], str]:

@@ -12,7 +12,7 @@ import re
 from store.db import db, is_postgres
 from store.domain import SearchHit
 from store.models import Batch, Customer, Invoice, InvoiceLine
-from store.money import format_minor
+from store.money import exponent, format_minor
 
 PAGE_SIZE = 20
 _TOKEN = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
@@ -38,8 +38,20 @@ def create_search_index(database) -> None:
 
 
 def _amount_forms(minor: int, currency: str) -> str:
-    text = format_minor(minor, currency)
+    text = _plain_minor(minor, currency)
     return f"{text} {text.replace('.', '')}"
+
+
+def _plain_minor(minor: int, currency: str) -> str:
+    """format_minor's text ('1234.50'), by integer arithmetic: the index holds
+    every line's amount, so this runs for each line of a saved batch."""
+    exp = exponent(currency)
+    minor = int(minor)
+    if exp == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, part = divmod(abs(minor), 10 ** exp)
+    return f"{sign}{whole}.{part:0{exp}d}"
 
 
 def index_invoices(invoice_ids: list[int]) -> None:
