@@ -17,7 +17,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import peewee
 from peewee import JOIN, Case, IntegrityError, fn
@@ -151,23 +151,29 @@ def plan(
     today = today or dt.date.today()
     customer_ids = _resolve_customers(customers)
 
-    cust_q = Customer.select().order_by(Customer.name)
+    # Rows come back as plain tuples converted here (not Peewee model
+    # instances): a whole-book plan reads tens of thousands of them.
+    cust_q = Customer.select(Customer.id, Customer.name, Customer.currency, Customer.tax_rate
+                             ).order_by(Customer.name)
     if customer_ids is not None:
         cust_q = cust_q.where(Customer.id.in_(customer_ids))
-    cust_rows = list(cust_q)
+    cust_rows = [_CustomerRow(cid, name, cur, Decimal(rate)) for cid, name, cur, rate in _raw(cust_q)]
     by_customer = {c.id: c for c in cust_rows}
 
-    contract_q = Contract.select().where(
+    contract_q = Contract.select(*_CONTRACT_FIELDS).where(
         (Contract.active == True)  # noqa: E712
         & (Contract.start_date < span.end)
         & (Contract.end_date.is_null() | (Contract.end_date >= span.start))
     ).order_by(Contract.name, Contract.id)
     if customer_ids is not None:
         contract_q = contract_q.where(Contract.customer.in_(customer_ids))
-    contracts = [c for c in contract_q if c.customer_id in by_customer]
+    contracts = [c for c in map(_contract_row, _raw(contract_q)) if c.customer_id in by_customer]
     contract_ids = [c.id for c in contracts]
     periods_of = {c.id: contract_periods(c.billing_period, span) for c in contracts}
-    horizon = max((p[-1].end for p in periods_of.values()), default=span.end)
+    # contracts grouped by the end of their own last period: nothing after it is read
+    by_horizon: dict[dt.date, list[int]] = defaultdict(list)
+    for c in contracts:
+        by_horizon[periods_of[c.id][-1].end].append(c.id)
 
     labels = sorted({p.label for ps in periods_of.values() for p in ps})
     billed_recurring: set[tuple[str, int, str]] = set()
@@ -185,38 +191,45 @@ def plan(
         ).tuples():
             billed_once.add((kind, sid))
 
-    items_of_contract: dict[int, list[ServiceItem]] = defaultdict(list)
+    items_of_contract: dict[int, list[_ServiceItemRow]] = defaultdict(list)
     retainer_ids = [c.id for c in contracts if c.type == "retainer"]
-    if retainer_ids:
-        for si in ServiceItem.select().where(
-            ServiceItem.contract.in_(retainer_ids) & (ServiceItem.active == True)  # noqa: E712
-        ).order_by(ServiceItem.id):
-            items_of_contract[si.contract_id].append(si)
+    for start in range(0, len(retainer_ids), 5000):
+        q = ServiceItem.select(
+            ServiceItem.id, ServiceItem.contract, ServiceItem.description, ServiceItem.quantity,
+            ServiceItem.unit_price,
+        ).where(
+            ServiceItem.contract.in_(retainer_ids[start:start + 5000])
+            & (ServiceItem.active == True)  # noqa: E712
+        ).order_by(ServiceItem.id)
+        for sid, cid, description, quantity, unit_price in _raw(q):
+            items_of_contract[cid].append(
+                _ServiceItemRow(sid, cid, description, Decimal(quantity), int(unit_price)))
 
     # Closed, unbilled tickets with their minutes, aggregated in SQL.
     tickets_of: dict[int, list[tuple]] = defaultdict(list)
     ticket_ids: list[int] = []
-    if contract_ids:
-        billable_minutes = fn.SUM(Case(None, [(TimeEntry.billable == True, TimeEntry.minutes)], 0))  # noqa: E712
-        q = (
-            Ticket.select(
-                Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at,
-                fn.COALESCE(billable_minutes, 0).alias("billable"),
-                fn.COALESCE(fn.SUM(TimeEntry.minutes), 0).alias("worked"),
+    billable_minutes = fn.SUM(Case(None, [(TimeEntry.billable == True, TimeEntry.minutes)], 0))  # noqa: E712
+    for until, ids in sorted(by_horizon.items()):
+        for start in range(0, len(ids), 5000):
+            q = (
+                Ticket.select(
+                    Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at,
+                    fn.COALESCE(billable_minutes, 0).alias("billable"),
+                    fn.COALESCE(fn.SUM(TimeEntry.minutes), 0).alias("worked"),
+                )
+                .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(TimeEntry.ticket == Ticket.id))
+                .where(
+                    (Ticket.status == "closed")
+                    & (Ticket.closed_at < dt.datetime.combine(until, dt.time()))
+                    & Ticket.contract.in_(ids[start:start + 5000])
+                )
+                .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
+                .order_by(Ticket.closed_at, Ticket.id)
             )
-            .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(TimeEntry.ticket == Ticket.id))
-            .where(
-                (Ticket.status == "closed")
-                & (Ticket.closed_at < dt.datetime.combine(horizon, dt.time()))
-                & Ticket.contract.in_(contract_ids)
-            )
-            .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
-            .order_by(Ticket.closed_at, Ticket.id)
-            .tuples()
-        )
-        for tid, number, title, cid, closed_at, billable, worked in q:
-            tickets_of[cid].append((tid, number, title, closed_at, int(billable), int(worked)))
-            ticket_ids.append(tid)
+            for tid, number, title, cid, closed_at, billable, worked in _raw(q):
+                tickets_of[cid].append((tid, number, title, _datetime(closed_at), int(billable),
+                                        int(worked)))
+                ticket_ids.append(tid)
 
     entries_of: dict[int, list[TimeEntry]] = defaultdict(list)
     if detail == "time_entry" and ticket_ids:
@@ -226,23 +239,27 @@ def plan(
             ).order_by(TimeEntry.started_at, TimeEntry.id):
                 entries_of[e.ticket_id].append(e)
 
-    expenses_of: dict[int, list[Expense]] = defaultdict(list)
-    if contract_ids:
-        ledger = BilledLedger.alias()
-        q = (
-            Expense.select(Expense)
-            .join(ledger, join_type=JOIN.LEFT_OUTER, on=(
-                (ledger.source_kind == "expense") & (ledger.source_id == Expense.id)))
-            .where(
-                (Expense.billable == True)  # noqa: E712
-                & (Expense.date < horizon)
-                & Expense.contract.in_(contract_ids)
-                & ledger.id.is_null()
+    expenses_of: dict[int, list[_ExpenseRow]] = defaultdict(list)
+    ledger = BilledLedger.alias()
+    for until, ids in sorted(by_horizon.items()):
+        for start in range(0, len(ids), 5000):
+            q = (
+                Expense.select(Expense.id, Expense.contract, Expense.date, Expense.description,
+                               Expense.amount)
+                .join(ledger, join_type=JOIN.LEFT_OUTER, on=(
+                    (ledger.source_kind == "expense") & (ledger.source_id == Expense.id)))
+                .where(
+                    (Expense.billable == True)  # noqa: E712
+                    & (Expense.date < until)
+                    & Expense.contract.in_(ids[start:start + 5000])
+                    & ledger.id.is_null()
+                )
+                .order_by(Expense.date, Expense.id)
             )
-            .order_by(Expense.date, Expense.id)
-        )
-        for e in q:
-            expenses_of[e.contract_id].append(e)
+            for eid, cid, day, description, amount in _raw(q):
+                expenses_of[cid].append(_ExpenseRow(eid, cid, _date(day), description, int(amount)))
+    for rows in expenses_of.values():
+        rows.sort(key=lambda e: (e.date, e.id))
 
     contracts_of_customer: dict[int, list[PlanContract]] = defaultdict(list)
     for c in contracts:
@@ -279,6 +296,74 @@ def plan(
                         "no contract and cannot be billed")
     return Plan(period=span.label, detail=detail, customers=tuple(plan_customers),
                 left_out=tuple(left_out), as_of=today)
+
+
+class _CustomerRow(NamedTuple):
+    id: int
+    name: str
+    currency: str
+    tax_rate: Decimal
+
+
+class _ContractRow(NamedTuple):
+    id: int
+    customer_id: int
+    name: str
+    type: str
+    currency: str
+    billing_period: str
+    taxable: bool
+    hourly_rate: int
+    block_hours: Decimal
+    block_fee: int
+    overage_rate: int
+    device_count: int
+    device_rate: int
+    fixed_fee: int
+
+
+_CONTRACT_FIELDS = (Contract.id, Contract.customer, Contract.name, Contract.type, Contract.currency,
+                    Contract.billing_period, Contract.taxable, Contract.hourly_rate,
+                    Contract.block_hours, Contract.block_fee, Contract.overage_rate,
+                    Contract.device_count, Contract.device_rate, Contract.fixed_fee)
+
+
+def _contract_row(r: tuple) -> _ContractRow:
+    return _ContractRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), int(r[7] or 0),
+                        Decimal(r[8] if r[8] is not None else 0), int(r[9] or 0), int(r[10] or 0),
+                        int(r[11] or 0), int(r[12] or 0), int(r[13] or 0))
+
+
+class _ServiceItemRow(NamedTuple):
+    id: int
+    contract_id: int
+    description: str
+    quantity: Decimal
+    unit_price: int
+
+
+class _ExpenseRow(NamedTuple):
+    id: int
+    contract_id: int
+    date: dt.date
+    description: str
+    amount: int
+
+
+def _raw(query) -> list[tuple]:
+    """The query's rows as the driver returns them (no Peewee conversion)."""
+    sql, params = query.sql()
+    return db.obj.execute_sql(sql, params).fetchall()
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _datetime(value) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
 def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currency: str) -> PlanItem:
@@ -323,7 +408,7 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
     def bucket(day: dt.date) -> int | None:
         # Catch-up: anything before the first period lands in the first one;
         # anything after this contract's last period is not billable yet (the
-        # queries' horizon is the latest end over all contracts).
+        # queries already stop at that end).
         for i, s in enumerate(spans):
             if day < s.end:
                 return i
