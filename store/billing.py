@@ -516,6 +516,9 @@ class _Index:
     periods: list[tuple[PlanCustomer, PlanContract, PlanPeriod]]
     full_subtotal: dict[str, int]
     full_lines: dict[str, list]  # period ref -> its lines with nothing excluded
+    # customer, contract and period ref -> positions in ``periods`` under it
+    periods_under: dict[str, list[int]] = field(default_factory=dict)
+    live: set[str] = field(default_factory=set)  # nodes above at least one unlocked item
 
 
 _INDEX_CACHE: dict[int, tuple[Plan, _Index]] = {}
@@ -532,6 +535,8 @@ def _index(p: Plan) -> _Index:
     periods = []
     full = {}
     full_lines = {}
+    under: dict[str, list[int]] = {}
+    live: set[str] = set()
     for cu in p.customers:
         parent[cu.ref] = None
         node[cu.ref] = cu
@@ -543,6 +548,11 @@ def _index(p: Plan) -> _Index:
                 parent[pe.ref] = co.ref
                 children[co.ref].append(pe.ref)
                 node[pe.ref] = pe
+                position = len(periods)
+                for ref in (cu.ref, co.ref, pe.ref):
+                    under.setdefault(ref, []).append(position)
+                if not pe.locked and pe.items:
+                    live.update((cu.ref, co.ref, pe.ref))
                 periods.append((cu, co, pe))
                 for it in pe.items:
                     parent[it.ref] = pe.ref
@@ -556,7 +566,7 @@ def _index(p: Plan) -> _Index:
                     lines = period_lines(co, pe, frozenset(), p.detail)
                     full_lines[pe.ref] = lines
                     full[pe.ref] = sum(l.amount for l in lines)
-    idx = _Index(parent, children, node, period_of_item, periods, full, full_lines)
+    idx = _Index(parent, children, node, period_of_item, periods, full, full_lines, under, live)
     if len(_INDEX_CACHE) > 8:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[id(p)] = (p, idx)
@@ -599,16 +609,38 @@ def node_state(p: Plan, excluded: frozenset[str], ref: str) -> str:
         raise NotFoundError(f"{ref} is not in this plan")
     if ref not in idx.period_of_item and isinstance(idx.node[ref], PlanItem):
         ref = idx.parent[ref]  # a time entry shows its ticket's state
-    leaves = _leaf_refs(idx, ref)
-    live = [r for r in leaves if not idx.node[r].locked]
-    if not live:
+    node = idx.node[ref]
+    if isinstance(node, PlanItem):
+        if node.locked:
+            return "locked"
+    elif ref not in idx.live:
         return "locked"
     if ref in excluded or any(a in excluded for a in _ancestors(idx, ref)):
         return "none"
+    if ref not in _excluded_below(idx, excluded):
+        return "all"  # nothing under it is excluded: every unlocked item is selected
+    leaves = _leaf_refs(idx, ref)
+    live = [r for r in leaves if not idx.node[r].locked]
     chosen = sum(1 for r in live if is_selected(p, excluded, r))
     if chosen == len(live):
         return "all"
     return "some" if chosen else "none"
+
+
+_BELOW: list = [None, None, frozenset()]  # (index, exclusion set, nodes above an exclusion)
+
+
+def _excluded_below(idx: _Index, excluded: frozenset[str]) -> frozenset[str]:
+    """Every node with an excluded node somewhere under it. The editor asks for
+    each visible node with the same exclusion set, so the last answer is kept."""
+    if _BELOW[0] is idx and _BELOW[1] is excluded:
+        return _BELOW[2]
+    above: set[str] = set()
+    for ref in excluded:
+        above.update(_ancestors(idx, ref))
+    result = frozenset(above)
+    _BELOW[:] = [idx, excluded, result]
+    return result
 
 
 def _descendants(idx: _Index, ref: str) -> list[str]:
@@ -744,13 +776,11 @@ def selection_totals(p: Plan, excluded: frozenset[str], ref: str | None = None) 
         item = idx.node[ref]
         return {item.currency: item.amount} if is_selected(p, excluded, ref) else {}
     touched = _touched_periods(idx, excluded)
-    scope = None
+    rows = idx.periods
     if ref is not None:
-        scope = {ref} | set(_descendants(idx, ref))
+        rows = [idx.periods[i] for i in idx.periods_under.get(ref, ())]
     totals: dict[str, int] = defaultdict(int)
-    for cu, co, pe in idx.periods:
-        if scope is not None and pe.ref not in scope:
-            continue
+    for cu, co, pe in rows:
         if pe.locked or _period_excluded(pe.ref, co, cu, excluded):
             continue
         if pe.ref in touched:

@@ -13,6 +13,7 @@ Everything runs headless through ``App.run_test``.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -185,26 +186,51 @@ async def keystroke(db: str, today: str, batch_id: str, presses: str) -> None:
             stamps.append(time.perf_counter())
 
         editor._show_totals = show_totals
+        painted: list[float] = []
+        tree_render = editor.tree.render_lines
+
+        def render_lines(crop):
+            strips = tree_render(crop)
+            painted.append(time.perf_counter())
+            return strips
+
+        editor.tree.render_lines = render_lines
         editor.tree.cursor_line = 0
         await pilot.pause()
         to_totals, to_paint = [], []
         totals_text = []
+        profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile of the presses, for digging
+        profiler = None
+        if profile_to:
+            import cProfile
+
+            profiler = cProfile.Profile()
         for _ in range(int(presses)):
+            if profiler:
+                profiler.enable()
             stamps.clear()
             before = editor.excluded
+            painted.clear()
             t0 = time.perf_counter()
             app._driver.send_message(events.Key("space", " "))
-            while not stamps:
+            while time.perf_counter() - t0 < 5:
                 await asyncio.sleep(0)
-            # paint what changed now, as the update timer would on its next tick
-            app.screen._on_timer_update()
+                if stamps:
+                    # paint what changed now, as the update timer would on its next tick
+                    app.screen._on_timer_update()
+                    if painted:
+                        break
             t2 = time.perf_counter()
             assert editor.excluded != before, "space did not change the selection"
             to_totals.append(stamps[0] - t0)
             to_paint.append(t2 - t0)
+            if profiler:
+                profiler.disable()
             totals_text.append(str(editor.query_one("#editor-summary").content).splitlines()[-1])
             await asyncio.sleep(0.02)  # let the draft's save timer and the poller run between keys
         app.exit(0)
+    if profiler:
+        profiler.dump_stats(profile_to)
     _json({"customers": customers, "to_totals": to_totals, "to_paint": to_paint,
            "totals": totals_text[:2]})
 
