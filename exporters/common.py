@@ -10,13 +10,14 @@ import csv as _csv
 import datetime as dt
 import importlib
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable, Sequence
 
 from store.domain import ExportSettings, InvoiceData
 from store.errors import ValidationError
-from store.money import round_half_up
+from store.money import exponent, round_half_up
 
 # Format name -> (module, file suffix used for default file names, extension).
 FORMATS: dict[str, tuple[str, str, str]] = {
@@ -56,6 +57,17 @@ def exporter(fmt: str) -> Callable[[Sequence[InvoiceData], ExportSettings], Expo
     return importlib.import_module(FORMATS[fmt][0]).export
 
 
+def money_text(minor: int, currency: str) -> str:
+    """store.money.format_minor's text ('1234.50', '-0.05', '1200' for JPY) by
+    integer arithmetic: it runs for several cells of every exported line."""
+    exp = exponent(currency)
+    minor = int(minor)
+    if exp == 0:
+        return str(minor)
+    whole, part = divmod(abs(minor), 10 ** exp)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{exp}d}"
+
+
 def neutralise(text: str) -> str:
     """Free text made inert for spreadsheets: a leading = + - @ tab CR LF gets a `'`."""
     text = "" if text is None else str(text)
@@ -64,18 +76,29 @@ def neutralise(text: str) -> str:
     return text
 
 
+# Control characters, found by a regex and replaced by str.translate (both in C:
+# these run for every free-text cell of a batch of thousands of lines).
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_TO_SPACE = {i: " " for i in (*range(32), 0x7F)}
+_PLAIN_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PLAIN_TO_SPACE = {i: " " for i in (*range(32), 0x7F) if chr(i) not in "\t\r\n"}
+
+
 def flatten(text: str) -> str:
     """Tabs, CR, LF (and other control characters) replaced by single spaces."""
     text = "" if text is None else str(text)
-    text = text.replace("\r\n", " ")
-    return "".join(" " if (ord(c) < 32 or c == "\x7f") else c for c in text)
+    if _CONTROL.search(text) is None:
+        return text
+    return text.replace("\r\n", " ").translate(_TO_SPACE)
 
 
 def plain_text(text: str) -> str:
     """A neutralised multi-line cell (plain CSV): tab, CR and LF kept, other
     control characters (ESC, BEL, NUL...) replaced by spaces."""
     text = neutralise(text)
-    return "".join(" " if ((ord(c) < 32 and c not in "\t\r\n") or c == "\x7f") else c for c in text)
+    if _PLAIN_CONTROL.search(text) is None:
+        return text
+    return text.translate(_PLAIN_TO_SPACE)
 
 
 def safe_text(text: str) -> str:

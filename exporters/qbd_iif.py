@@ -13,7 +13,7 @@ import unicodedata
 from typing import Sequence
 
 from store.domain import ExportSettings, InvoiceData
-from store.money import format_minor
+from exporters.common import money_text as format_minor
 
 from exporters.common import (
     ExportError,

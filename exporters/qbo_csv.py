@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from store.domain import ExportSettings, InvoiceData
-from store.money import format_minor
+from exporters.common import money_text as format_minor
 
 from exporters.common import (
     ExportError,

@@ -4,12 +4,15 @@ few queries (invoices with customers and batches, then lines with contract
 names, in chunks), never one query per invoice."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 from typing import Iterable
 
 from peewee import JOIN, chunked
 
 from store import settings as _settings
+from store.db import db
 from store.domain import CustomerInfo, ExportSettings, InvoiceData, InvoiceLineData
 from store.errors import NotFoundError
 from store.models import Batch, Contract, Customer, Invoice, InvoiceLine
@@ -17,51 +20,80 @@ from store.models import Batch, Contract, Customer, Invoice, InvoiceLine
 _CHUNK = 500
 
 
-def _line_data(line: InvoiceLine, contract_name: str | None) -> InvoiceLineData:
-    source = f"{line.source_kind}:{line.source_id}" if line.source_id is not None else line.source_kind
-    return InvoiceLineData(
-        position=line.position, kind=line.kind, contract=contract_name or "", period=line.period,
-        description=line.description, quantity=line.quantity, unit_price=line.unit_price,
-        amount=line.amount, taxable=bool(line.taxable), source=source,
-    )
+def _raw(query) -> list[tuple]:
+    """The query's rows as the driver returns them: a batch has thousands of
+    lines, and Peewee model instances cost more than the rest of an export."""
+    sql, params = query.sql()
+    return db.obj.execute_sql(sql, params).fetchall()
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _datetime(value) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value)
 
 
 def _invoice_query():
+    """Invoice header rows with their customer and batch, in :func:`_head` order."""
     return (
-        Invoice.select(Invoice, Customer, Batch)
+        Invoice.select(
+            Invoice.id, Invoice.number, Invoice.batch, Batch.name, Batch.period,
+            Customer.id, Customer.name, Customer.region, Customer.currency, Customer.email,
+            Customer.address, Customer.tax_rate, Invoice.currency, Invoice.issue_date,
+            Invoice.due_date, Invoice.subtotal, Invoice.tax, Invoice.total, Invoice.tax_rate,
+            Invoice.status, Invoice.exported_at,
+        )
         .join(Customer, on=(Invoice.customer == Customer.id))
         .switch(Invoice)
         .join(Batch, on=(Invoice.batch == Batch.id))
     )
 
 
-def _assemble(invoices: list[Invoice]) -> list[InvoiceData]:
-    """Attach lines (with contract names) to invoice rows fetched with their customer and batch."""
+def _assemble(heads: list[tuple]) -> list[InvoiceData]:
+    """Invoices from header rows of :func:`_invoice_query`, with their lines
+    (and contract names) read in chunks of invoice ids."""
     lines: dict[int, list[InvoiceLineData]] = defaultdict(list)
-    ids = [inv.id for inv in invoices]
+    ids = [h[0] for h in heads]
     for chunk in chunked(ids, _CHUNK):
         query = (
-            InvoiceLine.select(InvoiceLine, Contract.name.alias("contract_name"))
+            InvoiceLine.select(
+                InvoiceLine.invoice, InvoiceLine.position, InvoiceLine.kind, Contract.name,
+                InvoiceLine.period, InvoiceLine.description, InvoiceLine.quantity,
+                InvoiceLine.unit_price, InvoiceLine.amount, InvoiceLine.taxable,
+                InvoiceLine.source_kind, InvoiceLine.source_id,
+            )
             .join(Contract, JOIN.LEFT_OUTER, on=(InvoiceLine.contract == Contract.id))
             .where(InvoiceLine.invoice.in_(chunk))
             .order_by(InvoiceLine.invoice, InvoiceLine.position)
-            .objects()
         )
-        for row in query:
-            lines[row.invoice_id].append(_line_data(row, row.contract_name))
+        for (inv_id, position, kind, contract, period, description, quantity, unit_price, amount,
+             taxable, source_kind, source_id) in _raw(query):
+            lines[inv_id].append(InvoiceLineData(
+                position=position, kind=kind, contract=contract or "", period=period,
+                description=description, quantity=Decimal(quantity), unit_price=int(unit_price),
+                amount=int(amount), taxable=bool(taxable),
+                source=f"{source_kind}:{source_id}" if source_id is not None else source_kind,
+            ))
     out = []
-    for inv in invoices:
-        cust = inv.customer
+    for (inv_id, number, batch_id, batch_name, batch_period, cust_id, cust_name, region,
+         cust_currency, email, address, cust_tax, currency, issue_date, due_date, subtotal, tax,
+         total, tax_rate, status, exported_at) in heads:
         out.append(InvoiceData(
-            number=inv.number, batch_id=inv.batch.id, batch_name=inv.batch.name,
+            number=number, batch_id=batch_id, batch_name=batch_name,
             customer=CustomerInfo(
-                id=cust.id, name=cust.name, region=cust.region, currency=cust.currency,
-                email=cust.email or "", address=cust.address or "", tax_rate=cust.tax_rate,
+                id=cust_id, name=cust_name, region=region, currency=cust_currency,
+                email=email or "", address=address or "", tax_rate=Decimal(cust_tax),
             ),
-            currency=inv.currency, issue_date=inv.issue_date, due_date=inv.due_date,
-            subtotal=inv.subtotal, tax=inv.tax, total=inv.total, tax_rate=inv.tax_rate,
-            status=inv.status, lines=tuple(lines.get(inv.id, ())), batch_period=inv.batch.period,
-            exported_at=inv.exported_at,
+            currency=currency, issue_date=_date(issue_date), due_date=_date(due_date),
+            subtotal=int(subtotal), tax=int(tax), total=int(total), tax_rate=Decimal(tax_rate),
+            status=status, lines=tuple(lines.get(inv_id, ())), batch_period=batch_period,
+            exported_at=_datetime(exported_at),
         ))
     return out
 
@@ -76,10 +108,10 @@ def load_invoices(numbers: Iterable[str]) -> list[InvoiceData]:
     """Invoices by number, in the order given (duplicates dropped); NotFoundError
     naming the first unknown number."""
     wanted = list(dict.fromkeys(str(n).strip() for n in numbers))
-    rows: dict[str, Invoice] = {}
+    rows: dict[str, tuple] = {}
     for chunk in chunked(wanted, _CHUNK):
-        for inv in _invoice_query().where(Invoice.number.in_(chunk)):
-            rows[inv.number] = inv
+        for head in _raw(_invoice_query().where(Invoice.number.in_(chunk))):
+            rows[head[1]] = head
     for number in wanted:
         if number not in rows:
             raise NotFoundError(f"no invoice {number}")
@@ -106,7 +138,7 @@ def batch_invoices(batch: int | str, *, include_void: bool = False) -> list[Invo
     query = _invoice_query().where(Invoice.batch == row.id)
     if not include_void:
         query = query.where(Invoice.status != "void")
-    return _assemble(list(query.order_by(Invoice.sequence)))
+    return _assemble(_raw(query.order_by(Invoice.sequence)))
 
 
 def void_invoice_numbers(batch: int | str) -> list[str]:
