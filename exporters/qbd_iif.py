@@ -45,6 +45,11 @@ MAX_WARNINGS = 5  # one per changed text, then a count
 def to_cp1252(text: str) -> str:
     """Text cp1252 can hold: other characters decomposed (NFKD, accents dropped)
     where that helps, '?' where nothing is left (東京 -> '??')."""
+    try:
+        text.encode(ENCODING)  # the usual case: the whole text fits, one call in C
+        return text
+    except UnicodeEncodeError:
+        pass
     out = []
     for ch in text:
         try:
