@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Callable
 
 from textual.app import App
-from textual.worker import Worker, WorkerState
 
 from store.errors import BatchbillError
 from tui.commands import BatchbillCommands, global_bindings
 from tui.screens.batches import BatchesScreen
 from tui.screens.dashboard import DashboardScreen
-from tui.screens.invoices import InvoicesScreen
+from tui.screens.invoices import BatchInvoicesScreen, InvoicesScreen
 from tui.screens.search import SearchScreen
 from tui.work import run_store
 
@@ -65,14 +64,17 @@ class BatchbillApp(App[int]):
 
         rows = []
         seen = set()
-        for key, active in self.screen.active_bindings.items():
+        # ours only (each has an id); Textual's own widget keys are left out
+        for active in self.screen.active_bindings.values():
             binding = active.binding
-            if binding.id in seen and binding.id:
+            if not binding.id or binding.id in seen:
                 continue
             seen.add(binding.id)
-            rows.append((self.get_key_display(binding), binding.description or binding.action,
-                         binding.tooltip or ""))
-        rows.append(("ctrl+p", "Command palette", "The same commands, by name"))
+            rows.append((self.get_key_display(binding),
+                         binding.tooltip or binding.description or binding.action))
+        rows.append(("↑ ↓", "Move in a list or tree"))
+        rows.append(("tab", "Next field or list (shift+tab: back)"))
+        rows.append(("ctrl+p", "Command palette: the same commands, by name"))
         self.push_screen(HelpScreen(rows, self.screen.title or self.current_mode))
 
     def action_new_batch(self) -> None:
@@ -93,7 +95,7 @@ class BatchbillApp(App[int]):
         if summary.status == "draft":
             self.open_draft(summary.id)
         else:
-            self.push_screen(InvoicesScreen(batch=summary))
+            self.push_screen(BatchInvoicesScreen(batch=summary))
 
     def open_batch_id(self, batch_id: int) -> None:
         from store import billing
@@ -138,10 +140,9 @@ class BatchbillApp(App[int]):
 
     # --- errors -------------------------------------------------------------
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
+    def store_error(self, error: BaseException) -> None:
+        """The one handler for a failed store call: a user's mistake is shown
+        as its message; anything else as an unexpected error, and logged."""
         if isinstance(error, BatchbillError):
             self.notify(str(error), title="batchbill", severity="error", timeout=8)
         else:

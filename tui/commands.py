@@ -25,24 +25,36 @@ class Command:
 
 
 GLOBAL_COMMANDS: tuple[Command, ...] = (
-    Command("dashboard", "d", "Home", "Dashboard", "Recent batches, invoices and the benchmark",
+    Command("dashboard", "d", "Home", "Dashboard", "Dashboard: benchmark, recent batches and invoices",
             "app.go('dashboard')"),
-    Command("batches", "b", "Batches", "Batches", "All billing batches, paged, with status",
+    Command("batches", "b", "Batches", "Batches", "Batches: all of them, with status",
             "app.go('batches')"),
-    Command("invoices", "i", "Invoices", "Invoices", "All invoices, newest first",
+    Command("invoices", "i", "Invoices", "Invoices", "Invoices: all of them, newest first",
             "app.go('invoices')"),
-    Command("search", "slash", "Search", "Search", "Type-ahead search over invoices and batches",
+    Command("search", "slash", "Search", "Search", "Search invoices and batches as you type",
             "app.go('search')"),
-    Command("new_batch", "n", "New", "New batch", "Start a billing batch for a period",
+    Command("new_batch", "n", "New", "New batch", "New batch: bill a period",
             "app.new_batch"),
-    Command("help", "question_mark", "Help", "Help", "Every key of the current screen",
+    Command("help", "question_mark", "Help", "Help", "Help: the keys of this screen",
             "app.help"),
-    Command("quit", "q", "Quit", "Quit", "Leave batchbill", "app.quit"),
+    Command("quit", "q", "Quit", "Quit", "Quit batchbill", "app.quit"),
 )
 
 
 def global_bindings() -> list[Binding]:
     return [c.binding() for c in GLOBAL_COMMANDS]
+
+
+def quiet_global_bindings(*keep: str) -> list[Binding]:
+    """The global keys again, left out of the footer (except ``keep`` ids):
+    for screens whose own keys need the footer's room. Help still lists them."""
+    out = []
+    for c in GLOBAL_COMMANDS:
+        b = c.binding()
+        if c.id not in keep:
+            b = Binding(b.key, b.action, b.description, show=False, id=b.id, tooltip=b.tooltip)
+        out.append(b)
+    return out
 
 
 class BatchbillCommands(Provider):

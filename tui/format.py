@@ -25,9 +25,25 @@ def day(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
-def number_range(numbers, count: int) -> str:
+def short_totals(pairs) -> str:
+    """The first currency's total, and how many other currencies there are."""
+    items = list(pairs.items() if isinstance(pairs, dict) else pairs)
+    if not items:
+        return "-"
+    currency, amount = items[0]
+    more = f" +{len(items) - 1}" if len(items) > 1 else ""
+    return money(amount, currency) + more
+
+
+def number_range(numbers, count: int, *, count_too: bool = True) -> str:
+    """'NS-000001..000006 (6)': first and last number, the shared prefix once."""
     if not numbers:
         return "-"
     if len(numbers) == 1 or count <= 1:
         return numbers[0]
-    return f"{numbers[0]}..{numbers[-1]} ({count})"
+    first, last = numbers[0], numbers[-1]
+    cut = 0
+    while cut < min(len(first), len(last)) and first[cut] == last[cut] and not first[cut].isdigit():
+        cut += 1
+    shown = f"{first}..{last[cut:]}"
+    return f"{shown} ({count})" if count_too else shown

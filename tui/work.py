@@ -24,18 +24,21 @@ def run_store(
     """Call ``fn(*args, **kwargs)`` in a thread; ``done(result)`` runs on the UI thread.
 
     A :class:`BatchbillError` goes to ``failed`` when given; otherwise (and
-    for any other exception) the worker errors and the app's one handler
-    shows it as a notification.
+    for any other exception) to the app's one handler, ``store_error``,
+    which shows it as a notification. (Worker.StateChanged does not bubble,
+    so the app could not see a screen's failed worker by itself.)
     """
 
     def job() -> Any:
         try:
             result = fn(*args, **kwargs)
-        except BatchbillError as exc:
-            if failed is None:
-                raise
-            if not get_current_worker().is_cancelled:
-                node.app.call_from_thread(failed, exc)
+        except Exception as exc:
+            app = node.app
+            if isinstance(exc, BatchbillError) and failed is not None:
+                if not get_current_worker().is_cancelled:
+                    app.call_from_thread(failed, exc)
+            else:
+                app.call_from_thread(app.store_error, exc)
             return None
         if done is not None and not get_current_worker().is_cancelled:
             node.app.call_from_thread(done, result)

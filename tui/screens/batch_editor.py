@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from store import billing
+from tui.commands import quiet_global_bindings
 from tui.format import totals
 from tui.widgets.plan_tree import PlanTree
 from tui.work import run_store
@@ -42,6 +43,7 @@ class BatchEditorScreen(Screen):
         Binding("j", "cursor('down')", "Down", show=False, id="editor.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="editor.up"),
         Binding("escape", "back", "Back", id="editor.back", tooltip="Leave the editor; the draft is kept"),
+        *quiet_global_bindings("help", "quit"),
     ]
 
     def __init__(self, batch_id: int) -> None:
@@ -59,7 +61,7 @@ class BatchEditorScreen(Screen):
         yield Static("Loading the plan...", id="editor-summary")
         yield PlanTree(id="plan-tree")
         yield Static("", id="editor-status")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     @property
     def tree(self) -> PlanTree:

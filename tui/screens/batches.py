@@ -9,19 +9,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from store import listing
-from tui.format import day, number_range, totals
+from tui.format import day, number_range, short_totals
 from tui.widgets.list_panel import ListPanel
 
 
 def batch_row(b):
-    return (str(b.id), b.name, b.period, b.status, day(b.created_at),
-            number_range(b.invoice_numbers, b.invoice_count), totals(b.totals))
+    return (b.name, b.period, b.status, number_range(b.invoice_numbers, b.invoice_count, count_too=False),
+            short_totals(b.totals), day(b.created_at))
 
 
 class BatchesScreen(Screen):
     TITLE = "Batches"
     BINDINGS = [
-        Binding("enter", "open", "Open", id="batches.open", tooltip="Open a draft in the editor, or a batch's invoices"),
         Binding("e", "export", "Export", id="batches.export", tooltip="Export every invoice of the batch"),
         Binding("v", "void", "Void", id="batches.void", tooltip="Void a saved batch, with a reason"),
         Binding("escape", "leave_search", "Leave search", show=False, id="batches.leave_search"),
@@ -29,11 +28,11 @@ class BatchesScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
-        yield ListPanel("Batches", ["#", "Name", "Period", "Status", "Created", "Invoices", "Total"],
+        yield ListPanel("Batches", ["Name", "Period", "Status", "Invoices", "Total", "Created"],
                         lambda q, p, s: listing.list_batches(q, p, s), batch_row,
                         page_size=20, id="batches", placeholder="search name or period",
                         empty="no batches yet: n starts one")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.panel.table.focus()

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label
+from textual.widgets import Button, DataTable, Label, Static
 
 from tui.format import money, totals
 
@@ -38,17 +38,17 @@ class ConfirmSaveDialog(ModalScreen[bool]):
             table = DataTable(cursor_type="none", id="previews")
             table.add_columns("Customer", "Lines", "Subtotal", "Tax", "Total")
             for p in self.previews[:SHOWN]:
-                table.add_row(p.customer[:24], str(p.line_count), money(p.subtotal, p.currency),
+                table.add_row(p.customer[:22], str(p.line_count), money(p.subtotal, p.currency),
                               money(p.tax, p.currency), money(p.total, p.currency))
             yield table
             more = len(self.previews) - SHOWN
             if more > 0:
                 yield Label(f"... and {more} more invoices", classes="dialog-hint")
-            yield Label(f"Total to bill: {totals(sorted(grand.items()))}", id="grand-total")
+            yield Static(f"Total to bill: [b]{totals(sorted(grand.items()))}[/b]", id="grand-total")
             yield Label("Tickets become billed; invoice numbers are assigned now.", classes="dialog-hint")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Save (enter)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button("Save (enter)", id="save", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()

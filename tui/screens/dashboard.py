@@ -34,9 +34,13 @@ def batch_row(b):
     return (b.name, b.status, day(b.created_at), number_range(b.invoice_numbers, b.invoice_count))
 
 
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def invoice_row(inv):
-    return (inv.number, inv.customer, money(inv.total, inv.currency), inv.batch_name,
-            day(inv.created_at or inv.issue_date))
+    return (inv.number, clip(inv.customer, 24), money(inv.total, inv.currency),
+            clip(inv.batch_name, 14), day(inv.created_at or inv.issue_date))
 
 
 class BenchmarkPanel(Vertical):
@@ -95,7 +99,7 @@ class DashboardScreen(Screen):
         yield ListPanel("Recent invoices", ["Invoice", "Customer", "Amount", "Batch", "Created"],
                         lambda q, p, s: listing.recent_invoices(q, p, s), invoice_row,
                         page_size=10, id="recent-invoices", placeholder="search invoices")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#recent-batches", ListPanel).table.focus()

@@ -43,9 +43,9 @@ class ExportDialog(ModalScreen):
             yield Select([(label, fmt) for fmt, label in FORMAT_NAMES.items()], value="qbo-csv",
                          allow_blank=False, compact=True, id="export-format")
             yield Label("Destination file:")
-            yield Input(self._default_path("qbo-csv"), id="export-path")
+            yield Input(self._default_path("qbo-csv"), id="export-path", compact=True)
             yield Label("", id="export-summary")
-            yield Label("enter: export · esc: cancel · tab: next field", classes="dialog-hint")
+            yield Label("enter or ctrl+s: export · esc: cancel · tab: next field", classes="dialog-hint")
             yield Label("", id="export-error", classes="error")
 
     def on_mount(self) -> None:

@@ -13,7 +13,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
     ]
 
-    def __init__(self, rows: list[tuple[str, str, str]], screen_title: str) -> None:
+    def __init__(self, rows: list[tuple[str, str]], screen_title: str) -> None:
         super().__init__()
         self.rows = rows
         self.screen_title = screen_title
@@ -22,12 +22,11 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog help-dialog"):
             yield Label(f"Keys: {self.screen_title}", classes="dialog-title")
             table = DataTable(cursor_type="row", id="help-keys")
-            table.add_columns("Key", "Does", "")
-            for key, description, tip in self.rows:
-                table.add_row(key, description, tip)
+            table.add_columns("Key", "What it does")
+            for key, description in self.rows:
+                table.add_row(key, description)
             yield table
-            yield Label("ctrl+p opens the command palette with the same commands. esc closes.",
-                        classes="dialog-hint")
+            yield Label("esc closes", classes="dialog-hint")
 
     def action_dismiss(self) -> None:
         self.dismiss(None)

@@ -5,6 +5,7 @@ and overage, fixed project fees: the contract's own charges), Tickets, Time
 Entries and Expenses; any other kind under Other."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from store import invoices
 from store.money import quantity_str
+from tui.commands import quiet_global_bindings
 from tui.format import day, money
 from tui.work import run_store
 
@@ -21,6 +23,10 @@ GROUPS = (
     ("Time Entries", ("time_entry",)),
     ("Expenses", ("expense",)),
 )
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def grouped_lines(lines):
@@ -40,6 +46,7 @@ class InvoiceDetailScreen(Screen):
         Binding("escape", "back", "Back", id="invoice.back", tooltip="Back to the list"),
         Binding("j", "cursor('down')", "Down", show=False, id="invoice.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="invoice.up"),
+        *quiet_global_bindings("help", "quit", "search"),
     ]
 
     def __init__(self, number: str) -> None:
@@ -54,7 +61,7 @@ class InvoiceDetailScreen(Screen):
         table.add_columns("Description", "Qty", "Unit price", "Amount")
         yield table
         yield Static("", id="invoice-totals")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -72,12 +79,17 @@ class InvoiceDetailScreen(Screen):
         )
         table = self.query_one(DataTable)
         table.clear()
+        width = max(20, self.size.width - 46)  # the amounts always show; descriptions give way
         for title, lines in grouped_lines(inv.lines):
             subtotal = sum(line.amount for line in lines)
-            table.add_row(f"[b]{title}[/b]", "", "", f"[b]{money(subtotal, c)}[/b]")
+            table.add_row(Text(title, style="bold"), "", "", Text(money(subtotal, c), style="bold"))
+            where = None
             for line in lines:
-                where = f"{line.contract} {line.period}: " if line.contract else ""
-                table.add_row(f"  {where}{line.description}", quantity_str(line.quantity),
+                if line.contract and (line.contract, line.period) != where:
+                    where = (line.contract, line.period)
+                    table.add_row(Text(clip(f" {line.contract} · {line.period}", width), style="italic"),
+                                  "", "", "")
+                table.add_row(clip(f"  {line.description}", width), quantity_str(line.quantity),
                               money(line.unit_price, c), money(line.amount, c))
         rate = f"{(inv.tax_rate * 100).normalize():f}%"
         self.query_one("#invoice-totals", Static).update(

@@ -8,19 +8,28 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from store import listing
+from tui.commands import quiet_global_bindings
 from tui.format import day, money
 from tui.widgets.list_panel import ListPanel
 
 
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def invoice_row(inv):
-    return (inv.number, inv.customer, money(inv.total, inv.currency), inv.status,
-            day(inv.issue_date), inv.batch_name)
+    return (inv.number, clip(inv.customer, 26), money(inv.total, inv.currency), inv.status,
+            clip(inv.batch_name, 18))
+
+
+def batch_invoice_row(inv):
+    return (inv.number, clip(inv.customer, 30), money(inv.total, inv.currency), inv.status,
+            day(inv.issue_date))
 
 
 class InvoicesScreen(Screen):
     TITLE = "Invoices"
     BINDINGS = [
-        Binding("enter", "open", "Open", id="invoices.open", tooltip="Show the invoice"),
         Binding("e", "export", "Export", id="invoices.export", tooltip="Export the highlighted invoice"),
         Binding("x", "export_batch", "Export batch", id="invoices.export_batch",
                 tooltip="Export every invoice of this batch"),
@@ -37,12 +46,15 @@ class InvoicesScreen(Screen):
         batch_id = self.batch.id if self.batch is not None else None
         title = "Invoices" if self.batch is None else f"Invoices of {self.batch.name}"
         yield Header(show_clock=False, icon="")
-        yield ListPanel(title, ["Invoice", "Customer", "Total", "Status", "Issued", "Batch"],
+        columns = ["Invoice", "Customer", "Total", "Status"]
+        columns.append("Batch" if self.batch is None else "Issued")
+        yield ListPanel(title, columns,
                         lambda q, p, s: listing.recent_invoices(q, p, s, batch_id=batch_id),
-                        invoice_row, page_size=20, id="invoices",
+                        invoice_row if self.batch is None else batch_invoice_row,
+                        page_size=20, id="invoices",
                         placeholder="search number, customer, batch",
                         empty="no invoices yet")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "export_batch":
@@ -81,3 +93,9 @@ class InvoicesScreen(Screen):
             self.panel.table.focus()
         elif self.batch is not None:
             self.dismiss()
+
+
+class BatchInvoicesScreen(InvoicesScreen):
+    """One batch's invoices (the footer keeps room for the batch's own keys)."""
+
+    BINDINGS = [*quiet_global_bindings("help", "quit")]

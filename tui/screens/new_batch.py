@@ -30,11 +30,11 @@ class NewBatchDialog(ModalScreen):
         with Vertical(classes="dialog"):
             yield Label("New billing batch", classes="dialog-title")
             yield Label("Period (YYYY-MM, YYYY-Qn or YYYY):")
-            yield Input(period, id="period")
+            yield Input(period, id="period", compact=True)
             yield Label("Name:")
-            yield Input(f"{period} billing", id="name")
+            yield Input(f"{period} billing", id="name", compact=True)
             yield Label("Customers: blank = all, or names separated by commas:")
-            yield Input("", placeholder="all customers", id="customers")
+            yield Input("", placeholder="all customers", id="customers", compact=True)
             yield Label("enter: next field, then create · esc: cancel", classes="dialog-hint")
             yield Label("", id="new-batch-error", classes="error")
 

@@ -31,7 +31,7 @@ class SearchScreen(Screen):
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
                         empty="type to search; enter opens the result", submit_opens=True)
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     @property
     def panel(self) -> ListPanel:

@@ -25,7 +25,7 @@ class VoidDialog(ModalScreen[str | None]):
                         f"totalling {totals(b.totals)} become void; their numbers stay used "
                         "and their items can be billed again.")
             yield Label("Reason (required), enter to void, esc to cancel:", classes="field-label")
-            yield Input(placeholder="why this batch is voided", id="void-reason")
+            yield Input(placeholder="why this batch is voided", id="void-reason", compact=True)
             yield Label("", id="void-error", classes="error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -33,16 +33,17 @@ def summary_lines(summary, activity) -> tuple[str, str, list[float]]:
         if row.sample_size:
             parts.append(f"n={row.sample_size}")
         if row.confidence:
-            parts.append(f"{row.confidence} confidence")
+            parts.append(f"{row.confidence} conf.")
         parts.append(str(row.year) if row.year else "year n/a")
-        if ref.rate_date:
-            parts.append(f"{row.currency} rate {ref.rate_date}")
+        if ref.rate_date and row.currency != "USD":
+            parts.append(f"{row.currency}->USD {ref.rate_date}")
         source = "Ref: " + ", ".join(parts)
     else:
         head += f" · {summary.region}: no reference"
         source = summary.reference_message or f"No benchmark reference for {summary.region}"
     stat = "median" if summary.median_ehr_usd is not None else "no billed hourly periods"
-    second = f"{stat}, {summary.contract_periods} periods, {summary.window_start}..{summary.window_end}"
+    count = summary.contract_periods
+    second = f"{stat}, {count} period{'' if count == 1 else 's'}, {summary.window_start}..{summary.window_end}"
     if summary.rate_dates:
         second += f", ECB {summary.rate_dates[1]}"
     series = [float(p.median_ehr_usd) if p.median_ehr_usd is not None else 0.0

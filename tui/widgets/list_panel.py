@@ -25,10 +25,13 @@ class PagedTable(DataTable):
     """A DataTable whose PageUp/PageDown and end-of-table move between pages."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("pagedown", "next_page", "Next page", show=False, id="list.next_page"),
-        Binding("pageup", "previous_page", "Previous page", show=False, id="list.previous_page"),
+        Binding("enter", "select_cursor", "Open", id="list.open", tooltip="Open the highlighted row"),
+        Binding("j", "cursor_down", "Down", show=False, id="list.down", tooltip="Down (also ↓)"),
+        Binding("k", "cursor_up", "Up", show=False, id="list.up", tooltip="Up (also ↑)"),
+        Binding("pagedown", "next_page", "Next page", show=False, id="list.next_page",
+                tooltip="Next page of the list"),
+        Binding("pageup", "previous_page", "Previous page", show=False, id="list.previous_page",
+                tooltip="Previous page of the list"),
     ]
 
     def action_next_page(self) -> None:

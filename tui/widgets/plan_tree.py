@@ -47,7 +47,7 @@ class PlanTree(Tree[PlanNode]):
     BINDINGS = [
         Binding("space", "screen.toggle", "Toggle", id="editor.toggle",
                 tooltip="Take the node and its subtree out of the batch, or put it back"),
-        Binding("enter", "toggle_node", "Open/close", id="editor.expand",
+        Binding("enter", "toggle_node", "Open", id="editor.expand",
                 tooltip="Show or hide what is under the node"),
         Binding("right", "open_node", "Open", show=False, id="editor.open_node"),
         Binding("left", "close_node", "Close", show=False, id="editor.close_node"),
