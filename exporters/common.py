@@ -60,12 +60,17 @@ def exporter(fmt: str) -> Callable[[Sequence[InvoiceData], ExportSettings], Expo
 def money_text(minor: int, currency: str) -> str:
     """store.money.format_minor's text ('1234.50', '-0.05', '1200' for JPY) by
     integer arithmetic: it runs for several cells of every exported line."""
-    exp = exponent(currency)
+    exp = _EXPONENT.get(currency)
+    if exp is None:
+        exp = _EXPONENT[currency] = exponent(currency)
     minor = int(minor)
     if exp == 0:
         return str(minor)
     whole, part = divmod(abs(minor), 10 ** exp)
     return f"{'-' if minor < 0 else ''}{whole}.{part:0{exp}d}"
+
+
+_EXPONENT: dict[str, int] = {}
 
 
 def neutralise(text: str) -> str:

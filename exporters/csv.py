@@ -35,6 +35,7 @@ def invoice_rows(invoice: InvoiceData) -> list[list[str]]:
         invoice.issue_date.isoformat(),
         invoice.due_date.isoformat(),
     ]
+    tax, total = format_minor(invoice.tax, cur), format_minor(invoice.total, cur)
     return [
         head
         + [
@@ -46,8 +47,8 @@ def invoice_rows(invoice: InvoiceData) -> list[list[str]]:
             format_minor(line.unit_price, cur),
             format_minor(line.amount, cur),
             "yes" if line.taxable else "no",
-            format_minor(invoice.tax, cur),
-            format_minor(invoice.total, cur),
+            tax,
+            total,
         ]
         for line in invoice.lines
     ]
