@@ -170,10 +170,22 @@ def plan(
     contracts = [c for c in map(_contract_row, _raw(contract_q)) if c.customer_id in by_customer]
     contract_ids = [c.id for c in contracts]
     periods_of = {c.id: contract_periods(c.billing_period, span) for c in contracts}
-    # contracts grouped by the end of their own last period: nothing after it is read
-    by_horizon: dict[dt.date, list[int]] = defaultdict(list)
+    # Contracts by the end of their own last period (it depends only on how
+    # they bill): nothing closed after it is read. The queries below join the
+    # contract with the same conditions rather than send thousands of ids.
+    by_horizon: dict[dt.date, set[str]] = defaultdict(set)
     for c in contracts:
-        by_horizon[periods_of[c.id][-1].end].append(c.id)
+        by_horizon[periods_of[c.id][-1].end].add(c.billing_period)
+
+    def in_plan(billing_periods=None):
+        cond = ((Contract.active == True)  # noqa: E712
+                & (Contract.start_date < span.end)
+                & (Contract.end_date.is_null() | (Contract.end_date >= span.start)))
+        if billing_periods is not None:
+            cond &= Contract.billing_period.in_(sorted(billing_periods))
+        if customer_ids is not None:
+            cond &= Contract.customer.in_(customer_ids)
+        return cond
 
     labels = sorted({p.label for ps in periods_of.values() for p in ps})
     billed_recurring: set[tuple[str, int, str]] = set()
@@ -192,41 +204,42 @@ def plan(
             billed_once.add((kind, sid))
 
     items_of_contract: dict[int, list[_ServiceItemRow]] = defaultdict(list)
-    retainer_ids = [c.id for c in contracts if c.type == "retainer"]
-    for start in range(0, len(retainer_ids), 5000):
-        q = ServiceItem.select(
-            ServiceItem.id, ServiceItem.contract, ServiceItem.description, ServiceItem.quantity,
-            ServiceItem.unit_price,
-        ).where(
-            ServiceItem.contract.in_(retainer_ids[start:start + 5000])
-            & (ServiceItem.active == True)  # noqa: E712
-        ).order_by(ServiceItem.id)
+    if contracts:
+        q = (ServiceItem.select(
+                ServiceItem.id, ServiceItem.contract, ServiceItem.description, ServiceItem.quantity,
+                ServiceItem.unit_price)
+             .join(Contract, on=(ServiceItem.contract == Contract.id))
+             .where(in_plan() & (Contract.type == "retainer") & (ServiceItem.active == True))  # noqa: E712
+             .order_by(ServiceItem.id))
         for sid, cid, description, quantity, unit_price in _raw(q):
-            items_of_contract[cid].append(
-                _ServiceItemRow(sid, cid, description, Decimal(quantity), int(unit_price)))
+            if cid in periods_of:
+                items_of_contract[cid].append(
+                    _ServiceItemRow(sid, cid, description, Decimal(quantity), int(unit_price)))
 
     # Closed, unbilled tickets with their minutes, aggregated in SQL.
     tickets_of: dict[int, list[tuple]] = defaultdict(list)
     ticket_ids: list[int] = []
     billable_minutes = fn.SUM(Case(None, [(TimeEntry.billable == True, TimeEntry.minutes)], 0))  # noqa: E712
-    for until, ids in sorted(by_horizon.items()):
-        for start in range(0, len(ids), 5000):
-            q = (
-                Ticket.select(
-                    Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at,
-                    fn.COALESCE(billable_minutes, 0).alias("billable"),
-                    fn.COALESCE(fn.SUM(TimeEntry.minutes), 0).alias("worked"),
-                )
-                .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(TimeEntry.ticket == Ticket.id))
-                .where(
-                    (Ticket.status == "closed")
-                    & (Ticket.closed_at < dt.datetime.combine(until, dt.time()))
-                    & Ticket.contract.in_(ids[start:start + 5000])
-                )
-                .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
-                .order_by(Ticket.closed_at, Ticket.id)
+    for until, billing_periods in sorted(by_horizon.items()):
+        q = (
+            Ticket.select(
+                Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at,
+                fn.COALESCE(billable_minutes, 0).alias("billable"),
+                fn.COALESCE(fn.SUM(TimeEntry.minutes), 0).alias("worked"),
             )
-            for tid, number, title, cid, closed_at, billable, worked in _raw(q):
+            .join(Contract, on=(Ticket.contract == Contract.id))
+            .switch(Ticket)
+            .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(TimeEntry.ticket == Ticket.id))
+            .where(
+                (Ticket.status == "closed")
+                & (Ticket.closed_at < dt.datetime.combine(until, dt.time()))
+                & in_plan(billing_periods)
+            )
+            .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
+            .order_by(Ticket.closed_at, Ticket.id)
+        )
+        for tid, number, title, cid, closed_at, billable, worked in _raw(q):
+            if cid in periods_of:
                 tickets_of[cid].append((tid, number, title, _datetime(closed_at), int(billable),
                                         int(worked)))
                 ticket_ids.append(tid)
@@ -241,22 +254,24 @@ def plan(
 
     expenses_of: dict[int, list[_ExpenseRow]] = defaultdict(list)
     ledger = BilledLedger.alias()
-    for until, ids in sorted(by_horizon.items()):
-        for start in range(0, len(ids), 5000):
-            q = (
-                Expense.select(Expense.id, Expense.contract, Expense.date, Expense.description,
-                               Expense.amount)
-                .join(ledger, join_type=JOIN.LEFT_OUTER, on=(
-                    (ledger.source_kind == "expense") & (ledger.source_id == Expense.id)))
-                .where(
-                    (Expense.billable == True)  # noqa: E712
-                    & (Expense.date < until)
-                    & Expense.contract.in_(ids[start:start + 5000])
-                    & ledger.id.is_null()
-                )
-                .order_by(Expense.date, Expense.id)
+    for until, billing_periods in sorted(by_horizon.items()):
+        q = (
+            Expense.select(Expense.id, Expense.contract, Expense.date, Expense.description,
+                           Expense.amount)
+            .join(Contract, on=(Expense.contract == Contract.id))
+            .switch(Expense)
+            .join(ledger, join_type=JOIN.LEFT_OUTER, on=(
+                (ledger.source_kind == "expense") & (ledger.source_id == Expense.id)))
+            .where(
+                (Expense.billable == True)  # noqa: E712
+                & (Expense.date < until)
+                & in_plan(billing_periods)
+                & ledger.id.is_null()
             )
-            for eid, cid, day, description, amount in _raw(q):
+            .order_by(Expense.date, Expense.id)
+        )
+        for eid, cid, day, description, amount in _raw(q):
+            if cid in periods_of:
                 expenses_of[cid].append(_ExpenseRow(eid, cid, _date(day), description, int(amount)))
     for rows in expenses_of.values():
         rows.sort(key=lambda e: (e.date, e.id))
