@@ -55,13 +55,11 @@ def _invoice_query():
     )
 
 
-def _assemble(heads: list[tuple]) -> list[InvoiceData]:
-    """Invoices from header rows of :func:`_invoice_query`, with their lines
-    (and contract names) read in chunks of invoice ids."""
-    lines: dict[int, list[InvoiceLineData]] = defaultdict(list)
-    ids = [h[0] for h in heads]
-    for chunk in chunked(ids, _CHUNK):
-        query = (
+def _line_queries(ids: list[int], batch_id: int | None):
+    """Lines with contract names: a whole batch in one query joined on its
+    invoices, other sets of invoices in chunks of ids."""
+    def select():
+        return (
             InvoiceLine.select(
                 InvoiceLine.invoice, InvoiceLine.position, InvoiceLine.kind, Contract.name,
                 InvoiceLine.period, InvoiceLine.description, InvoiceLine.quantity,
@@ -69,9 +67,23 @@ def _assemble(heads: list[tuple]) -> list[InvoiceData]:
                 InvoiceLine.source_kind, InvoiceLine.source_id,
             )
             .join(Contract, JOIN.LEFT_OUTER, on=(InvoiceLine.contract == Contract.id))
-            .where(InvoiceLine.invoice.in_(chunk))
             .order_by(InvoiceLine.invoice, InvoiceLine.position)
         )
+
+    if batch_id is not None:
+        yield (select().switch(InvoiceLine).join(Invoice, on=(InvoiceLine.invoice == Invoice.id))
+               .where(Invoice.batch == batch_id))
+        return
+    for chunk in chunked(ids, _CHUNK):
+        yield select().where(InvoiceLine.invoice.in_(chunk))
+
+
+def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceData]:
+    """Invoices from header rows of :func:`_invoice_query`, with their lines
+    (and contract names); ``batch_id`` when the heads are that batch's."""
+    lines: dict[int, list[InvoiceLineData]] = defaultdict(list)
+    ids = [h[0] for h in heads]
+    for query in _line_queries(ids, batch_id):
         for (inv_id, position, kind, contract, period, description, quantity, unit_price, amount,
              taxable, source_kind, source_id) in _raw(query):
             lines[inv_id].append(InvoiceLineData(
@@ -138,7 +150,7 @@ def batch_invoices(batch: int | str, *, include_void: bool = False) -> list[Invo
     query = _invoice_query().where(Invoice.batch == row.id)
     if not include_void:
         query = query.where(Invoice.status != "void")
-    return _assemble(_raw(query.order_by(Invoice.sequence)))
+    return _assemble(_raw(query.order_by(Invoice.sequence)), batch_id=row.id)
 
 
 def void_invoice_numbers(batch: int | str) -> list[str]:
