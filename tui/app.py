@@ -35,7 +35,8 @@ class BatchbillApp(App[int]):
     COMMANDS = App.COMMANDS | {BatchbillCommands}
 
     def __init__(self, db_label: str = "", *, today: dt.date | None = None,
-                 actor: str | None = None, export_dir: Path | None = None) -> None:
+                 actor: str | None = None, export_dir: Path | None = None,
+                 page_size: int = 20) -> None:
         super().__init__()
         self.animation_level = "none"
         self.db_label = db_label
@@ -43,6 +44,7 @@ class BatchbillApp(App[int]):
         self.actor = actor or _os_user()
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.sub_title = db_label
+        self.page_size = page_size  # rows a list holds: one page, loaded from SQL
 
     @property
     def today(self) -> dt.date:

@@ -3,7 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.text import Text
+
 from store.money import format_display
+
+
+def line(*parts) -> Text:
+    """Rich text from plain strings and (text, style) pairs: user data such as
+    a customer called "[b]" is never read as markup, and spacing is kept."""
+    return Text.assemble(*parts)
+
+
+def cell(value) -> Text:
+    return value if isinstance(value, Text) else Text(str(value))
 
 
 def money(minor: int, currency: str) -> str:

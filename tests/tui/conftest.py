@@ -15,7 +15,7 @@ import pytest
 TODAY = dt.date(2026, 11, 15)
 FIXED_TIME = dt.datetime(2026, 10, 1, 9, 30)
 DB_LABEL = "demo.sqlite3"
-SEPTEMBER_CUSTOMERS = ["Hartley Dental Group", "Zoë Café GmbH"]
+SEPTEMBER_CUSTOMERS = ["Hartley Dental Group", "Whitmore & Hale Solicitors LLP", "Zoë Café GmbH"]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -6,6 +6,7 @@ The selection is the exclusion set the billing service computes; the draft
 keeps it (saved a moment after each change), so review can be resumed."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,7 +15,7 @@ from textual.widgets import Footer, Header, Static
 
 from store import billing
 from tui.commands import quiet_global_bindings
-from tui.format import totals
+from tui.format import line, totals
 from tui.widgets.plan_tree import PlanTree
 from tui.work import run_store
 
@@ -85,18 +86,24 @@ class BatchEditorScreen(Screen):
         if self.plan is None:
             return
         selected = billing.selection_totals(self.plan, self.excluded)
-        who = "all customers" if not self.draft.customers else ", ".join(self.draft.customers[:3]) + (
-            f" +{len(self.draft.customers) - 3}" if len(self.draft.customers) > 3 else "")
-        self.query_one("#editor-summary", Static).update(
-            f"[b]{self.draft.summary.name}[/b]  period {self.draft.period}  ({who})  "
-            f"detail: [b]{self.plan.detail}[/b]\nSelected: [b]{totals(selected)}[/b]"
-        )
+        chosen = self.draft.customers
+        if not chosen:
+            who = "all customers"
+        elif len(chosen) == 1:
+            who = chosen[0]
+        else:
+            who = f"{len(chosen)} customers"
+        self.query_one("#editor-summary", Static).update(line(
+            (self.draft.summary.name, "bold"), f" · {self.draft.period} · {who} · detail: ",
+            (self.plan.detail, "bold"), "\nSelected: ", (totals(sorted(selected.items())), "bold"),
+        ))
         status = self.problem
         if not status:
             notes = list(self.plan.left_out)
             if not self.plan.customers:
                 notes.insert(0, "Nothing billable for this period.")
             status = " · ".join(notes) or "space toggles · a all · A none · t detail · ctrl+s save"
+            status = Text(status)
         self.query_one("#editor-status", Static).update(status)
 
     def _changed(self, excluded: frozenset[str]) -> None:
@@ -187,7 +194,7 @@ class BatchEditorScreen(Screen):
         self.app.open_batch_id(result.batch_id)
 
     def _save_failed(self, error) -> None:
-        self.problem = f"[b]Not saved:[/b] {error} (the draft is kept; the plan was reloaded)"
+        self.problem = line(("Not saved: ", "bold"), f"{error} (the draft is kept; the plan was reloaded)")
         self.notify(str(error), title="Not saved", severity="error", timeout=10)
         self.reload()
 

@@ -9,13 +9,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from store import listing
-from tui.format import day, number_range, short_totals
+from tui.format import number_range, short_totals
 from tui.widgets.list_panel import ListPanel
 
 
 def batch_row(b):
     return (b.name, b.period, b.status, number_range(b.invoice_numbers, b.invoice_count, count_too=False),
-            short_totals(b.totals), day(b.created_at))
+            short_totals(b.totals))
 
 
 class BatchesScreen(Screen):
@@ -28,9 +28,9 @@ class BatchesScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
-        yield ListPanel("Batches", ["Name", "Period", "Status", "Invoices", "Total", "Created"],
+        yield ListPanel("Batches", ["Name", "Period", "Status", "Invoices", "Total"],
                         lambda q, p, s: listing.list_batches(q, p, s), batch_row,
-                        page_size=20, id="batches", placeholder="search name or period",
+                        page_size=self.app.page_size, id="batches", placeholder="search name or period",
                         empty="no batches yet: n starts one")
         yield Footer(show_command_palette=False, compact=True)
 

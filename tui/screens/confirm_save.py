@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from tui.format import money, totals
+from tui.format import cell, line, money, totals
 
 SHOWN = 12
 
@@ -34,17 +34,17 @@ class ConfirmSaveDialog(ModalScreen[bool]):
             lines += p.line_count
         with Vertical(classes="dialog"):
             yield Label(f"Save {self.batch_name}: {len(self.previews)} invoices, {lines} lines",
-                        classes="dialog-title")
+                        classes="dialog-title", markup=False)
             table = DataTable(cursor_type="none", id="previews")
             table.add_columns("Customer", "Lines", "Subtotal", "Tax", "Total")
             for p in self.previews[:SHOWN]:
-                table.add_row(p.customer[:22], str(p.line_count), money(p.subtotal, p.currency),
-                              money(p.tax, p.currency), money(p.total, p.currency))
+                table.add_row(*map(cell, (p.customer[:22], p.line_count, money(p.subtotal, p.currency),
+                              money(p.tax, p.currency), money(p.total, p.currency))))
             yield table
             more = len(self.previews) - SHOWN
             if more > 0:
                 yield Label(f"... and {more} more invoices", classes="dialog-hint")
-            yield Static(f"Total to bill: [b]{totals(sorted(grand.items()))}[/b]", id="grand-total")
+            yield Static(line("Total to bill: ", (totals(sorted(grand.items())), "bold")), id="grand-total")
             yield Label("Tickets become billed; invoice numbers are assigned now.", classes="dialog-hint")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (esc)", id="cancel", compact=True)

@@ -95,10 +95,10 @@ class DashboardScreen(Screen):
         yield BenchmarkPanel(id="benchmark")
         yield ListPanel("Recent batches", ["Batch", "Status", "Date", "Invoices"],
                         lambda q, p, s: listing.list_batches(q, p, s), batch_row,
-                        page_size=10, id="recent-batches", placeholder="search batches")
+                        page_size=max(5, self.app.page_size // 2), id="recent-batches", placeholder="search batches")
         yield ListPanel("Recent invoices", ["Invoice", "Customer", "Amount", "Batch", "Created"],
                         lambda q, p, s: listing.recent_invoices(q, p, s), invoice_row,
-                        page_size=10, id="recent-invoices", placeholder="search invoices")
+                        page_size=max(5, self.app.page_size // 2), id="recent-invoices", placeholder="search invoices")
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:

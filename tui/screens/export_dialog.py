@@ -38,15 +38,15 @@ class ExportDialog(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Export {self._what()}", classes="dialog-title")
+            yield Label(f"Export {self._what()}", classes="dialog-title", markup=False)
             yield Label("Format:")
             yield Select([(label, fmt) for fmt, label in FORMAT_NAMES.items()], value="qbo-csv",
                          allow_blank=False, compact=True, id="export-format")
             yield Label("Destination file:")
             yield Input(self._default_path("qbo-csv"), id="export-path", compact=True)
-            yield Label("", id="export-summary")
+            yield Label("", id="export-summary", markup=False)
             yield Label("enter or ctrl+s: export · esc: cancel · tab: next field", classes="dialog-hint")
-            yield Label("", id="export-error", classes="error")
+            yield Label("", id="export-error", classes="problem", markup=False)
 
     def on_mount(self) -> None:
         self._describe()

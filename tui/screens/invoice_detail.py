@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from store import invoices
 from store.money import quantity_str
 from tui.commands import quiet_global_bindings
-from tui.format import day, money
+from tui.format import cell, day, line, money
 from tui.work import run_store
 
 GROUPS = (
@@ -71,31 +71,31 @@ class InvoiceDetailScreen(Screen):
         self.invoice = inv
         self.sub_title = inv.number
         c = inv.currency
-        self.query_one("#invoice-header", Static).update(
-            f"[b]{inv.number}[/b]  {inv.customer.name}  [b]{inv.status}[/b]  {c}\n"
+        self.query_one("#invoice-header", Static).update(line(
+            (inv.number, "bold"), f"  {inv.customer.name}  ", (inv.status, "bold"), f"  {c}\n",
             f"Batch {inv.batch_name} ({inv.batch_period})  issued {day(inv.issue_date)}  "
-            f"due {day(inv.due_date)}"
-            + (f"  exported {day(inv.exported_at)}" if inv.exported_at else "")
-        )
+            f"due {day(inv.due_date)}",
+            f"  exported {day(inv.exported_at)}" if inv.exported_at else "",
+        ))
         table = self.query_one(DataTable)
         table.clear()
         width = max(20, self.size.width - 46)  # the amounts always show; descriptions give way
         for title, lines in grouped_lines(inv.lines):
-            subtotal = sum(line.amount for line in lines)
+            subtotal = sum(item.amount for item in lines)
             table.add_row(Text(title, style="bold"), "", "", Text(money(subtotal, c), style="bold"))
             where = None
-            for line in lines:
-                if line.contract and (line.contract, line.period) != where:
-                    where = (line.contract, line.period)
-                    table.add_row(Text(clip(f" {line.contract} · {line.period}", width), style="italic"),
+            for item in lines:
+                if item.contract and (item.contract, item.period) != where:
+                    where = (item.contract, item.period)
+                    table.add_row(Text(clip(f" {item.contract} · {item.period}", width), style="italic"),
                                   "", "", "")
-                table.add_row(clip(f"  {line.description}", width), quantity_str(line.quantity),
-                              money(line.unit_price, c), money(line.amount, c))
+                table.add_row(*map(cell, (clip(f"  {item.description}", width), quantity_str(item.quantity),
+                              money(item.unit_price, c), money(item.amount, c))))
         rate = f"{(inv.tax_rate * 100).normalize():f}%"
-        self.query_one("#invoice-totals", Static).update(
-            f"Subtotal [b]{money(inv.subtotal, c)}[/b]   Tax {rate} [b]{money(inv.tax, c)}[/b]   "
-            f"Total [b]{money(inv.total, c)}[/b]"
-        )
+        self.query_one("#invoice-totals", Static).update(line(
+            "Subtotal ", (money(inv.subtotal, c), "bold"), f"   Tax {rate} ", (money(inv.tax, c), "bold"),
+            "   Total ", (money(inv.total, c), "bold"),
+        ))
 
     def action_cursor(self, direction: str) -> None:
         table = self.query_one(DataTable)

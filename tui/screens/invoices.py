@@ -51,7 +51,7 @@ class InvoicesScreen(Screen):
         yield ListPanel(title, columns,
                         lambda q, p, s: listing.recent_invoices(q, p, s, batch_id=batch_id),
                         invoice_row if self.batch is None else batch_invoice_row,
-                        page_size=20, id="invoices",
+                        page_size=self.app.page_size, id="invoices",
                         placeholder="search number, customer, batch",
                         empty="no invoices yet")
         yield Footer(show_command_palette=False, compact=True)

@@ -36,7 +36,7 @@ class NewBatchDialog(ModalScreen):
             yield Label("Customers: blank = all, or names separated by commas:")
             yield Input("", placeholder="all customers", id="customers", compact=True)
             yield Label("enter: next field, then create · esc: cancel", classes="dialog-hint")
-            yield Label("", id="new-batch-error", classes="error")
+            yield Label("", id="new-batch-error", classes="problem", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#period", Input).focus()

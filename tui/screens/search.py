@@ -12,9 +12,14 @@ from tui.format import day, money
 from tui.widgets.list_panel import ListPanel
 
 
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def hit_row(hit):
     amount = money(hit.amount, hit.currency) if hit.currency else ""
-    return (hit.kind, hit.title, hit.subtitle, amount, day(hit.date))
+    title = hit.title if hit.kind == "invoice" else f"batch {hit.title}"
+    return (clip(title, 30), clip(hit.subtitle, 18), amount, day(hit.date))
 
 
 class SearchScreen(Screen):
@@ -26,8 +31,8 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
-        yield ListPanel("Search", ["Kind", "What", "Where", "Amount", "Date"],
-                        lambda q, p, s: search.search(q, p, s), hit_row, page_size=20,
+        yield ListPanel("Search", ["Found", "Where", "Amount", "Date"],
+                        lambda q, p, s: search.search(q, p, s), hit_row, page_size=self.app.page_size,
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
                         empty="type to search; enter opens the result", submit_opens=True)

@@ -20,13 +20,13 @@ class VoidDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         b = self.batch
         with Vertical(classes="dialog"):
-            yield Label(f"Void batch {b.name} ({b.period})", classes="dialog-title")
+            yield Label(f"Void batch {b.name} ({b.period})", classes="dialog-title", markup=False)
             yield Label(f"Invoices {number_range(b.invoice_numbers, b.invoice_count)} "
                         f"totalling {totals(b.totals)} become void; their numbers stay used "
                         "and their items can be billed again.")
             yield Label("Reason (required), enter to void, esc to cancel:", classes="field-label")
             yield Input(placeholder="why this batch is voided", id="void-reason", compact=True)
-            yield Label("", id="void-error", classes="error")
+            yield Label("", id="void-error", classes="problem", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         reason = event.value.strip()

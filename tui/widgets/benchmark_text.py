@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from rich.text import Text
+
 
 def usd(value: Decimal | None) -> str:
     if value is None:
@@ -22,12 +24,15 @@ def short_source(source: str) -> str:
 
 def summary_lines(summary, activity) -> tuple[str, str, list[float]]:
     """(two-line headline, provenance line, sparkline series) for a BenchmarkSummary."""
-    head = f"[b]Shop EHR {usd(summary.median_ehr_usd)}/h[/b]"
+    if summary.median_ehr_usd is None:
+        head = Text("Shop EHR: no billed hourly work yet", style="bold")
+    else:
+        head = Text(f"Shop EHR {usd(summary.median_ehr_usd)}/h", style="bold")
     ref = summary.reference
     if ref is not None and ref.value_usd is not None:
-        head += f" · {summary.region} {ref.row.statistic} {usd(ref.value_usd)}/h"
+        head.append(f" · {summary.region} {ref.row.statistic} {usd(ref.value_usd)}/h")
         if summary.gap_percent is not None:
-            head += f" ({summary.gap_percent:+.0f}%)"
+            head.append(f" ({summary.gap_percent:+.0f}%)")
         row = ref.row
         parts = [short_source(row.source), row.statistic]
         if row.sample_size:
@@ -39,15 +44,16 @@ def summary_lines(summary, activity) -> tuple[str, str, list[float]]:
             parts.append(f"{row.currency}->USD {ref.rate_date}")
         source = "Ref: " + ", ".join(parts)
     else:
-        head += f" · {summary.region}: no reference"
+        head.append(f" · {summary.region}: no reference")
         source = summary.reference_message or f"No benchmark reference for {summary.region}"
-    stat = "median" if summary.median_ehr_usd is not None else "no billed hourly periods"
     count = summary.contract_periods
-    second = f"{stat}, {count} period{'' if count == 1 else 's'}, {summary.window_start}..{summary.window_end}"
+    second = (f"median of {count} period{'' if count == 1 else 's'}, "
+              f"{summary.window_start}..{summary.window_end}")
     if summary.rate_dates:
         second += f", ECB {summary.rate_dates[1]}"
     series = [float(p.median_ehr_usd) if p.median_ehr_usd is not None else 0.0
               for p in summary.trend]  # a picture only: never used as money
     if not any(series):
         series = [float(c) for c in activity.invoice_counts]
-    return f"{head}\n{second}", source, series
+    head.append("\n" + second)
+    return head, Text(source), series

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 
+from tui.format import cell
 from tui.work import run_store
 
 Loader = Callable[[str, int, int], Sequence[Any]]
@@ -96,6 +97,7 @@ class ListPanel(Vertical):
         self.submit_opens = submit_opens
         self._open_when_loaded = False
         self.page = 0
+        self.redraws = 0  # how often the rows were replaced (tests: no redraw without a change)
         self.items: list[Any] = []
         self.loaded = False
         self._debounce: Timer | None = None
@@ -165,9 +167,10 @@ class ListPanel(Vertical):
         self._cursor_to_end = self._reset_cursor = False
         self.items = items
         self.loaded = True
+        self.redraws += 1
         table.clear()
         for index, item in enumerate(items):
-            table.add_row(*self.row_of(item), key=str(index))
+            table.add_row(*map(cell, self.row_of(item)), key=str(index))
         if items:
             table.move_cursor(row=max(0, min(row, len(items) - 1)), animate=False)
         label = self.query_one(".list-page", Label)

@@ -73,7 +73,7 @@ class PlanTree(Tree[PlanNode]):
         self._forget()
         self.clear()
         for customer in plan.customers:
-            self.root.add(_title(PlanNode(customer.ref, "customer", customer)),
+            self.root.add(Text(_title(PlanNode(customer.ref, "customer", customer))),
                           data=PlanNode(customer.ref, "customer", customer),
                           allow_expand=bool(customer.contracts))
         self.root.expand()
@@ -127,19 +127,19 @@ class PlanTree(Tree[PlanNode]):
         src = data.source
         if data.level == "customer":
             for co in src.contracts:
-                node.add(_title(PlanNode(co.ref, "contract", co)), data=PlanNode(co.ref, "contract", co),
+                node.add(Text(_title(PlanNode(co.ref, "contract", co))), data=PlanNode(co.ref, "contract", co),
                          allow_expand=bool(co.periods))
         elif data.level == "contract":
             for pe in src.periods:
-                node.add(_title(PlanNode(pe.ref, "period", pe)), data=PlanNode(pe.ref, "period", pe),
+                node.add(Text(_title(PlanNode(pe.ref, "period", pe))), data=PlanNode(pe.ref, "period", pe),
                          allow_expand=bool(pe.items))
         elif data.level == "period":
             for it in src.items:
-                node.add(it.description, data=PlanNode(it.ref, "item", it),
+                node.add(Text(it.description), data=PlanNode(it.ref, "item", it),
                          allow_expand=bool(it.children))
         elif data.level == "item":
             for ch in src.children:
-                node.add_leaf(ch.description, data=PlanNode(ch.ref, "entry", ch))
+                node.add_leaf(Text(ch.description), data=PlanNode(ch.ref, "entry", ch))
 
     # --- state --------------------------------------------------------------------
 
