@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Static
 from store import billing
 from tui.commands import quiet_global_bindings
 from tui.format import line, totals
-from tui.widgets.plan_tree import PlanTree
+from tui.widgets.plan_tree import PlanTree, lock_reason
 from tui.work import run_store
 
 DETAILS = ("contract", "ticket", "time_entry")
@@ -136,8 +136,7 @@ class BatchEditorScreen(Screen):
         if self.plan is None or node is None or node.data is None:
             return
         if self.tree.state_of(node.data) == "locked":
-            reason = getattr(node.data.source, "lock_reason", "") or "locked"
-            self.notify(f"Not selectable: {reason}", severity="warning")
+            self.notify(f"Not selectable: {lock_reason(node.data)}", severity="warning")
             return
         self._changed(billing.toggle(self.plan, self.excluded, node.data.ref))
 

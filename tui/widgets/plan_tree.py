@@ -41,6 +41,27 @@ def _title(node: PlanNode) -> str:
     return src.description
 
 
+def lock_reason(data: PlanNode) -> str:
+    """Why a node cannot be selected: the first locked period's (or item's) reason."""
+    src = data.source
+    periods = []
+    if data.level == "customer":
+        periods = [pe for co in src.contracts for pe in co.periods]
+    elif data.level == "contract":
+        periods = list(src.periods)
+    elif data.level == "period":
+        periods = [src]
+    elif data.level in ("item", "entry"):
+        return getattr(src, "lock_reason", "") or "locked"
+    for pe in periods:
+        if pe.lock_reason:
+            return pe.lock_reason
+        for it in pe.items:
+            if it.lock_reason:
+                return it.lock_reason
+    return "nothing selectable"
+
+
 class PlanTree(Tree[PlanNode]):
     """A tree of a plan whose check marks come from the exclusion set."""
 
@@ -160,6 +181,8 @@ class PlanTree(Tree[PlanNode]):
                 text = money(src.amount, src.currency)
             elif data.level == "period" and src.locked:
                 text = src.lock_reason
+            elif self.state_of(data) == "locked":
+                text = "locked: " + lock_reason(data)
             else:
                 text = totals(billing.selection_totals(self.plan, self.excluded, data.ref))
             self._amounts[data.ref] = text

@@ -1,0 +1,69 @@
+"""The paged list services behind the tui's screens (store/listing.py), on
+SQLite and PostgreSQL: newest first, filtered and paged in SQL."""
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.tui.conftest import TODAY
+
+
+def _book():
+    from store import billing, demo
+
+    demo.make_demo(customers=6, months=3, seed=1, today=TODAY, bill=False)
+    first = billing.create_batch("September run", "2026-09", ["Hartley Dental Group", "Zoë Café GmbH"],
+                                 actor="alice")
+    billing.save_batch(first.id, actor="alice", today=dt.date(2026, 10, 1))
+    second = billing.create_batch("October Maple", "2026-10", ["Maple Leaf Physiotherapy Inc."],
+                                  actor="alice")
+    return first, second
+
+
+def test_batches_newest_first_with_first_and_last_invoice_number(db):
+    from store import listing
+
+    first, second = _book()
+    rows = listing.list_batches()
+    assert [b.name for b in rows] == ["October Maple", "September run"]
+    assert rows[0].status == "draft" and rows[0].invoice_numbers == () and rows[0].totals == ()
+    saved = rows[1]
+    assert saved.invoice_count == 2
+    assert saved.invoice_numbers == ("NS-000001", "NS-000002")
+    assert sorted(c for c, _ in saved.totals) == ["EUR", "USD"]
+
+
+def test_batches_page_and_filter_in_sql(db):
+    from store import listing
+
+    _book()
+    assert [b.name for b in listing.list_batches(page=0, page_size=1)] == ["October Maple"]
+    assert [b.name for b in listing.list_batches(page=1, page_size=1)] == ["September run"]
+    assert listing.list_batches(page=2, page_size=1) == []
+    assert [b.name for b in listing.list_batches("septem")] == ["September run"]
+    assert [b.name for b in listing.list_batches("2026-10")] == ["October Maple"]
+
+
+def test_recent_invoices_filter_by_number_customer_or_batch(db):
+    from store import listing
+
+    first, _ = _book()
+    everything = listing.recent_invoices()
+    assert [i.number for i in everything] == ["NS-000002", "NS-000001"]
+    assert [i.customer for i in listing.recent_invoices("zoë")] == ["Zoë Café GmbH"]
+    assert [i.number for i in listing.recent_invoices("000001")] == ["NS-000001"]
+    assert len(listing.recent_invoices("September")) == 2
+    assert listing.recent_invoices("no such thing") == []
+    assert [i.number for i in listing.recent_invoices(page=1, page_size=1)] == ["NS-000001"]
+    assert len(listing.recent_invoices(batch_id=first.id)) == 2
+    hartley = listing.recent_invoices("Hartley")[0]
+    assert hartley.currency == "USD" and hartley.total > 0 and hartley.batch_name == "September run"
+
+
+def test_change_token_moves_with_every_change(db):
+    from store import billing, listing
+
+    _, draft = _book()
+    before = listing.change_token()
+    assert listing.change_token() == before  # reading changes nothing
+    billing.update_draft(draft.id, excluded=[], actor="bob")
+    assert listing.change_token() > before
