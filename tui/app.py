@@ -4,7 +4,9 @@ store call runs in a thread worker (:mod:`tui.work`); one handler shows a
 failed call as a notification."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 import getpass
 from pathlib import Path
 from typing import Callable
@@ -18,6 +20,9 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.invoices import BatchInvoicesScreen, InvoicesScreen
 from tui.screens.search import SearchScreen
 from tui.work import run_store
+
+
+WORKER_THREADS = 4
 
 
 class BatchbillApp(App[int]):
@@ -45,6 +50,13 @@ class BatchbillApp(App[int]):
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.sub_title = db_label
         self.page_size = page_size  # rows a list holds: one page, loaded from SQL
+
+    def on_mount(self) -> None:
+        # Thread workers run in the loop's default executor and Peewee keeps a
+        # connection per thread: a small pool bounds the connections one app
+        # holds on a shared PostgreSQL server (the default could be 32).
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="batchbill-store"))
 
     @property
     def today(self) -> dt.date:

@@ -162,3 +162,28 @@ async def test_editor_detail_switch_changes_the_plan_detail(book):
         await settle(pilot)
         assert app.screen.plan.detail == "time_entry"
         assert billing.get_draft(draft.id).detail == "time_entry"
+
+
+async def test_export_dialog_exports_a_whole_batch_in_the_chosen_format(book, tmp_path):
+    from store import listing
+
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert "3 invoices" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press("enter", "down", "down", "enter")  # the format list: Xero
+        await settle(pilot)
+        path = app.screen.query_one("#export-path").value
+        assert path.endswith("-xero.csv")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        written = list(tmp_path.glob("*-xero.csv"))
+        assert [p.name for p in written] == [path.rsplit("/", 1)[1]]
+        text = written[0].read_text(encoding="utf-8-sig")
+        for number in ("NS-000001", "NS-000002", "NS-000003"):
+            assert number in text
+        assert {inv.status for inv in listing.recent_invoices()} == {"exported"}

@@ -33,8 +33,7 @@ class ExportDialog(ModalScreen):
         super().__init__()
         self.numbers = list(numbers or [])
         self.batch = batch
-        self._path_edited = False
-        self._setting_path = False
+        self._default = ""  # the default path shown last: a user's own path is kept
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -70,7 +69,8 @@ class ExportDialog(ModalScreen):
             name = exports.default_filename(fmt, batch_id=self.batch.id)
         else:
             name = exports.default_filename(fmt, numbers=self.numbers)
-        return str(Path(self.app.export_dir) / name)
+        self._default = str(Path(self.app.export_dir) / name)
+        return self._default
 
     def _describe(self) -> None:
         path = Path(self.query_one("#export-path", Input).value.strip() or ".")
@@ -82,16 +82,13 @@ class ExportDialog(ModalScreen):
         )
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if not self._path_edited:
-            self._setting_path = True
-            self.query_one("#export-path", Input).value = self._default_path(self.fmt)
+        field = self.query_one("#export-path", Input)
+        if field.value.strip() in ("", self._default):
+            self._default = self._default_path(self.fmt)
+            field.value = self._default
         self._describe()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if self._setting_path:
-            self._setting_path = False
-        else:
-            self._path_edited = True
         self._describe()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
