@@ -163,3 +163,21 @@ def shop_activity(today: dt.date | None = None, months: int = 12) -> ShopActivit
         months=tuple(keys), totals={c: tuple(v) for c, v in totals.items()},
         invoice_counts=tuple(counts),
     )
+
+
+def customer_names(prefix: str, limit: int = 10) -> list[str]:
+    """Active customers whose name starts with ``prefix`` (any case), by name:
+    the new-batch dialog completes names with it."""
+    from store.models import Customer
+
+    text = (prefix or "").strip()
+    if not text:
+        return []
+    rows = (
+        Customer.select(Customer.name)
+        .where(Customer.active & Customer.name.startswith(text))
+        .order_by(Customer.name)
+        .limit(limit)
+        .tuples()
+    )
+    return [name for (name,) in rows]

@@ -187,3 +187,22 @@ async def test_export_dialog_exports_a_whole_batch_in_the_chosen_format(book, tm
         for number in ("NS-000001", "NS-000002", "NS-000003"):
             assert number in text
         assert {inv.status for inv in listing.recent_invoices()} == {"exported"}
+
+
+async def test_new_batch_dialog_completes_customer_names(book):
+    from tui.screens.batch_editor import BatchEditorScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("enter", "enter", *"maple")
+        await asyncio.sleep(0.2)
+        await settle(pilot)
+        await pilot.press("right")  # accept the completion
+        assert app.screen.query_one("#customers").value == MAPLE
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BatchEditorScreen)
+        assert [c.name for c in app.screen.plan.customers] == [MAPLE]

@@ -2,6 +2,7 @@
 a draft (nothing is billed yet) and opens it in the batch editor."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from textual.app import ComposeResult
@@ -10,8 +11,29 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from store import billing
+from textual.suggester import Suggester
+
+from store import billing, listing
 from tui.work import run_store
+
+
+class CustomerSuggester(Suggester):
+    """Completes the last name of a comma-separated list from the store
+    (in a thread: the UI never waits on the database)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=True, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, _, last = value.rpartition(",")
+        stem = last.lstrip()
+        if not stem:
+            return None
+        names = await asyncio.to_thread(listing.customer_names, stem, 1)
+        if not names:
+            return None
+        lead = value[: len(value) - len(stem)]
+        return lead + names[0]
 
 
 def previous_month(today: dt.date) -> str:
@@ -34,8 +56,10 @@ class NewBatchDialog(ModalScreen):
             yield Label("Name:")
             yield Input(f"{period} billing", id="name", compact=True)
             yield Label("Customers: blank = all, or names separated by commas:")
-            yield Input("", placeholder="all customers", id="customers", compact=True)
-            yield Label("enter: next field, then create · esc: cancel", classes="dialog-hint")
+            yield Input("", placeholder="all customers", id="customers", compact=True,
+                        suggester=CustomerSuggester())
+            yield Label("enter: next field, then create · → completes a name · esc: cancel",
+                        classes="dialog-hint")
             yield Label("", id="new-batch-error", classes="problem", markup=False)
 
     def on_mount(self) -> None:
