@@ -106,6 +106,15 @@ class BatchEditorScreen(Screen):
             status = Text(status)
         self.query_one("#editor-status", Static).update(status)
 
+    def on_tree_node_highlighted(self, event) -> None:
+        node = event.node
+        if self.plan is None or node.data is None or self.problem:
+            return
+        if self.tree.state_of(node.data) == "locked":
+            self.query_one("#editor-status", Static).update(Text(f"Locked: {lock_reason(node.data)}"))
+        else:
+            self._show_totals()
+
     def _changed(self, excluded: frozenset[str]) -> None:
         if excluded == self.excluded:
             return

@@ -179,10 +179,8 @@ class PlanTree(Tree[PlanNode]):
                 text = f"{src.minutes} min" if getattr(src, "minutes", 0) else ""
             elif data.level == "item":
                 text = money(src.amount, src.currency)
-            elif data.level == "period" and src.locked:
-                text = src.lock_reason
             elif self.state_of(data) == "locked":
-                text = "locked: " + lock_reason(data)
+                text = "locked"  # the reason shows in the status line when highlighted
             else:
                 text = totals(billing.selection_totals(self.plan, self.excluded, data.ref))
             self._amounts[data.ref] = text
@@ -198,12 +196,22 @@ class PlanTree(Tree[PlanNode]):
             prefix = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
         else:
             prefix = "  "
+        amount = self.amount_of(data)
+        title = node._label.plain
+        # keep the amount on screen: the description gives way (guides + icon + mark + gap)
+        depth = 0
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            depth += 1
+            parent = parent.parent
+        room = self.size.width - 2 - depth * self.guide_depth - 8 - (len(amount) + 2 if amount else 0)
+        if self.size.width and len(title) > max(12, room):
+            title = title[: max(12, room) - 1] + "…"
         label = Text.assemble(
             (prefix, base_style),
             (mark, base_style + Style(bold=state != "none")),
-            (node._label.plain, style + Style(dim=state in ("none", "locked"))),
+            (title, style + Style(dim=state in ("none", "locked"))),
         )
-        amount = self.amount_of(data)
         if amount:
             label.append("  ")
             label.append(amount, style=style + Style(dim=True, italic=state == "locked"))
