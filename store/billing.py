@@ -187,6 +187,11 @@ def plan(
             cond &= Contract.customer.in_(customer_ids)
         return cond
 
+    def own_end(as_value):
+        """The end of the contract's own last period, by how it bills, in SQL."""
+        return Case(Contract.billing_period, [
+            (bp, as_value(end)) for end, bps in sorted(by_horizon.items()) for bp in sorted(bps)])
+
     labels = sorted({p.label for ps in periods_of.values() for p in ps})
     billed_recurring: set[tuple[str, int, str]] = set()
     billed_once: set[tuple[str, int]] = set()
@@ -220,7 +225,8 @@ def plan(
     tickets_of: dict[int, list[tuple]] = defaultdict(list)
     ticket_ids: list[int] = []
     billable_minutes = fn.SUM(Case(None, [(TimeEntry.billable == True, TimeEntry.minutes)], 0))  # noqa: E712
-    for until, billing_periods in sorted(by_horizon.items()):
+    if by_horizon:
+        until = dt.datetime.combine(max(by_horizon), dt.time())
         q = (
             Ticket.select(
                 Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at,
@@ -232,8 +238,9 @@ def plan(
             .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(TimeEntry.ticket == Ticket.id))
             .where(
                 (Ticket.status == "closed")
-                & (Ticket.closed_at < dt.datetime.combine(until, dt.time()))
-                & in_plan(billing_periods)
+                & (Ticket.closed_at < until)
+                & (Ticket.closed_at < own_end(lambda day: dt.datetime.combine(day, dt.time())))
+                & in_plan()
             )
             .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
             .order_by(Ticket.closed_at, Ticket.id)
@@ -254,7 +261,7 @@ def plan(
 
     expenses_of: dict[int, list[_ExpenseRow]] = defaultdict(list)
     ledger = BilledLedger.alias()
-    for until, billing_periods in sorted(by_horizon.items()):
+    if by_horizon:
         q = (
             Expense.select(Expense.id, Expense.contract, Expense.date, Expense.description,
                            Expense.amount)
@@ -264,8 +271,9 @@ def plan(
                 (ledger.source_kind == "expense") & (ledger.source_id == Expense.id)))
             .where(
                 (Expense.billable == True)  # noqa: E712
-                & (Expense.date < until)
-                & in_plan(billing_periods)
+                & (Expense.date < max(by_horizon))
+                & (Expense.date < own_end(lambda day: day))
+                & in_plan()
                 & ledger.id.is_null()
             )
             .order_by(Expense.date, Expense.id)
@@ -381,9 +389,23 @@ def _datetime(value) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
+_HOURS: dict[int, Decimal] = {}
+
+
+def _hours(minutes: int) -> Decimal:
+    """hours_from_minutes, remembered: a plan converts thousands of tickets'
+    minutes, and a book has only a few hundred distinct values."""
+    hours = _HOURS.get(minutes)
+    if hours is None:
+        if len(_HOURS) > 50_000:
+            _HOURS.clear()
+        hours = _HOURS[minutes] = hours_from_minutes(minutes)
+    return hours
+
+
 def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currency: str) -> PlanItem:
     tid, number, title, closed_at, billable, worked = ticket
-    hours = hours_from_minutes(billable)
+    hours = _hours(billable)
     if c.type == "hourly":
         rate, suffix = c.hourly_rate, ""
     else:
@@ -406,7 +428,7 @@ def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currenc
     if detail == "time_entry" and children:
         amount = sum(ch.amount for ch in children)
     else:
-        amount = line_amount(hours, rate)
+        amount = line_amount(hours, rate) if rate else 0
     return PlanItem(
         ref=f"ticket:{tid}", kind="ticket", description=f"{number} {title}{suffix}",
         quantity=hours, unit_price=rate, amount=amount, currency=currency, taxable=c.taxable,
