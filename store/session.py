@@ -16,6 +16,11 @@ def open(target: str | None) -> str:  # noqa: A001 - the natural name for the en
     return redact(resolved)
 
 
+def describe(target: str | None) -> str:
+    """The database ``open`` would use, password removed (for messages)."""
+    return redact(resolve_target(target))
+
+
 def release() -> None:
     """Close this thread's connection (the app calls it on exit)."""
     close_database()

@@ -174,9 +174,18 @@ def _os_user() -> str:
 
 def run(target: str | None) -> int:
     """Open the database and run the app; the exit status."""
+    import sys
+
     from store import session
 
-    label = session.open(target)
+    try:
+        label = session.open(target)
+    except BatchbillError:
+        raise  # the command line prints its message
+    except Exception as exc:  # a server that does not answer, a file we cannot open...
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"batchbill: cannot open {session.describe(target)}: {first}", file=sys.stderr)
+        return 2
     try:
         BatchbillApp(db_label=label).run()
     finally:

@@ -58,19 +58,36 @@ def quiet_global_bindings(*keep: str) -> list[Binding]:
 
 
 class BatchbillCommands(Provider):
-    """The command palette offers the same commands as the keys."""
+    """The command palette offers the same commands as the keys: the global
+    ones and those of the screen it was opened from."""
+
+    def _commands(self):
+        """(title, help, action, node) for every command available here."""
+        out = [(c.title, c.help, c.action, None) for c in GLOBAL_COMMANDS]
+        ours = {f"batchbill.{c.id}" for c in GLOBAL_COMMANDS}
+        seen = set(ours)
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.id or binding.id in seen or not active.enabled:
+                continue
+            if binding.id.startswith("list.") and binding.id != "list.open":
+                continue  # cursor movement is not a command
+            seen.add(binding.id)
+            out.append((binding.tooltip or binding.description, f"key: {binding.key}",
+                        binding.action, active.node))
+        return out
 
     async def discover(self) -> Hits:
-        for command in GLOBAL_COMMANDS:
-            yield DiscoveryHit(command.title, partial(self._run, command.action), help=command.help)
+        for title, help_text, action, node in self._commands():
+            yield DiscoveryHit(title, partial(self._run, action, node), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for command in GLOBAL_COMMANDS:
-            score = matcher.match(command.title)
+        for title, help_text, action, node in self._commands():
+            score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title),
-                          partial(self._run, command.action), help=command.help)
+                yield Hit(score, matcher.highlight(title), partial(self._run, action, node),
+                          help=help_text)
 
-    async def _run(self, action: str) -> None:
-        await self.app.run_action(action)
+    async def _run(self, action: str, node=None) -> None:
+        await self.app.run_action(action, node)

@@ -206,3 +206,18 @@ async def test_new_batch_dialog_completes_customer_names(book):
         await settle(pilot)
         assert isinstance(app.screen, BatchEditorScreen)
         assert [c.name for c in app.screen.plan.customers] == [MAPLE]
+
+
+async def test_command_palette_offers_the_screens_own_commands(book):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"void a saved")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "VoidDialog"
