@@ -1,0 +1,104 @@
+"""Issue 3 end to end on demo data, through the command line: plan ->
+create with items excluded -> save; invoices equal their lines; billed
+tickets are locked and no longer offered; excluded items still are."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from batchbill.cli import main
+
+TODAY = "2026-11-15"
+
+
+def run_json(capsys, *argv):
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def demo_book(tmp_path, capsys):
+    path = str(tmp_path / "demo.sqlite3")
+    assert main(["demo", "--db", path, "--customers", "8", "--months", "4", "--seed", "3",
+                 "--today", TODAY]) == 0
+    capsys.readouterr()
+    return path
+
+
+def _items(plan):
+    for cu in plan["customers"]:
+        for co in cu["contracts"]:
+            for pe in co["periods"]:
+                for it in pe["items"]:
+                    yield cu, co, pe, it
+
+
+def test_plan_exclude_save_on_demo_data(demo_book, capsys):
+    db = ["--db", demo_book]
+    plan = run_json(capsys, "batch", "plan", "--period", "2026-10", "--today", TODAY, "--json", *db)
+    open_items = [x for x in _items(plan) if not x[3]["locked"]]
+    tickets = [it["ref"] for _, _, _, it in open_items if it["kind"] == "ticket"]
+    expenses = [it["ref"] for _, _, _, it in open_items if it["kind"] == "expense"]
+    assert len(tickets) >= 3 and all(set(it) >= {"ref", "kind", "description", "quantity", "unit_price",
+                                                  "amount", "currency", "locked"}
+                                      for _, _, _, it in open_items)
+    excluded = [tickets[0], expenses[0]] if expenses else [tickets[0]]
+    billed_tickets = set(tickets) - set(excluded)
+
+    saved = run_json(capsys, "batch", "create", "--name", "October", "--period", "2026-10",
+                     *sum((["--exclude", r] for r in excluded), []), "--save", "--today", TODAY,
+                     "--json", *db)
+    assert saved["invoice_numbers"] and saved["batch_id"]
+
+    for number in saved["invoice_numbers"]:
+        inv = run_json(capsys, "invoice", "show", number, "--json", *db)
+        from decimal import Decimal
+
+        lines = [Decimal(l["amount"]) for l in inv["lines"]]
+        assert Decimal(inv["subtotal"]) == sum(lines)
+        assert Decimal(inv["total"]) == Decimal(inv["subtotal"]) + Decimal(inv["tax"])
+        for l in inv["lines"]:
+            assert Decimal(l["amount"]) == (Decimal(l["quantity"]) * Decimal(l["unit_price"])).quantize(
+                Decimal(l["amount"]), "ROUND_HALF_UP")
+        assert all(l["source"] not in excluded for l in inv["lines"])
+
+    from store.db import open_database
+    from store.errors import BilledRecordError
+    from store.models import Ticket
+
+    open_database(demo_book)
+    some = Ticket.get_by_id(int(sorted(billed_tickets)[0].split(":")[1]))
+    assert some.status == "billed"
+    some.status = "open"
+    with pytest.raises(BilledRecordError):
+        some.save()
+
+    again = run_json(capsys, "batch", "plan", "--period", "2026-10", "--today", TODAY, "--json", *db)
+    offered = {it["ref"] for _, _, _, it in _items(again)}
+    assert not (billed_tickets & offered)  # billed tickets are no longer offered
+    assert set(excluded) <= offered  # the excluded items still are
+
+
+def test_errors_are_one_line_and_non_zero(demo_book, capsys):
+    db = ["--db", demo_book]
+    capsys.readouterr()
+    assert main(["batch", "plan", "--period", "October", *db]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("batchbill: bad period 'October': use a month (2026-10), a quarter (2026-Q4) "
+                   "or a year (2026)")
+    assert main(["invoice", "show", "NOPE-1", *db]) == 2
+    assert "NOPE-1" in capsys.readouterr().err
+    assert main(["batch", "void", "Demo 2026-08", "--reason", "", *db]) == 2
+    assert capsys.readouterr().err.strip() == "batchbill: voiding a batch needs a reason"
+
+
+def test_search_finds_a_saved_invoice_by_number_customer_and_amount(demo_book, capsys):
+    db = ["--db", demo_book]
+    inv = run_json(capsys, "batch", "show", "Demo 2026-08", "--json", *db)["invoice_list"][0]
+    for query in (inv["number"], inv["customer"].split()[0], inv["total"]):
+        hits = run_json(capsys, "search", query, "--json", *db)
+        assert inv["number"] in [h["key"] for h in hits if h["kind"] == "invoice"], query
+    hits = run_json(capsys, "search", "Demo 2026-08", "--json", *db)
+    assert hits[0]["kind"] == "batch" and hits[0]["title"] == "Demo 2026-08"
