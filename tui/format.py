@@ -18,6 +18,11 @@ def cell(value) -> Text:
     return value if isinstance(value, Text) else Text(str(value))
 
 
+def count(n: int, noun: str) -> str:
+    """'1 invoice', '2 invoices'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def money(minor: int, currency: str) -> str:
     return format_display(minor, currency)
 

@@ -60,7 +60,7 @@ async def test_billing_admin_bills_a_customer_and_voids_the_batch_by_keyboard(bo
         # ctrl+s: the confirmation lists the invoice; enter saves
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "1 invoices" in str(app.screen.query_one(".dialog-title").render())
+        assert "1 invoice," in str(app.screen.query_one(".dialog-title").render())
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, InvoicesScreen)  # the saved batch's invoices

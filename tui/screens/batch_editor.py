@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Static
 
 from store import billing
 from tui.commands import quiet_global_bindings
-from tui.format import line, totals
+from tui.format import count, line, totals
 from tui.widgets.plan_tree import PlanTree, lock_reason
 from tui.work import run_store
 
@@ -197,7 +197,7 @@ class BatchEditorScreen(Screen):
     def _saved(self, result) -> None:
         numbers = result.invoice_numbers
         shown = numbers[0] if len(numbers) == 1 else f"{numbers[0]}..{numbers[-1]}"
-        self.notify(f"Saved {result.batch_name}: {len(numbers)} invoices ({shown})", timeout=6)
+        self.notify(f"Saved {result.batch_name}: {count(len(numbers), 'invoice')} ({shown})", timeout=6)
         self.dismiss()
         self.app.open_batch_id(result.batch_id)
 

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from tui.format import cell, line, money, totals
+from tui.format import cell, count, line, money, totals
 
 SHOWN = 12
 
@@ -33,7 +33,8 @@ class ConfirmSaveDialog(ModalScreen[bool]):
             grand[p.currency] += p.total
             lines += p.line_count
         with Vertical(classes="dialog"):
-            yield Label(f"Save {self.batch_name}: {len(self.previews)} invoices, {lines} lines",
+            yield Label(f"Save {self.batch_name}: {count(len(self.previews), 'invoice')}, "
+                        f"{count(lines, 'line')}",
                         classes="dialog-title", markup=False)
             table = DataTable(cursor_type="none", id="previews")
             table.add_columns("Customer", "Lines", "Subtotal", "Tax", "Total")

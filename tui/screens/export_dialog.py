@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
 from store import exports
-from tui.format import number_range, totals
+from tui.format import count, number_range, totals
 from tui.work import run_store
 
 FORMAT_NAMES = {
@@ -54,7 +54,7 @@ class ExportDialog(ModalScreen):
     def _what(self) -> str:
         if self.batch is not None:
             b = self.batch
-            return (f"batch {b.name}: {b.invoice_count} invoices "
+            return (f"batch {b.name}: {count(b.invoice_count, 'invoice')} "
                     f"{number_range(b.invoice_numbers, b.invoice_count)}")
         if len(self.numbers) == 1:
             return f"invoice {self.numbers[0]}"
@@ -107,7 +107,8 @@ class ExportDialog(ModalScreen):
     def _done(self, result) -> None:
         files = ", ".join(str(p) for p in result.files)
         again = f"; {len(result.reexported)} exported again" if result.reexported else ""
-        self.app.notify(f"Wrote {files}: {result.invoices} invoices, {result.rows} rows{again}",
+        self.app.notify(f"Wrote {files}: {count(result.invoices, 'invoice')}, "
+                        f"{count(result.rows, 'row')}{again}",
                         title="Exported", timeout=8)
         for warning in result.warnings:
             self.app.notify(warning, severity="warning", timeout=8)
