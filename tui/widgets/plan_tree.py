@@ -176,7 +176,12 @@ class PlanTree(Tree[PlanNode]):
         if text is None:
             src = data.source
             if data.level == "entry":
-                text = f"{src.minutes} min" if getattr(src, "minutes", 0) else ""
+                if src.minutes:
+                    text = f"{src.minutes} min"
+                elif src.minutes_worked:
+                    text = f"{src.minutes_worked} min, not billable"
+                else:
+                    text = ""
             elif data.level == "item":
                 text = money(src.amount, src.currency)
             elif self.state_of(data) == "locked":
