@@ -182,15 +182,13 @@ def export_invoices(
     ids_numbers = [inv.number for inv in invoices]
     with db.atomic():
         marked = 0
-        for start in range(0, len(ids_numbers), 500):
+        mark = Invoice.update(status="exported", exported_at=stamp, export_count=Invoice.export_count + 1)
+        if batch is not None:
+            # the batch's invoices are exactly the ones exported: one statement, no list of numbers
+            marked = mark.where((Invoice.batch == row.id) & (Invoice.status != "void")).execute()
+        for start in range(0, len(ids_numbers) if batch is None else 0, 500):
             chunk = ids_numbers[start:start + 500]
-            marked += (
-                Invoice.update(
-                    status="exported", exported_at=stamp, export_count=Invoice.export_count + 1
-                )
-                .where(Invoice.number.in_(chunk) & (Invoice.status != "void"))
-                .execute()
-            )
+            marked += mark.where(Invoice.number.in_(chunk) & (Invoice.status != "void")).execute()
         AuditEvent.create(
             actor=actor or _actor(), action="export", subject=subject,
             details=json.dumps({
