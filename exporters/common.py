@@ -97,9 +97,17 @@ def flatten(text: str) -> str:
     return text.replace("\r\n", " ").translate(_TO_SPACE)
 
 
+# Text that needs nothing done: no formula start, no control character (one
+# regex call for the usual cell instead of the steps below).
+_SAFE_AS_IS = re.compile("\\A[=+\\-@]|[\x00-\x1f\x7f]")
+_PLAIN_AS_IS = re.compile("\\A[=+\\-@\t\r\n]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def plain_text(text: str) -> str:
     """A neutralised multi-line cell (plain CSV): tab, CR and LF kept, other
     control characters (ESC, BEL, NUL...) replaced by spaces."""
+    if type(text) is str and _PLAIN_AS_IS.search(text) is None:
+        return text
     text = neutralise(text)
     if _PLAIN_CONTROL.search(text) is None:
         return text
@@ -108,6 +116,8 @@ def plain_text(text: str) -> str:
 
 def safe_text(text: str) -> str:
     """A one-line, neutralised free-text cell (QBO, Xero, IIF)."""
+    if type(text) is str and _SAFE_AS_IS.search(text) is None:
+        return text
     return flatten(neutralise(text))
 
 
