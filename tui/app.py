@@ -152,6 +152,24 @@ class BatchbillApp(App[int]):
 
         self.push_screen(VoidDialog(summary), reason_given)
 
+    async def action_quit(self) -> None:
+        """Quit, after writing any draft selection not yet saved."""
+        from tui.screens.batch_editor import BatchEditorScreen
+
+        pending = []
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, BatchEditorScreen):
+                    worker = screen.flush()
+                    if worker is not None:
+                        pending.append(worker)
+        for worker in pending:
+            try:
+                await worker.wait()
+            except Exception:  # cancelled or failed: its error was already shown
+                pass
+        self.exit()
+
     # --- errors -------------------------------------------------------------
 
     def store_error(self, error: BaseException) -> None:

@@ -221,3 +221,18 @@ async def test_command_palette_offers_the_screens_own_commands(book):
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "VoidDialog"
+
+
+async def test_quitting_right_after_a_toggle_keeps_the_draft_selection(book):
+    from store import billing
+
+    draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_draft(draft.id)
+        await settle(pilot)
+        customer_ref = app.screen.plan.customers[0].ref
+        await pilot.press("space", "q")
+        await pilot.pause(0.2)
+    assert billing.get_draft(draft.id).excluded == frozenset({customer_ref})

@@ -126,11 +126,17 @@ class BatchEditorScreen(Screen):
             self._persist_timer.stop()
         self._persist_timer = self.set_timer(SAVE_DRAFT_AFTER, self._persist)
 
-    def _persist(self) -> None:
+    def _persist(self):
         self._dirty = False
         # on the app, so that leaving the editor does not cancel it
-        run_store(self.app, billing.update_draft, self.batch_id, excluded=self.excluded,
-                  actor=self.app.actor, group="persist")
+        return run_store(self.app, billing.update_draft, self.batch_id, excluded=self.excluded,
+                         actor=self.app.actor, group=f"persist-{self.batch_id}")
+
+    def flush(self):
+        """Write a pending selection change now; the worker, or None."""
+        if self._persist_timer is not None:
+            self._persist_timer.stop()
+        return self._persist() if self._dirty else None
 
     # --- actions --------------------------------------------------------------
 
@@ -207,8 +213,5 @@ class BatchEditorScreen(Screen):
         self.reload()
 
     def action_back(self) -> None:
-        if self._persist_timer is not None:
-            self._persist_timer.stop()
-        if self._dirty:
-            self._persist()
+        self.flush()
         self.dismiss()
