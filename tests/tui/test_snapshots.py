@@ -122,3 +122,9 @@ def test_void_dialog_asks_for_a_reason(snap_compare, book, size):
 def test_help_lists_the_keys_of_the_screen(snap_compare, book, size):
     assert snap_compare(make_app(export_dir=EXPORT_DIR), terminal_size=size,
                         run_before=keys_then_freeze("question_mark"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_saved_batchs_invoices(snap_compare, book, size):
+    assert snap_compare(make_app(export_dir=EXPORT_DIR), terminal_size=size,
+                        run_before=keys_then_freeze("b", "enter"))
