@@ -18,6 +18,11 @@ def cell(value) -> Text:
     return value if isinstance(value, Text) else Text(str(value))
 
 
+def clip(text: str, width: int) -> str:
+    """The text cut to ``width`` characters, with an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def count(n: int, noun: str) -> str:
     """'1 invoice', '2 invoices'."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

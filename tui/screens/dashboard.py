@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Sparkline, Static
 
 from store import listing
-from tui.format import day, money, number_range, totals
+from tui.format import clip, day, money, number_range
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
 
@@ -32,10 +32,6 @@ def load_benchmark(today):
 
 def batch_row(b):
     return (b.name, b.status, day(b.created_at), number_range(b.invoice_numbers, b.invoice_count))
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def invoice_row(inv):

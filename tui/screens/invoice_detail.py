@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from store import invoices
 from store.money import quantity_str
 from tui.commands import quiet_global_bindings
-from tui.format import cell, day, line, money
+from tui.format import cell, clip, day, line, money
 from tui.work import run_store
 
 GROUPS = (
@@ -23,10 +23,6 @@ GROUPS = (
     ("Time Entries", ("time_entry",)),
     ("Expenses", ("expense",)),
 )
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def grouped_lines(lines):

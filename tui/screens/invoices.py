@@ -9,12 +9,8 @@ from textual.widgets import Footer, Header
 
 from store import listing
 from tui.commands import quiet_global_bindings
-from tui.format import day, money
+from tui.format import clip, day, money
 from tui.widgets.list_panel import ListPanel
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def invoice_row(inv):

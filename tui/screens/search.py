@@ -8,12 +8,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from store import search
-from tui.format import day, money
+from tui.format import clip, day, money
 from tui.widgets.list_panel import ListPanel
-
-
-def clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def hit_row(hit):
