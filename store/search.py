@@ -12,7 +12,7 @@ import re
 from store.db import db, is_postgres
 from store.domain import SearchHit
 from store.models import Batch, Customer, Invoice, InvoiceLine
-from store.money import exponent, format_minor
+from store.money import exponent
 
 PAGE_SIZE = 20
 _TOKEN = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
