@@ -49,10 +49,6 @@ class BatchesScreen(Screen):
     def _opened(self, event: ListPanel.Opened) -> None:
         self.app.open_batch(event.item)
 
-    def action_open(self) -> None:
-        if self.panel.current is not None:
-            self.app.open_batch(self.panel.current)
-
     def action_export(self) -> None:
         if self.panel.current is not None:
             self.app.export_batch(self.panel.current)

@@ -72,10 +72,6 @@ class InvoicesScreen(Screen):
     def _opened(self, event: ListPanel.Opened) -> None:
         self.app.open_invoice(event.item.number)
 
-    def action_open(self) -> None:
-        if self.panel.current is not None:
-            self.app.open_invoice(self.panel.current.number)
-
     def action_export(self) -> None:
         if self.panel.current is not None:
             self.app.export_invoices([self.panel.current.number])
