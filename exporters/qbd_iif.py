@@ -76,13 +76,18 @@ class _Fields:
 
     def __init__(self):
         self.changed: dict[str, str] = {}
+        self._done: dict[tuple[str, bool], str] = {}  # accounts, items, terms repeat on every line
 
     def text(self, value: str, *, free: bool = True) -> str:
         value = "" if value is None else str(value)
+        converted = self._done.get((value, free))
+        if converted is not None:
+            return converted
         safe = flatten(neutralise(value) if free else value)
         converted = to_cp1252(safe)
         if converted != safe:
             self.changed.setdefault(value, converted)
+        self._done[(value, free)] = converted
         return converted
 
 
