@@ -153,6 +153,18 @@ def date_pattern(fmt: str) -> str:
 
 def quantity_text(q: Decimal) -> str:
     """A quantity as plain decimal text: no exponent, no trailing zeros, never '-0'."""
+    text = _QUANTITIES.get(q)  # the text depends only on the value, and values repeat
+    if text is None:
+        if len(_QUANTITIES) > 10_000:
+            _QUANTITIES.clear()
+        text = _QUANTITIES[q] = _quantity_text(q)
+    return text
+
+
+_QUANTITIES: dict[Decimal, str] = {}
+
+
+def _quantity_text(q: Decimal) -> str:
     q = Decimal(q)
     if q == 0:
         return "0"
