@@ -81,6 +81,7 @@ def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[st
         safe_text(invoice.batch_name),
     ]
     taxes = allocate_tax(invoice)
+    rate = percent_text(invoice.tax_rate)
     rows = []
     for line, line_tax in zip(invoice.lines, taxes):
         taxable = effectively_taxable(invoice, line.taxable)
@@ -90,7 +91,7 @@ def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[st
                 format_minor(line_tax, cur),
             ]
         else:
-            tax_cells = ["Y" if taxable else "N", percent_text(invoice.tax_rate) if taxable else ""]
+            tax_cells = ["Y" if taxable else "N", rate if taxable else ""]
         rows.append(
             head
             + [
