@@ -14,19 +14,27 @@ nothing falls back to another region.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from store.errors import ImportFileError, ValidationError
 from store.money import MoneyError, check_currency, exponent
-from store.rates import ECB_CREDIT, RateBook, fallback_note
+
+# store.rates (and the currency_converter package and zipfile behind it) loads only when
+# something is computed: a dashboard start that finds its summary cached does without it.
+if TYPE_CHECKING:
+    from store.rates import RateBook
+
+
+def _ecb_credit() -> str:
+    from store.rates import ECB_CREDIT
+
+    return ECB_CREDIT
 
 EHR = "effective_hourly_rate"
 LIST_RATE = "list_hourly_rate"
@@ -135,7 +143,7 @@ class BenchmarkSummary:
     region_references: tuple[ReferenceRow, ...]
     rate_dates: tuple[dt.date, dt.date] | None  # oldest and newest ECB day used for the shop's figures
     notes: tuple[str, ...]
-    credit: str = ECB_CREDIT
+    credit: str = field(default_factory=_ecb_credit)
 
 
 # --- small helpers ----------------------------------------------------------------
@@ -201,6 +209,9 @@ def _major(minor: int | Decimal, currency: str) -> Decimal:
 
 def _parse_reference_rows(text: str, name: str, origin: str, book: RateBook | None = None) -> list[ReferenceRow]:
     """Rows of a references CSV; ImportFileError lists 'FILE:LINE: column: reason'."""
+    import csv
+    import io
+    from store.rates import RateBook
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -279,6 +290,8 @@ def _parse_reference_rows(text: str, name: str, origin: str, book: RateBook | No
 
 def shipped_references() -> list[ReferenceRow]:
     """The default reference set shipped with the package."""
+    from importlib import resources  # pulls in zipfile: only when computing
+
     text = resources.files("store").joinpath("data", SHIPPED_FILE).read_text(encoding="utf-8")
     return _parse_reference_rows(text, f"store/data/{SHIPPED_FILE}", "shipped")
 
@@ -313,7 +326,10 @@ class ReferencesImportResult:
 def import_references(path: str | Path) -> ReferencesImportResult:
     """Add or replace reference rows keyed by (region, metric, year, source), all or nothing."""
     from store.db import db
+    from store.models import AuditEvent
     from store.models import BenchmarkReference as BR
+    from store.billing import current_actor
+    from store.rates import RateBook
 
     path = Path(path)
     try:
@@ -338,6 +354,9 @@ def import_references(path: str | Path) -> ReferencesImportResult:
                 replaced += 1
             else:
                 added += 1
+        # the change token (the newest audit event) tells the dashboard's cached summary to go
+        AuditEvent.create(actor=current_actor(), action="benchmark.import", subject=f"file {path.name}"[:200],
+                          details=f"added {added}, replaced {replaced}")
     return ReferencesImportResult(added=added, replaced=replaced, rows=len(rows))
 
 
@@ -357,6 +376,7 @@ def choose_reference(rows: list[ReferenceRow], region: str, metric: str) -> Refe
 def reference_figure(row: ReferenceRow, book: RateBook) -> ReferenceFigure:
     """The row with its value in USD at the ECB rate of 1 July of its year
     (the newest rate day when the year is unknown)."""
+    from store.rates import fallback_note
     words = _METRIC_WORDS.get(row.metric, row.metric.replace("_", " "))
     label = f"{row.statistic} {words}" if row.statistic else words
     if row.metric == LIST_RATE:
@@ -525,6 +545,8 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
     if not re.fullmatch(r"[A-Z]{2,8}", region):
         raise ValidationError(f"region must be a code such as US, DE, UK: {region!r}")
     today = today or dt.date.today()
+    from store.rates import RateBook
+
     first, last, since = _window(today)
     book = RateBook()
     conv = _Converter(book)
@@ -632,3 +654,97 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
         rate_dates=(min(conv.days), max(conv.days)) if conv.days else None,
         notes=tuple(notes),
     )
+
+
+# --- the cached summary (the dashboard's start) -------------------------------------------
+
+CACHE_NAME = "benchmark_summary"
+CACHE_VERSION = 1  # bump when a result dataclass changes shape
+_CACHE_TYPES = {cls.__name__: cls for cls in (ReferenceRow, ReferenceFigure, ContractRate, MonthPoint,
+                                              InvoicesVsMarket, BenchmarkSummary)}
+
+
+def _encode(value):
+    """JSON-ready form of a summary: Decimals and dates tagged, dataclasses named, tuples as lists."""
+    if is_dataclass(value):
+        return {"$": type(value).__name__, **{f.name: _encode(getattr(value, f.name)) for f in fields(value)}}
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, (tuple, list)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    """The inverse of :func:`_encode` (every list was a tuple: the results hold no lists)."""
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    if isinstance(value, dict):
+        if "$d" in value:
+            return Decimal(value["$d"])
+        if "$date" in value:
+            return dt.date.fromisoformat(value["$date"])
+        cls = _CACHE_TYPES[value["$"]]
+        return cls(**{k: _decode(v) for k, v in value.items() if k != "$"})
+    return value
+
+
+def summary_to_json(summary: BenchmarkSummary) -> str:
+    import json
+
+    return json.dumps(_encode(summary), separators=(",", ":"))
+
+
+def summary_from_json(text: str) -> BenchmarkSummary:
+    import json
+
+    summary = _decode(json.loads(text))
+    if not isinstance(summary, BenchmarkSummary):
+        raise ValueError("not a benchmark summary")
+    return summary
+
+
+def _cache_key(region: str, today: dt.date) -> str:
+    """What the summary depends on: the data (the change token: every change to invoices,
+    contracts, customers, imported rates and references writes an audit event), the region,
+    today (the window and the ECB fallbacks move with it) and the shape of the results."""
+    from store.listing import change_token
+
+    return f"v{CACHE_VERSION}|{region}|{today.isoformat()}|{change_token()}"
+
+
+def cached_benchmark_summary(region: str | None = None, today: dt.date | None = None) -> BenchmarkSummary:
+    """:func:`benchmark_summary`, read back from the ``derived_cache`` table when nothing it
+    depends on moved since it was computed; else computed and kept. Equal to a fresh
+    :func:`benchmark_summary` (the cache round-trips every Decimal exactly)."""
+    import peewee
+
+    from store import settings
+    from store.db import db
+    from store.models import DerivedCache
+
+    region = (region or settings.get("home_region") or "").strip().upper()
+    today = today or dt.date.today()
+    key = _cache_key(region, today)  # read before computing: a change meanwhile moves it again
+    try:
+        row = DerivedCache.get_or_none(DerivedCache.name == CACHE_NAME)
+    except peewee.DatabaseError:
+        row = None
+    if row is not None and row.key == key:
+        try:
+            return summary_from_json(row.value)
+        except (ValueError, KeyError, TypeError, InvalidOperation):
+            pass  # written by another version: compute it again
+    summary = benchmark_summary(region, today)
+    value = summary_to_json(summary)
+    try:
+        with db.atomic():
+            (DerivedCache.insert(name=CACHE_NAME, key=key, value=value)
+             .on_conflict(conflict_target=[DerivedCache.name],
+                          update={DerivedCache.key: key, DerivedCache.value: value})
+             .execute())
+    except peewee.DatabaseError:
+        pass  # a read-only book or a busy writer: the summary is right, only not kept
+    return summary

@@ -6,7 +6,7 @@ database has not seen yet, each in its own transaction.
 """
 from __future__ import annotations
 
-from store.models import ALL_MODELS, SchemaVersion
+from store.models import ALL_MODELS, DerivedCache, SchemaVersion
 
 
 def _initial(database) -> None:
@@ -16,7 +16,12 @@ def _initial(database) -> None:
     create_search_index(database)
 
 
-MIGRATIONS = [_initial]
+def _derived_cache(database) -> None:
+    """Version 2: the derived_cache table (computed figures kept until the book changes)."""
+    database.create_tables([DerivedCache], safe=True)
+
+
+MIGRATIONS = [_initial, _derived_cache]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

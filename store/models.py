@@ -308,6 +308,16 @@ class AuditEvent(BaseModel):
     details = TextField(default="")
 
 
+class DerivedCache(BaseModel):
+    """A figure computed from the book, kept with the key it was computed for (the
+    change token among others): e.g. the dashboard's benchmark summary. Not data: a
+    missing or stale row only means the next reader computes it again."""
+
+    name = CharField(primary_key=True, max_length=100)
+    key = TextField()
+    value = TextField()
+
+
 ALL_MODELS = [
     SchemaVersion,
     Setting,
@@ -324,4 +334,5 @@ ALL_MODELS = [
     ExchangeRate,
     BenchmarkReference,
     AuditEvent,
+    DerivedCache,
 ]

@@ -409,6 +409,12 @@ def import_ecb_rates(path: str | Path) -> RatesImportResult:
                     unchanged += 1
             for chunk in chunked(new_rows, 500):
                 ExchangeRate.insert_many(chunk).execute()
+            if added or updated:  # the change token moves: cached figures in USD go stale
+                from store.billing import current_actor
+                from store.models import AuditEvent
+
+                AuditEvent.create(actor=current_actor(), action="rates.import", subject=f"file {Path(path).name}"[:200],
+                                  details=f"added {added}, updated {updated}")
     return RatesImportResult(
         days=len(days), added=added, updated=updated, unchanged=unchanged,
         first_date=days[0] if days else None, last_date=days[-1] if days else None,
