@@ -90,7 +90,7 @@ def result(name: str, unit: str, values: list[float], floor: list[float] | None,
     if absolute is not None:
         out["absolute_limit"] = absolute
         met = met and out[basis] < absolute
-    kind = name.split(":")[0].split(" (")[0]
+    kind = name.split(":")[0].split(" (")[0].split(",")[0]
     out["target"] = TARGETS.get(kind, "")
     out["met"] = met
     return out
@@ -213,16 +213,46 @@ def _probe(args: list[str], timeout: float = 300.0) -> tuple[float, str]:
     return elapsed, first + rest
 
 
-def bench_cold_start(db: Path, runs: int, say) -> dict:
-    app, floor = [], []
+def _compile_project() -> None:
+    """Write the project's byte code, as an installed or once-run app has it. The probes run
+    with PYTHONDONTWRITEBYTECODE, so without this a module edited since its last .pyc was
+    written would be compiled again in every start (20-30 ms for a large one)."""
+    import compileall
+
+    for package in ("store", "tui", "exporters", "batchbill", "tests/perf"):
+        compileall.compile_dir(str(ROOT / package), quiet=2)
+
+
+def _drop_cached_summary(db: Path) -> None:
+    """Forget the dashboard's kept benchmark summary: the next start computes it."""
+    with contextlib.closing(sqlite3.connect(str(db))) as conn:
+        with conn:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'derived_cache'").fetchone():
+                conn.execute("DELETE FROM derived_cache")
+
+
+def bench_cold_start(db: Path, runs: int, say) -> list[dict]:
+    """Two rows: the usual start (the benchmark summary kept in the book by an earlier
+    start: the change token has not moved) and the start after a change (not kept: computed)."""
+    _compile_project()
+    warm, cold, floor = [], [], []
     _probe(["empty"])  # warm the OS file cache for both
-    _probe(["coldstart", str(db), TODAY.isoformat()])
+    _probe(["coldstart", str(db), TODAY.isoformat()])  # also keeps the summary in the book
     for _ in range(runs):
         floor.append(_probe(["empty"])[0])
-        app.append(_probe(["coldstart", str(db), TODAY.isoformat()])[0])
-    say(f"cold start: {statistics.median(app):.3f} s vs {statistics.median(floor):.3f} s")
-    return result("cold start", "s", app, floor, limit=2.0, floor_label="empty Textual app",
-                  note="process start to all three dashboard panels filled, headless run_test at 120x36")
+        warm.append(_probe(["coldstart", str(db), TODAY.isoformat()])[0])
+        _drop_cached_summary(db)
+        cold.append(_probe(["coldstart", str(db), TODAY.isoformat()])[0])
+    say(f"cold start: {statistics.median(warm):.3f} s (summary kept), {statistics.median(cold):.3f} s "
+        f"(computed) vs {statistics.median(floor):.3f} s")
+    return [
+        result("cold start", "s", warm, floor, limit=2.0, floor_label="empty Textual app",
+               note="process start to all three dashboard panels filled, headless run_test at 120x36; "
+                    "the benchmark summary read back from the book (kept by an earlier start, data unchanged)"),
+        result("cold start, summary computed", "s", cold, floor, limit=2.0, floor_label="empty Textual app",
+               note="the same, after a change to the book (the kept summary is stale): the dashboard "
+                    "computes the benchmark summary and keeps it"),
+    ]
 
 
 def _probe_json(output: str) -> dict:
@@ -556,7 +586,7 @@ def run(args) -> dict:
     try:
         pristine, drafts = prepare(book, work, period, "large")
         small_pristine, small_drafts = prepare(small, work, period, "small")
-        results = [bench_cold_start(pristine, args.runs, say)]
+        results = bench_cold_start(pristine, args.runs, say)
         results.append(bench_search(pristine, args.runs, say))
         plan_row, plan_shape = bench_plan(pristine, period, args.runs, say)
         results.append(plan_row)
