@@ -556,6 +556,8 @@ class _Index:
     # customer, contract and period ref -> positions in ``periods`` under it
     periods_under: dict[str, list[int]] = field(default_factory=dict)
     live: set[str] = field(default_factory=set)  # nodes above at least one unlocked item
+    # tickets and block fees of a block_hours period -> the period: they are billed as one
+    block_unit: dict[str, str] = field(default_factory=dict)
 
 
 _INDEX_CACHE: dict[int, tuple[Plan, _Index]] = {}
@@ -603,7 +605,10 @@ def _index(p: Plan) -> _Index:
                     lines = period_lines(co, pe, frozenset(), p.detail)
                     full_lines[pe.ref] = lines
                     full[pe.ref] = sum(l.amount for l in lines)
-    idx = _Index(parent, children, node, period_of_item, periods, full, full_lines, under, live)
+    block_unit = {it.ref: pe.ref for _, _, pe in periods if pe.block_hours is not None
+                  for it in pe.items if it.kind in ("ticket", "block")}
+    idx = _Index(parent, children, node, period_of_item, periods, full, full_lines, under, live,
+                 block_unit)
     if len(_INDEX_CACHE) > 8:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[id(p)] = (p, idx)
@@ -619,8 +624,29 @@ def _ancestors(idx: _Index, ref: str) -> list[str]:
     return out
 
 
+_CANON: list = [None, None, frozenset()]  # (index, exclusion set, canonical set)
+
+
+def _canonical(idx: _Index, excluded) -> frozenset[str]:
+    """The exclusion set with a block_hours period's tickets and block fee
+    replaced by the period itself: the block fee, its tickets and the
+    overage they make are billed as one, or the overage would be computed on
+    part of the hours and the rest billed later without it. Only the overage
+    itself can be removed alone (waived). The last answer is kept, since the
+    editor asks for every visible node with the same set."""
+    if _CANON[0] is idx and _CANON[1] is excluded:
+        return _CANON[2]
+    moved = [r for r in excluded if r in idx.block_unit]
+    result = frozenset(excluded)
+    if moved:
+        result = frozenset((set(excluded) - set(moved)) | {idx.block_unit[r] for r in moved})
+    _CANON[:] = [idx, excluded, result]
+    return result
+
+
 def is_selected(p: Plan, excluded: frozenset[str], item_ref: str) -> bool:
     idx = _index(p)
+    excluded = _canonical(idx, excluded)
     item = idx.node[item_ref]
     if getattr(item, "locked", False):
         return False
@@ -646,6 +672,7 @@ def node_state(p: Plan, excluded: frozenset[str], ref: str) -> str:
         raise NotFoundError(f"{ref} is not in this plan")
     if ref not in idx.period_of_item and isinstance(idx.node[ref], PlanItem):
         ref = idx.parent[ref]  # a time entry shows its ticket's state
+    excluded = _canonical(idx, excluded)
     node = idx.node[ref]
     if isinstance(node, PlanItem):
         if node.locked:
@@ -694,6 +721,8 @@ def toggle(p: Plan, excluded: frozenset[str], ref: str) -> frozenset[str]:
     idx = _index(p)
     if ref not in idx.period_of_item and isinstance(idx.node.get(ref), PlanItem):
         ref = idx.parent[ref]
+    ref = idx.block_unit.get(ref, ref)  # a block period's tickets go in and out together
+    excluded = _canonical(idx, excluded)
     state = node_state(p, excluded, ref)
     if state == "locked":
         return excluded
@@ -808,7 +837,7 @@ def _period_excluded(pe_ref: str, co: PlanContract, cu: PlanCustomer, excluded) 
 def selection_totals(p: Plan, excluded: frozenset[str], ref: str | None = None) -> dict[str, int]:
     """Selected amount (before tax) per currency, for the whole plan or one node."""
     idx = _index(p)
-    excluded = frozenset(excluded)
+    excluded = _canonical(idx, excluded)
     if ref is not None and ref in idx.period_of_item:
         item = idx.node[ref]
         return {item.currency: item.amount} if is_selected(p, excluded, ref) else {}
@@ -847,7 +876,7 @@ class InvoicePreview:
 def invoice_previews(p: Plan, excluded: frozenset[str]) -> list[InvoicePreview]:
     """One invoice per customer and currency, lines grouped by contract and period."""
     idx = _index(p)
-    excluded = frozenset(excluded)
+    excluded = _canonical(idx, excluded)
     grouped: dict[tuple[int, str], list[LineDraft]] = defaultdict(list)
     customers = {}
     touched = _touched_periods(idx, excluded)
@@ -875,6 +904,7 @@ def invoice_previews(p: Plan, excluded: frozenset[str]) -> list[InvoicePreview]:
 def ledger_keys(p: Plan, excluded: frozenset[str]) -> list[tuple[str, int, str, int]]:
     """(source kind, source id, ledger period, customer id) of every selected source."""
     idx = _index(p)
+    excluded = _canonical(idx, excluded)
     keys = []
     for cu, co, pe in idx.periods:
         if pe.locked or _period_excluded(pe.ref, co, cu, excluded):

@@ -71,7 +71,7 @@ def test_toggle_removes_and_restores_subtrees(db):
 def test_totals_follow_the_selection_and_equal_the_invoices(db):
     b = small_book()
     p = billing.plan("2026-10", today=TODAY)
-    ex = frozenset({f"ticket:{b['t4'].id}"})  # 4 h less in the block: no overage left
+    ex = frozenset({f"overage:{b['block'].id}@2026-10"})  # the overage waived
     assert billing.selection_totals(p, ex)["EUR"] == 90000 + 5400 + 250000
     previews = billing.invoice_previews(p, ex)
     assert {v.customer: v.subtotal for v in previews} == {"Acme Dental": 62124, "Müller GmbH": 345400}
@@ -189,3 +189,33 @@ def test_work_after_a_contracts_period_waits_for_its_own_period(db):
     assert f"ticket:{late.id}" not in refs(p)
     assert f"expense:{late_expense.id}" not in refs(p)
     assert f"ticket:{b['t1'].id}" in refs(p)
+
+
+def test_block_period_is_billed_as_one_so_no_overage_is_lost(db):
+    """Removing one ticket of a block period removes the period: billing part
+    of its hours now and the rest later would never bill the overage."""
+    b = small_book()
+    p = billing.plan("2026-10", today=TODAY)
+    period = f"contract:{b['block'].id}@2026-10"
+    ex = billing.toggle(p, frozenset(), f"ticket:{b['t4'].id}")
+    assert ex == {period}
+    assert billing.node_state(p, ex, f"ticket:{b['t3'].id}") == "none"
+    assert "EUR" in billing.selection_totals(p, ex)
+    assert billing.selection_totals(p, ex)["EUR"] == 5400 + 250000  # devices + project only
+    # An exclusion written by hand (CLI --exclude ticket:N) means the same.
+    by_hand = frozenset({f"ticket:{b['t4'].id}"})
+    assert billing.selection_totals(p, by_hand) == billing.selection_totals(p, ex)
+    assert not billing.is_selected(p, by_hand, f"block:{b['block'].id}@2026-10")
+    # The overage alone can be waived.
+    waived = billing.toggle(p, frozenset(), f"overage:{b['block'].id}@2026-10")
+    assert billing.selection_totals(p, waived)["EUR"] == 90000 + 5400 + 250000
+    # Saving a batch without the period leaves all of it, overage included, to bill later.
+    batch = billing.create_batch("Oct", "2026-10", excluded=[f"ticket:{b['t4'].id}"])
+    billing.save_batch(batch.id, today=TODAY)
+    later = billing.plan("2026-10", today=TODAY)
+    assert {it.ref for cu in later.customers for co in cu.contracts for pe in co.periods
+            for it in pe.items if not it.locked} >= {
+        f"ticket:{b['t3'].id}", f"ticket:{b['t4'].id}", f"overage:{b['block'].id}@2026-10"}
+    (over,) = [it for cu in later.customers for co in cu.contracts for pe in co.periods
+               for it in pe.items if it.kind == "overage"]
+    assert over.amount == 22000
