@@ -15,13 +15,16 @@ from store.errors import ValidationError
 from store.models import Setting
 
 
+# Each parser returns the typed value or raises ValidationError with what is
+# accepted ("a whole number, 0 or more"); parse_value() names the key and value.
+
 def _int(text: str) -> int:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise ValidationError(f"not a whole number: {text!r}") from None
+        raise ValidationError("a whole number, 0 or more") from None
     if value < 0:
-        raise ValidationError(f"must not be negative: {text!r}")
+        raise ValidationError("a whole number, 0 or more")
     return value
 
 
@@ -31,34 +34,54 @@ def _bool(text: str) -> bool:
         return True
     if low in ("0", "false", "no", "off"):
         return False
-    raise ValidationError(f"not yes/no: {text!r}")
+    raise ValidationError("yes or no")
+
+
+# ISO 3166-1 alpha-2 country codes (officially assigned), plus UK, the common
+# name of GB that the benchmark reference uses.
+ISO_3166_ALPHA2 = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW
+BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI
+FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN
+IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME
+MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF
+PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE
+YT ZA ZM ZW
+""".split()) | {"UK"}
 
 
 def _region(text: str) -> str:
     up = str(text).strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", up):
-        raise ValidationError(f"region must be a two-letter code such as US, DE, UK: {text!r}")
+    if up not in ISO_3166_ALPHA2:
+        raise ValidationError("an ISO 3166-1 two-letter country code such as US, DE, GB (or UK), AU")
     return up
+
+
+PREFIX_MAX = 12
 
 
 def _prefix(text: str) -> str:
     value = str(text)
-    if len(value) > 12 or any(c in value for c in "\t\r\n,"):
-        raise ValidationError("invoice prefix: at most 12 characters, no commas, tabs or newlines")
+    if len(value) > PREFIX_MAX or any(c in value for c in "\t\r\n,"):
+        raise ValidationError(f"at most {PREFIX_MAX} characters, without commas, tabs or newlines")
     return value
+
+
+DATE_FORMATS = ("MM/DD/YYYY", "DD/MM/YYYY", "MM/DD/YY", "YYYY-MM-DD")
 
 
 def _date_format(text: str) -> str:
     value = str(text).strip().upper()
-    if value not in ("MM/DD/YYYY", "DD/MM/YYYY", "YYYY-MM-DD", "MM/DD/YY"):
-        raise ValidationError("date format must be MM/DD/YYYY, DD/MM/YYYY, MM/DD/YY or YYYY-MM-DD")
+    if value not in DATE_FORMATS:
+        raise ValidationError(f"one of {', '.join(DATE_FORMATS)}")
     return value
 
 
 def _text(text: str) -> str:
     value = str(text)
     if any(c in value for c in "\t\r\n"):
-        raise ValidationError("must not contain tabs or newlines")
+        raise ValidationError("one line of text, without tabs or newlines")
     return value
 
 
@@ -68,13 +91,17 @@ class SettingSpec:
     default: str
     parse: Callable[[str], object]
     help: str
+    # A default computed from the other settings' values while the key is not
+    # set explicitly (invoice_terms: "Net {payment_terms_days}").
+    derive: Callable[[dict], str] | None = None
+    derived_help: str = ""
 
 
 SPECS: dict[str, SettingSpec] = {}
 
 
-def _spec(key, default, parse, help):
-    SPECS[key] = SettingSpec(key, default, parse, help)
+def _spec(key, default, parse, help, derive=None, derived_help=""):
+    SPECS[key] = SettingSpec(key, default, parse, help, derive, derived_help)
 
 
 _spec("company_name", "My MSP", _text, "company name on exports and screens")
@@ -83,7 +110,9 @@ _spec("invoice_prefix", "INV-", _prefix, "invoice number prefix")
 _spec("next_invoice_number", "1", _int, "next invoice sequence number (gapless)")
 _spec("invoice_number_digits", "6", _int, "zero-padded digits of the invoice sequence")
 _spec("payment_terms_days", "30", _int, "days from issue to due date")
-_spec("invoice_terms", "Net 30", _text, "terms text on exports (QBO Terms, IIF TERMS)")
+_spec("invoice_terms", "Net 30", _text, "terms text on exports (QBO Terms, IIF TERMS)",
+      derive=lambda values: f"Net {values['payment_terms_days']}",
+      derived_help="Net {payment_terms_days}")
 # Export accounts and names (QuickBooks Desktop IIF must match QuickBooks exactly).
 _spec("ar_account", "Accounts Receivable", _text, "A/R account (IIF TRNS)")
 _spec("sales_tax_account", "Sales Tax Payable", _text, "sales-tax payable account (IIF)")
@@ -113,20 +142,46 @@ _spec("qbo_tax_code_exempt", "Exempt", _text, "QBO ItemTaxCode of untaxable line
 
 
 def parse_value(key: str, value: str):
+    """The typed value of ``value`` for ``key``, or one ValidationError naming
+    the key, the value and what is accepted."""
     spec = SPECS.get(key)
     if spec is None:
         raise ValidationError(f"unknown setting {key!r}; 'batchbill settings show' lists them")
     try:
         return spec.parse(value)
     except ValidationError as exc:
-        raise ValidationError(f"setting {key}: {exc}") from None
+        raise ValidationError(f"setting {key}: {str(value)!r} is not accepted; expected {exc}") from None
+
+
+def _stored() -> dict[str, str]:
+    return {row.key: row.value for row in Setting.select()}
+
+
+def _parse_stored(spec: SettingSpec, text: str):
+    try:
+        return spec.parse(text)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"stored setting {spec.key} is {text!r}, which is no longer accepted (expected {exc}); "
+            f"set it again with 'batchbill settings set {spec.key} VALUE'"
+        ) from None
+
+
+def _values(stored: dict[str, str]) -> dict[str, object]:
+    values = {key: _parse_stored(spec, stored.get(key, spec.default)) for key, spec in SPECS.items()}
+    for key, spec in SPECS.items():
+        if spec.derive is not None and key not in stored:
+            values[key] = spec.parse(spec.derive(values))
+    return values
 
 
 def get(key: str):
     """The typed value of a setting (its default if never set)."""
     spec = SPECS[key]
+    if spec.derive is not None:
+        return all_settings()[key]
     row = Setting.get_or_none(Setting.key == key)
-    return spec.parse(row.value if row is not None else spec.default)
+    return _parse_stored(spec, row.value if row is not None else spec.default)
 
 
 def set_value(key: str, value) -> object:
@@ -142,14 +197,36 @@ def set_value(key: str, value) -> object:
 
 
 def all_settings() -> dict[str, object]:
-    stored = {row.key: row.value for row in Setting.select()}
-    return {key: spec.parse(stored.get(key, spec.default)) for key, spec in SPECS.items()}
+    return _values(_stored())
+
+
+def display(value) -> object:
+    """A value as ``settings set`` takes it: booleans as yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def settings_rows() -> list[dict]:
+    """{key, value, meaning, derived} per setting, for ``settings show``: the
+    value as ``settings set`` takes it; ``derived`` is true where the value is
+    computed from other settings because the key was never set."""
+    stored = _stored()
+    values = _values(stored)
+    rows = []
+    for key, spec in SPECS.items():
+        derived = spec.derive is not None and key not in stored
+        meaning = spec.help
+        if spec.derive is not None:
+            meaning += (f" [derived: {spec.derived_help}, until set]" if derived
+                        else f" [set explicitly; default {spec.derived_help}]")
+        rows.append({"key": key, "value": display(values[key]), "meaning": meaning, "derived": derived})
+    return rows
 
 
 def settings_table() -> list[tuple[str, str, str]]:
     """(key, value, help) rows for display."""
-    values = all_settings()
-    return [(k, str(values[k]), SPECS[k].help) for k in SPECS]
+    return [(row["key"], str(row["value"]), row["meaning"]) for row in settings_rows()]
 
 
 def xero_date_format(values: dict | None = None) -> str:

@@ -21,12 +21,11 @@ def register(sub) -> None:
 def run_show(args) -> int:
     from tabulate import tabulate
 
-    from store.settings import SPECS, all_settings, settings_table
+    from store.settings import settings_rows, settings_table
 
     open_store(args)
     if args.json:
-        values = all_settings()
-        print_json([{"key": k, "value": values[k], "meaning": SPECS[k].help} for k in SPECS])
+        print_json(settings_rows())
         return 0
     rows = settings_table()
     print(tabulate(rows, headers=["key", "value", "meaning"], tablefmt="simple"))
@@ -35,7 +34,7 @@ def run_show(args) -> int:
 
 def run_set(args) -> int:
     from store.db import db
-    from store.settings import SPECS, parse_value, set_value
+    from store.settings import SPECS, display, parse_value, set_value
 
     open_store(args)
     typed = parse_value(args.key, args.value)  # unknown key or bad value: one clear line, nothing stored
@@ -43,8 +42,7 @@ def run_set(args) -> int:
         if args.key == "next_invoice_number":
             _refuse_reused_numbers(typed)
         typed = set_value(args.key, args.value)
-    shown = ("yes" if typed else "no") if isinstance(typed, bool) else typed
-    print(f"{args.key} = {shown}  ({SPECS[args.key].help})")
+    print(f"{args.key} = {display(typed)}  ({SPECS[args.key].help})")
     if args.key in ("invoice_prefix", "invoice_number_digits"):
         _warn_long_numbers()
     return 0

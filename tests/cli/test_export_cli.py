@@ -92,7 +92,7 @@ def test_settings_show_lists_keys_values_and_meanings(book, capsys):
     assert any(line.split()[:3] == ["ar_account", "Accounts", "Receivable"] for line in out.splitlines())
     status, out, _ = run(capsys, "settings", "show", "--json", "--db", path)
     data = {row["key"]: row for row in json.loads(out)}
-    assert data["qbo_vat_columns"]["value"] is False
+    assert data["qbo_vat_columns"]["value"] == "no"
     assert data["xero_account_code"]["value"] == "200"
 
 
@@ -101,7 +101,8 @@ def test_settings_set_validates_and_the_export_uses_it(book, capsys):
     assert run(capsys, "settings", "set", "date_format.qbo-csv", "yyyy-mm-dd", "--db", path)[:2] == (
         0, "date_format.qbo-csv = YYYY-MM-DD  (date format of QBO CSV files)\n")
     status, _, err = run(capsys, "settings", "set", "date_format.qbo-csv", "31/12", "--db", path)
-    assert status == 2 and "date format must be" in err
+    assert status == 2 and err == ("batchbill: setting date_format.qbo-csv: '31/12' is not accepted; "
+                                   "expected one of MM/DD/YYYY, DD/MM/YYYY, MM/DD/YY, YYYY-MM-DD\n")
     status, _, err = run(capsys, "settings", "set", "no_such_key", "1", "--db", path)
     assert status == 2 and err == "batchbill: unknown setting 'no_such_key'; 'batchbill settings show' lists them\n"
     run(capsys, "export", "--batch", str(batch_id), "-f", "qbo-csv", "--db", path)
@@ -147,3 +148,33 @@ def test_settings_set_notes_invoice_numbers_too_long_for_qbo(book, capsys):
     path, *_ = book
     status, out, _ = run(capsys, "settings", "set", "invoice_number_digits", "18", "--db", path)
     assert status == 0 and "note: invoice numbers will be at least 22 characters" in out
+
+
+def test_settings_show_prints_yes_no_and_derived_terms(book, capsys):
+    path, *_ = book
+    assert run(capsys, "settings", "set", "payment_terms_days", "14", "--db", path)[0] == 0
+    status, out, _ = run(capsys, "settings", "show", "--db", path)
+    rows = {line.split()[0]: line for line in out.splitlines()[2:]}
+    assert rows["qbo_vat_columns"].split()[1] == "no"
+    assert rows["invoice_terms"].split()[1:3] == ["Net", "14"]
+    assert "[derived: Net {payment_terms_days}, until set]" in rows["invoice_terms"]
+    assert run(capsys, "settings", "set", "qbo_vat_columns", "yes", "--db", path)[1].startswith(
+        "qbo_vat_columns = yes  (")
+
+
+def test_settings_set_refusals_name_key_value_and_what_is_accepted(book, capsys):
+    path, *_ = book
+    status, out, err = run(capsys, "settings", "set", "invoice_prefix", "A-VERY-LONG-PREFIX", "--db", path)
+    assert (status, out) == (2, "")
+    assert err == ("batchbill: setting invoice_prefix: 'A-VERY-LONG-PREFIX' is not accepted; "
+                   "expected at most 12 characters, without commas, tabs or newlines\n")
+    status, _, err = run(capsys, "settings", "set", "home_region", "XX", "--db", path)
+    assert status == 2 and err == ("batchbill: setting home_region: 'XX' is not accepted; expected an ISO 3166-1 "
+                                   "two-letter country code such as US, DE, GB (or UK), AU\n")
+
+
+def test_payment_terms_days_change_the_exported_terms(book, capsys):
+    path, batch_id, work = book
+    run(capsys, "settings", "set", "payment_terms_days", "14", "--db", path)
+    run(capsys, "export", "--batch", str(batch_id), "-f", "qbo-csv", "--db", path)
+    assert ",Net 14," in (work / f"batch-{batch_id}-qbo.csv").read_text("utf-8")

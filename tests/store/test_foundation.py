@@ -123,7 +123,7 @@ def test_settings_are_typed_and_validated(db):
     settings.set_value("payment_terms_days", "14")
     assert settings.get("invoice_prefix") == "ACME-"
     assert settings.get("payment_terms_days") == 14
-    with pytest.raises(ValidationError, match="payment_terms_days: not a whole number"):
+    with pytest.raises(ValidationError, match="setting payment_terms_days: 'soon' is not accepted; expected a whole number"):
         settings.set_value("payment_terms_days", "soon")
     with pytest.raises(ValidationError, match="unknown setting 'colour'"):
         settings.set_value("colour", "red")
