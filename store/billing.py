@@ -1182,6 +1182,15 @@ def save_batch(
             if row.status != "draft":
                 raise ValidationError(f"batch {row.name!r} was {row.status} meanwhile")
             next_number = _lock_counter()
+            last = (Invoice.select(Invoice.number, Invoice.issue_date)
+                    .order_by(Invoice.sequence.desc()).limit(1).tuples().first())
+            if last is not None and issue < _date(last[1]):
+                # Numbers are gapless and in order; their dates must be too
+                # (German and French rules, and any auditor's expectation).
+                raise ValidationError(
+                    f"issue date {issue.isoformat()} is before that of the last invoice "
+                    f"{last[0]} ({_date(last[1]).isoformat()}): invoice numbers must follow "
+                    "their dates; give a later --issue-date")
             # No look-up of the ledger first: its unique index refuses any item
             # billed meanwhile (IntegrityError below rolls everything back and
             # names the item), and tickets are checked as they are updated.

@@ -219,3 +219,15 @@ def test_block_period_is_billed_as_one_so_no_overage_is_lost(db):
     (over,) = [it for cu in later.customers for co in cu.contracts for pe in co.periods
                for it in pe.items if it.kind == "overage"]
     assert over.amount == 22000
+
+
+def test_issue_date_cannot_go_back_before_the_last_invoice(db):
+    small_book()
+    first = billing.create_batch("Oct", "2026-10", customers=["Acme Dental"])
+    billing.save_batch(first.id, issue_date=dt.date(2026, 11, 2), today=TODAY)
+    second = billing.create_batch("Oct 2", "2026-10", customers=["Müller GmbH"])
+    with pytest.raises(ValidationError, match=r"issue date 2026-11-01 is before that of the last "
+                                              r"invoice INV-000001 \(2026-11-02\)"):
+        billing.save_batch(second.id, issue_date=dt.date(2026, 11, 1), today=TODAY)
+    assert billing.save_batch(second.id, issue_date=dt.date(2026, 11, 2),
+                              today=TODAY).invoice_numbers == ["INV-000002"]
