@@ -43,6 +43,8 @@ class ExportResult:
     format: str = ""
     skipped_void: list[str] = field(default_factory=list)
     previously_exported: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    # invoice number -> format of its previous export (absent when no audit event tells)
+    previous_formats: dict[str, str] = field(default_factory=dict)
 
     def reexport_notices(self, limit: int = 3) -> list[str]:
         """One notice per re-exported invoice, or one summary line when there are
@@ -51,9 +53,11 @@ class ExportResult:
             return list(self.reexported)
         numbers = [n for n, _ in self.previously_exported]
         last = max(when for _, when in self.previously_exported)
+        formats = sorted({self.previous_formats[n] for n in numbers if n in self.previous_formats})
+        before = f"{', '.join(formats)}; last on" if formats else "last on"
         return [
-            f"{len(numbers)} of {self.invoices} invoices ({numbers[0]} ... {numbers[-1]}) were already "
-            f"exported, last on {_fmt_time(last)}; exported again"
+            f"{len(numbers)} of {self.invoices} invoices ({numbers[0]} ... {numbers[-1]}) were exported "
+            f"before ({before} {_fmt_time(last)}); exported again as {self.format}"
         ]
 
 
@@ -174,8 +178,9 @@ def export_invoices(
     paths = numbered_paths(target, len(output.parts))
     _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)])
 
+    previous_formats = _previous_formats([inv for inv in invoices if inv.exported_at is not None])
     reexported = [
-        f"{inv.number} was already exported on {_fmt_time(inv.exported_at)}; exported again"
+        _reexport_notice(inv.number, inv.exported_at, previous_formats.get(inv.number), fmt)
         for inv in invoices if inv.exported_at is not None
     ]
     stamp = now()
@@ -189,11 +194,14 @@ def export_invoices(
         for start in range(0, len(ids_numbers) if batch is None else 0, 500):
             chunk = ids_numbers[start:start + 500]
             marked += mark.where(Invoice.number.in_(chunk) & (Invoice.status != "void")).execute()
+        # at = the invoices' exported_at, so a later re-export finds this event (and its format)
         AuditEvent.create(
-            actor=actor or _actor(), action="export", subject=subject,
+            at=stamp, actor=actor or _actor(), action="export", subject=subject,
             details=json.dumps({
                 "format": fmt, "files": [str(p) for p in paths], "invoices": len(invoices),
-                "numbers": ids_numbers[:50], "reexported": len(reexported),
+                # a batch export covers the batch's non-void invoices: a sample of numbers is enough
+                "numbers": ids_numbers[:50] if batch is not None else ids_numbers,
+                "reexported": len(reexported),
             }),
         )
     warnings = list(output.warnings)
@@ -211,4 +219,37 @@ def export_invoices(
         format=fmt,
         skipped_void=skipped,
         previously_exported=[(inv.number, inv.exported_at) for inv in invoices if inv.exported_at is not None],
+        previous_formats=previous_formats,
     )
+
+
+def _reexport_notice(number: str, when, previous_fmt: str | None, fmt: str) -> str:
+    """'INV-000012 was exported before (qbo-csv on 2026-11-27 10:11); exported again as qbd-iif'."""
+    before = f"{previous_fmt} on" if previous_fmt else "on"
+    return f"{number} was exported before ({before} {_fmt_time(when)}); exported again as {fmt}"
+
+
+def _previous_formats(invoices: Sequence) -> dict[str, str]:
+    """The format of each invoice's last export, from the export audit event
+    written at its ``exported_at`` (subject ``batch:ID`` for a batch, or the
+    invoice numbers in the details). Invoices no event covers are left out."""
+    stamps = {inv.exported_at for inv in invoices}
+    if not stamps:
+        return {}
+    events = []
+    for ev in (AuditEvent.select(AuditEvent.at, AuditEvent.subject, AuditEvent.details)
+               .where((AuditEvent.action == "export") & AuditEvent.at.in_(list(stamps)))
+               .order_by(AuditEvent.id.desc())):
+        try:
+            details = json.loads(ev.details or "{}")
+        except ValueError:
+            continue
+        if isinstance(details, dict) and details.get("format"):
+            events.append((ev.at, ev.subject, set(details.get("numbers") or ()), details["format"]))
+    found: dict[str, str] = {}
+    for inv in invoices:
+        for at, subject, numbers, event_fmt in events:
+            if at == inv.exported_at and (subject == f"batch:{inv.batch_id}" or inv.number in numbers):
+                found[inv.number] = event_fmt
+                break
+    return found

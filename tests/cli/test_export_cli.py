@@ -47,8 +47,8 @@ def test_export_invoice_to_iif_then_again_says_it_is_a_re_export(book, capsys):
         "wrote INV-000001.iif: 1 invoice(s), 5 row(s)\n")
     status, out, _ = run(capsys, "export", "--invoice", "INV-000001", "--format", "qbd-iif", "--db", path)
     assert status == 0
-    assert "re-export: INV-000001 was already exported on " in out
-    assert out.rstrip().endswith("; exported again")
+    assert "re-export: INV-000001 was exported before (qbd-iif on " in out
+    assert out.rstrip().endswith("); exported again as qbd-iif")
     open_database(path)
     assert Invoice.get(Invoice.number == "INV-000001").export_count == 2
 
@@ -119,7 +119,9 @@ def test_re_exporting_a_batch_prints_one_summary_line(book, capsys):
     status, out, _ = run(capsys, "export", "--batch", "Big", "-f", "csv", "--db", path)
     lines = out.splitlines()
     assert status == 0 and len(lines) == 2
-    assert lines[1].startswith("re-export: 4 of 4 invoices (INV-000003 ... INV-000006) were already exported, last on ")
+    assert lines[1].startswith("re-export: 4 of 4 invoices (INV-000003 ... INV-000006) were exported before "
+                               "(csv; last on ")
+    assert lines[1].endswith("); exported again as csv")
 
 
 def test_iif_export_warns_about_transliterated_names(tmp_path, monkeypatch, capsys):
@@ -178,3 +180,13 @@ def test_payment_terms_days_change_the_exported_terms(book, capsys):
     run(capsys, "settings", "set", "payment_terms_days", "14", "--db", path)
     run(capsys, "export", "--batch", str(batch_id), "-f", "qbo-csv", "--db", path)
     assert ",Net 14," in (work / f"batch-{batch_id}-qbo.csv").read_text("utf-8")
+
+
+def test_exporting_to_iif_right_after_qbo_says_it_was_exported_before_as_qbo(book, capsys):
+    path, batch_id, _ = book
+    run(capsys, "export", "--invoice", "INV-000001", "-f", "qbo-csv", "--db", path)
+    status, out, _ = run(capsys, "export", "--invoice", "INV-000001", "-f", "qbd-iif", "--db", path)
+    notice = out.splitlines()[1]
+    assert status == 0
+    assert notice.startswith("re-export: INV-000001 was exported before (qbo-csv on 20")
+    assert notice.endswith("); exported again as qbd-iif")

@@ -119,8 +119,8 @@ def test_re_export_is_allowed_and_says_so(db, out):
     export_invoices(fmt="csv", numbers=["INV-000001"], directory=out)
     again = export_invoices(fmt="csv", numbers=["INV-000001"], directory=out)
     assert len(again.reexported) == 1
-    assert again.reexported[0].startswith("INV-000001 was already exported on ")
-    assert again.reexported[0].endswith("; exported again")
+    assert again.reexported[0].startswith("INV-000001 was exported before (csv on ")
+    assert again.reexported[0].endswith("); exported again as csv")
     assert Invoice.get(Invoice.number == "INV-000001").export_count == 2
     assert again.files == [out / "INV-000001.csv"]
 
@@ -187,3 +187,39 @@ def test_a_saved_demo_batch_passes_the_checker_in_every_format(sqlite_db, out):
         result = export_invoices(fmt=fmt, batch=saved.id, directory=out)
         assert result.invoices > 0
         assert check_paths(fmt, result.files) == [], fmt
+
+
+def test_a_re_export_names_the_previous_format_and_time_and_the_new_format(db, out):
+    batch = make_book(invoices=1)
+    export_invoices(fmt="qbo-csv", batch=str(batch.id), directory=out)
+    first = Invoice.get(Invoice.number == "INV-000001").exported_at
+    again = export_invoices(fmt="qbd-iif", numbers=["INV-000001"], directory=out)
+    assert again.reexported == [
+        f"INV-000001 was exported before (qbo-csv on {first:%Y-%m-%d %H:%M}); exported again as qbd-iif"
+    ]
+    third = export_invoices(fmt="xero-csv", numbers=["INV-000001"], directory=out)
+    assert third.reexported[0].startswith("INV-000001 was exported before (qbd-iif on ")
+    events = [json.loads(e.details) for e in AuditEvent.select().where(AuditEvent.action == "export")
+              .order_by(AuditEvent.id)]
+    assert [e["format"] for e in events] == ["qbo-csv", "qbd-iif", "xero-csv"]
+
+
+def test_a_re_exported_batch_summary_names_the_previous_formats(db, out):
+    batch = make_book(invoices=4)
+    export_invoices(fmt="csv", batch=str(batch.id), directory=out)
+    export_invoices(fmt="qbo-csv", numbers=["INV-000001"], directory=out)
+    result = export_invoices(fmt="xero-csv", batch=str(batch.id), directory=out)
+    notice, = result.reexport_notices()
+    assert notice.startswith("4 of 4 invoices (INV-000001 ... INV-000004) were exported before (csv, qbo-csv; last on ")
+    assert notice.endswith("); exported again as xero-csv")
+    assert result.previous_formats == {"INV-000001": "qbo-csv", "INV-000002": "csv", "INV-000003": "csv",
+                                       "INV-000004": "csv"}
+
+
+def test_a_re_export_without_an_audit_event_still_gives_the_time(db, out):
+    make_book(invoices=1)
+    export_invoices(fmt="csv", numbers=["INV-000001"], directory=out)
+    AuditEvent.delete().where(AuditEvent.action == "export").execute()
+    again = export_invoices(fmt="csv", numbers=["INV-000001"], directory=out)
+    assert again.reexported[0].startswith("INV-000001 was exported before (on ")
+    assert again.reexported[0].endswith("); exported again as csv")
