@@ -1,5 +1,7 @@
-"""What saving the batch will bill: one row per invoice (a page of them), and
-the totals per currency. Enter or ctrl+s saves, escape goes back."""
+"""What saving the batch will bill: one row per invoice (a page or two of
+them, scrolling inside a bounded area), and the totals per currency. The
+total and the keys always show, whatever the terminal's height. Enter or
+ctrl+s saves, escape goes back."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,13 +14,20 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from tui.format import cell, count, line, money, totals
 
-SHOWN = 12
+SHOWN = 40  # rows the table holds (a page or two); the rest are counted
+# rows of the dialog around the table: border 2, title, table header,
+# "... more", total, note, buttons; and a row of screen margin above and below
+AROUND_TABLE = 2 + 1 + 1 + 1 + 1 + 1 + 1 + 2
 
 
 class ConfirmSaveDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("ctrl+s,enter", "confirm", "Save", id="confirm.save", tooltip="Create the invoices"),
         Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Back to the editor"),
+        Binding("down,j", "scroll('down')", "Down", show=False, id="confirm.down"),
+        Binding("up,k", "scroll('up')", "Up", show=False, id="confirm.up"),
+        Binding("pagedown", "scroll('pagedown')", "Page down", show=False, id="confirm.pagedown"),
+        Binding("pageup", "scroll('pageup')", "Page up", show=False, id="confirm.pageup"),
     ]
 
     def __init__(self, batch_name: str, previews) -> None:
@@ -32,7 +41,7 @@ class ConfirmSaveDialog(ModalScreen[bool]):
         for p in self.previews:
             grand[p.currency] += p.total
             lines += p.line_count
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog", id="confirm-dialog"):
             yield Label(f"Save {self.batch_name}: {count(len(self.previews), 'invoice')}, "
                         f"{count(lines, 'line')}",
                         classes="dialog-title", markup=False)
@@ -44,15 +53,34 @@ class ConfirmSaveDialog(ModalScreen[bool]):
             yield table
             more = len(self.previews) - SHOWN
             if more > 0:
-                yield Label(f"... and {more} more invoices", classes="dialog-hint")
+                yield Label(f"... and {count(more, 'more invoice')}", classes="dialog-hint")
             yield Static(line("Total to bill: ", (totals(sorted(grand.items())), "bold")), id="grand-total")
             yield Label("Tickets become billed; invoice numbers are assigned now.", classes="dialog-hint")
             with Horizontal(classes="buttons"):
+                yield Label("enter: save · esc: back · ↑↓: scroll", classes="dialog-hint", id="confirm-keys")
                 yield Button("Cancel (esc)", id="cancel", compact=True)
                 yield Button("Save (enter)", id="save", variant="primary", compact=True)
 
     def on_mount(self) -> None:
+        # a toast left from the editor ("Detail level ...") would cover the total
+        self.app.clear_notifications()
+        self._bound_table()
         self.query_one("#save", Button).focus()
+
+    def on_resize(self) -> None:
+        self._bound_table()
+
+    def _bound_table(self) -> None:
+        """The table gets the rows the screen has left once the rest of the
+        dialog is in: the total and the buttons always show."""
+        more = 1 if len(self.previews) > SHOWN else 0
+        room = self.size.height - AROUND_TABLE + (1 - more)
+        self.query_one("#previews", DataTable).styles.max_height = max(2, room)
+
+    def action_scroll(self, how: str) -> None:
+        table = self.query_one("#previews", DataTable)
+        {"down": table.scroll_down, "up": table.scroll_up,
+         "pagedown": table.scroll_page_down, "pageup": table.scroll_page_up}[how](animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "save")

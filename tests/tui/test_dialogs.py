@@ -1,0 +1,75 @@
+"""The dialogs at 80x24: what they say and which keys work."""
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from textual.app import App
+
+import tui
+
+CSS = str(Path(tui.__file__).parent / "app.tcss")
+
+
+def previews(n: int):
+    from store.billing import InvoicePreview
+
+    return [InvoicePreview(i, f"Customer {i:02d} Ltd", "USD", Decimal("0.08"), tuple(range(3)),
+                           100_000, 8_000, 108_000) for i in range(n)]
+
+
+class Host(App):
+    """A bare app with the batchbill styles that opens one dialog."""
+    CSS_PATH = CSS
+
+    def __init__(self, dialog) -> None:
+        super().__init__()
+        self.dialog = dialog
+        self.result = "not dismissed"
+
+    def on_mount(self) -> None:
+        self.notify("Detail level: one line per ticket")  # as the editor does before ctrl+s
+        self.call_later(self.push_screen, self.dialog, self._dismissed)
+
+    def _dismissed(self, result) -> None:
+        self.result = result
+
+
+def fully_on_screen(widget, size) -> bool:
+    r = widget.region
+    return r.height > 0 and r.y >= 0 and r.bottom <= size[1] and r.x >= 0 and r.right <= size[0]
+
+
+async def test_save_confirmation_of_23_invoices_shows_total_and_keys_at_80x24_and_scrolls():
+    from textual.widgets import DataTable
+
+    from tui.screens.confirm_save import ConfirmSaveDialog
+
+    host = Host(ConfirmSaveDialog("November run", previews(23)))
+    async with host.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        dialog = host.screen
+        for selector in ("#grand-total", "#confirm-keys", "#save", "#cancel"):
+            assert fully_on_screen(dialog.query_one(selector), (80, 24)), selector
+        assert "Total to bill: 24,840.00 USD" in str(dialog.query_one("#grand-total").render())
+        assert "enter: save" in str(dialog.query_one("#confirm-keys").render())
+        assert len(host._notifications) == 0  # the editor's toast no longer covers the total
+        table = dialog.query_one("#previews", DataTable)
+        assert table.row_count == 23 and table.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert table.scroll_y > 0  # the rows that do not fit scroll inside the dialog
+        await pilot.press("enter")
+        await pilot.pause()
+        assert host.result is True
+
+
+async def test_save_confirmation_escape_goes_back_without_saving():
+    from tui.screens.confirm_save import ConfirmSaveDialog
+
+    host = Host(ConfirmSaveDialog("November run", previews(2)))
+    async with host.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert host.result is False
