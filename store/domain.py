@@ -54,6 +54,13 @@ class InvoiceData:
     exported_at: dt.datetime | None = None
 
 
+def tax_rate_key(rate) -> str:
+    """A tax rate as the text of a rate-specific setting key: 0.19 -> '0.19',
+    Decimal('0.10') -> '0.1', 0.0825 -> '0.0825' (no exponent, no trailing zeros)."""
+    value = Decimal(str(rate)).normalize()
+    return format(value, "f") if value != 0 else "0"
+
+
 @dataclass(frozen=True)
 class ExportSettings:
     """What the export formats need from the company settings."""
@@ -73,6 +80,13 @@ class ExportSettings:
     qbo_vat_columns: bool = False
     qbo_tax_code: str = "20.0% S"
     qbo_tax_code_exempt: str = "Exempt"
+    # Rate-specific tax names: family ("xero_tax_type", "qbo_tax_code") -> rate key
+    # (tax_rate_key: "0.19", "0.0825") -> name; a rate without one uses the field above.
+    tax_names: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def tax_name(self, family: str, rate) -> str | None:
+        """The name set for ``family`` at this tax rate (``{family}.{rate}``), or None."""
+        return self.tax_names.get(family, {}).get(tax_rate_key(rate))
 
     def income_account(self, kind: str) -> str:
         return self.income_accounts.get(kind, "Services Income")

@@ -14,11 +14,12 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
 from exporters.common import FORMATS, exporter
+from store import settings
 from store.db import db
 from store.errors import ValidationError
 from store.invoices import batch_invoices, export_settings, find_batch, load_invoices, void_invoice_numbers
@@ -171,7 +172,7 @@ def export_invoices(
                 )
         default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
 
-    output = exporter(fmt)(invoices, export_settings())
+    output = exporter(fmt)(invoices, replace(export_settings(), tax_names=settings.tax_names()))
     target = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
     if target.is_dir():
         target = target / default_name

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
+from store.domain import tax_rate_key
 from store.errors import ValidationError
 from store.models import Setting
 
@@ -141,12 +142,107 @@ _spec("qbo_tax_code", "20.0% S", _text, "QBO ItemTaxCode of taxable lines when q
 _spec("qbo_tax_code_exempt", "Exempt", _text, "QBO ItemTaxCode of untaxable lines")
 
 
+# --- key families: one setting per suffix (xero_tax_type.0.19) -------------
+
+@dataclass(frozen=True)
+class SettingFamily:
+    """Keys ``{name}.{suffix}`` whose suffix is validated and normalised
+    (``xero_tax_type.19%`` is stored as ``xero_tax_type.0.19``). Unset, or set
+    to an empty value, a member falls back to the setting ``fallback``."""
+
+    name: str
+    suffix_label: str  # shown in the pattern key: xero_tax_type.<rate>
+    suffix: Callable[[str], str]  # normalised suffix, or ValidationError(what is accepted)
+    parse: Callable[[str], object]
+    help: str  # with {suffix} for a member's meaning
+    fallback: str
+    example: str  # a member and value for the help: xero_tax_type.0.19 '19% (VAT on Income)'
+
+
+FAMILIES: dict[str, SettingFamily] = {}
+
+
+def _rate_suffix(text: str) -> str:
+    """A tax rate as a fraction (0.19, .0825) or a percentage (19%, 8.25%),
+    more than 0 and less than 1, as its key text ('0.19')."""
+    raw = str(text).strip()
+    try:
+        rate = Decimal(raw[:-1].strip()) / 100 if raw.endswith("%") else Decimal(raw)
+    except ArithmeticError:
+        rate = None
+    if rate is None or not rate.is_finite() or not 0 < rate < 1:
+        raise ValidationError("a tax rate above 0 and below 1 as a fraction (0.19) or a percentage (19%)")
+    return tax_rate_key(rate)
+
+
+def _family(name, suffix_label, suffix, parse, help, fallback, example):
+    FAMILIES[name] = SettingFamily(name, suffix_label, suffix, parse, help, fallback, example)
+
+
+def _family_of(key: str) -> tuple[SettingFamily, str] | None:
+    name, dot, rest = key.partition(".")
+    family = FAMILIES.get(name)
+    return (family, rest) if family is not None and dot else None
+
+
+def resolve(key: str) -> SettingSpec:
+    """The spec of ``key``: a fixed key, or a family member with its normalised
+    key (``xero_tax_type.19%`` -> ``xero_tax_type.0.19``, default empty = the
+    fallback). An unknown key or a bad suffix: one ValidationError."""
+    spec = SPECS.get(key)
+    if spec is not None:
+        return spec
+    found = _family_of(key)
+    if found is None:
+        raise ValidationError(f"unknown setting {key!r}; 'batchbill settings show' lists them")
+    family, suffix = found
+    try:
+        norm = family.suffix(suffix)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"setting {key}: {suffix!r} is not accepted after '{family.name}.'; expected {exc}"
+        ) from None
+    return SettingSpec(f"{family.name}.{norm}", "", family.parse,
+                       family.help.format(suffix=tax_rate_text(Decimal(norm)))
+                       + f" (empty: {family.fallback})")
+
+
+def family_values(stored: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """Every set family member: family name -> normalised suffix -> value (empty
+    values are not set). Stored keys no longer valid are skipped."""
+    stored = _stored() if stored is None else stored
+    out: dict[str, dict[str, str]] = {name: {} for name in FAMILIES}
+    for key, value in stored.items():
+        found = _family_of(key)
+        if found is None or key in SPECS or not value:
+            continue
+        family, suffix = found
+        try:
+            out[family.name][family.suffix(suffix)] = family.parse(value)
+        except ValidationError:
+            continue
+    return out
+
+
+def tax_names() -> dict[str, dict[str, str]]:
+    """ExportSettings.tax_names: rate-specific Xero tax types and QBO tax codes."""
+    return family_values()
+
+
+# Rate-specific names: Xero and QBO compute tax from the tax type/code, so each
+# rate batchbill charges needs the name of the same rate in the accounting system.
+_family("xero_tax_type", "rate", _rate_suffix, _text,
+        "Xero TaxType of taxable lines of invoices taxed at {suffix}", "xero_tax_type",
+        "xero_tax_type.0.19 '19% (VAT on Income)'")
+_family("qbo_tax_code", "rate", _rate_suffix, _text,
+        "QBO ItemTaxCode of taxable lines of invoices taxed at {suffix}", "qbo_tax_code",
+        "qbo_tax_code.0.19 '19.0% S'")
+
+
 def parse_value(key: str, value: str):
     """The typed value of ``value`` for ``key``, or one ValidationError naming
     the key, the value and what is accepted."""
-    spec = SPECS.get(key)
-    if spec is None:
-        raise ValidationError(f"unknown setting {key!r}; 'batchbill settings show' lists them")
+    spec = resolve(key)
     try:
         return spec.parse(value)
     except ValidationError as exc:
@@ -176,8 +272,10 @@ def _values(stored: dict[str, str]) -> dict[str, object]:
 
 
 def get(key: str):
-    """The typed value of a setting (its default if never set)."""
-    spec = SPECS[key]
+    """The typed value of a setting (its default if never set; for a family
+    member, empty if not set)."""
+    spec = resolve(key)
+    key = spec.key
     if spec.derive is not None:
         return all_settings()[key]
     row = Setting.get_or_none(Setting.key == key)
@@ -185,11 +283,17 @@ def get(key: str):
 
 
 def set_value(key: str, value) -> object:
-    """Validate and store a setting; returns the typed value."""
+    """Validate and store a setting; returns the typed value. A family member
+    (``xero_tax_type.0.19``) is stored under its normalised key; an empty value
+    removes it (back to the fallback setting)."""
     typed = parse_value(key, str(value))
+    key = resolve(key).key
     text = str(value).strip() if not isinstance(typed, str) else typed
     if isinstance(typed, bool):
         text = "yes" if typed else "no"
+    if key not in SPECS and text == "":
+        Setting.delete().where(Setting.key == key).execute()
+        return typed
     Setting.insert(key=key, value=str(text)).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: str(text)}
     ).execute()
@@ -221,6 +325,20 @@ def settings_rows() -> list[dict]:
             meaning += (f" [derived: {spec.derived_help}, until set]" if derived
                         else f" [set explicitly; default {spec.derived_help}]")
         rows.append({"key": key, "value": display(values[key]), "meaning": meaning, "derived": derived})
+        for family in FAMILIES.values():
+            if family.fallback != key:
+                continue
+            rows.append({
+                "key": f"{family.name}.<{family.suffix_label}>", "value": "",
+                "meaning": family.help.format(suffix=f"<{family.suffix_label}>")
+                + f"; unset: {family.fallback} (e.g. settings set {family.example})",
+                "derived": False, "pattern": True,
+            })
+            members = family_values(stored)[family.name]
+            for suffix in sorted(members, key=Decimal):
+                rows.append({"key": f"{family.name}.{suffix}", "value": members[suffix],
+                             "meaning": family.help.format(suffix=tax_rate_text(Decimal(suffix))),
+                             "derived": False})
     return rows
 
 

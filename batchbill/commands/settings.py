@@ -34,15 +34,20 @@ def run_show(args) -> int:
 
 def run_set(args) -> int:
     from store.db import db
-    from store.settings import SPECS, display, parse_value, set_value
+    from store.settings import SPECS, display, get, parse_value, resolve, set_value
 
     open_store(args)
     typed = parse_value(args.key, args.value)  # unknown key or bad value: one clear line, nothing stored
+    spec = resolve(args.key)  # a family member's normalised key: xero_tax_type.19% -> xero_tax_type.0.19
     with db.atomic():
-        if args.key == "next_invoice_number":
+        if spec.key == "next_invoice_number":
             _refuse_reused_numbers(typed)
-        typed = set_value(args.key, args.value)
-    print(f"{args.key} = {display(typed)}  ({SPECS[args.key].help})")
+        typed = set_value(spec.key, args.value)
+    if spec.key not in SPECS and typed == "":
+        fallback = spec.key.split(".", 1)[0]
+        print(f"{spec.key} removed: {fallback} ({get(fallback)!r}) applies")
+        return 0
+    print(f"{spec.key} = {display(typed)}  ({spec.help})")
     if args.key in ("invoice_prefix", "invoice_number_digits"):
         _warn_long_numbers()
     return 0
