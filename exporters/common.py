@@ -221,18 +221,54 @@ def split_into_files(
     return files
 
 
+class Memo(dict):
+    """``memo[value]`` is ``fn(value)``, computed once per distinct value (a dict
+    lookup in C for every repeat: the same names, items, prices and quantities
+    fill the cells of a batch)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key):
+        value = self[key] = self.fn(key)
+        return value
+
+
+class MoneyTexts(dict):
+    """currency -> Memo of minor units -> :func:`money_text`, for one export."""
+
+    def __missing__(self, currency: str) -> Memo:
+        memo = self[currency] = Memo(lambda minor: money_text(minor, currency))
+        return memo
+
+
+def _line_amount(key: tuple[Decimal, int]) -> int:
+    quantity, unit_price = key
+    return int(round_half_up(Decimal(quantity) * unit_price))
+
+
+# (quantity, unit price) -> amount: the pairs repeat across a batch's lines.
+_AMOUNTS = Memo(_line_amount)
+
+
 def check_consistent(invoice: InvoiceData) -> None:
     """Refuse an invoice whose lines do not add up (the formats restate totals)."""
     if not invoice.lines:
         raise ExportError(f"{invoice.number} has no lines: nothing to export")
-    subtotal = sum(line.amount for line in invoice.lines)
+    subtotal = sum([line.amount for line in invoice.lines])
     if subtotal != invoice.subtotal or invoice.subtotal + invoice.tax != invoice.total:
         raise ExportError(
             f"{invoice.number}: lines add up to {subtotal}, subtotal {invoice.subtotal}, "
             f"tax {invoice.tax}, total {invoice.total} (minor units): the invoice is inconsistent"
         )
+    if len(_AMOUNTS) > 50_000:
+        _AMOUNTS.clear()
+    amounts = _AMOUNTS
     for line in invoice.lines:
-        expected = int(round_half_up(Decimal(line.quantity) * line.unit_price))
+        expected = amounts[(line.quantity, line.unit_price)]
         if expected != line.amount:
             raise ExportError(
                 f"{invoice.number} line {line.position}: amount {line.amount} is not "
@@ -248,6 +284,8 @@ def effectively_taxable(invoice: InvoiceData, taxable: bool) -> bool:
 def allocate_tax(invoice: InvoiceData) -> list[int]:
     """The invoice's tax spread over its taxable lines (largest remainder), so that
     per-line tax amounts add up to the invoice's tax exactly."""
+    if invoice.tax == 0:
+        return [0] * len(invoice.lines)
     weights = [line.amount if effectively_taxable(invoice, line.taxable) else 0 for line in invoice.lines]
     base = sum(weights)
     if base == 0 or invoice.tax == 0:

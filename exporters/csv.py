@@ -13,7 +13,7 @@ from store.domain import ExportSettings, InvoiceData
 from exporters.common import money_text as format_minor
 
 from exporters.common import (
-    ExportOutput, ExportPart, check_consistent, csv_bytes, plain_text, quantity_text, required_text,
+    ExportOutput, ExportPart, Memo, MoneyTexts, check_consistent, csv_bytes, plain_text, quantity_text, required_text,
 )
 
 FORMAT = "csv"
@@ -24,40 +24,48 @@ HEADER = [
 ]
 
 
-def invoice_rows(invoice: InvoiceData) -> list[list[str]]:
-    check_consistent(invoice)
-    cur = invoice.currency
-    head = [
-        required_text(invoice.number, "invoice number", invoice.number, clean=plain_text),
-        plain_text(invoice.batch_name),
-        required_text(invoice.customer.name, "customer name", invoice.number, clean=plain_text),
-        cur,
-        invoice.issue_date.isoformat(),
-        invoice.due_date.isoformat(),
-    ]
-    tax, total = format_minor(invoice.tax, cur), format_minor(invoice.total, cur)
-    return [
-        head
-        + [
-            line.kind,
-            plain_text(line.contract),
-            plain_text(line.period),
-            plain_text(line.description),
-            quantity_text(line.quantity),
-            format_minor(line.unit_price, cur),
-            format_minor(line.amount, cur),
-            "yes" if line.taxable else "no",
-            tax,
-            total,
+class _Rows:
+    """One export's row builder: each distinct text, amount and quantity is formatted once."""
+
+    def __init__(self):
+        self.plain = Memo(plain_text)
+        self.money = MoneyTexts()
+        self.quantities = Memo(quantity_text)
+
+    def __call__(self, invoice: InvoiceData) -> list[list[str]]:
+        check_consistent(invoice)
+        plain = self.plain
+        cur = invoice.currency
+        money = self.money[cur]
+        quantities = self.quantities
+        head = [
+            required_text(invoice.number, "invoice number", invoice.number, clean=plain.__getitem__),
+            plain[invoice.batch_name],
+            required_text(invoice.customer.name, "customer name", invoice.number, clean=plain.__getitem__),
+            cur,
+            invoice.issue_date.isoformat(),
+            invoice.due_date.isoformat(),
         ]
-        for line in invoice.lines
-    ]
+        tax, total = money[invoice.tax], money[invoice.total]
+        return [
+            head + [
+                line.kind, plain[line.contract], plain[line.period], plain_text(line.description),
+                quantities[line.quantity], money[line.unit_price], money[line.amount],
+                "yes" if line.taxable else "no", tax, total,
+            ]
+            for line in invoice.lines
+        ]
+
+
+def invoice_rows(invoice: InvoiceData) -> list[list[str]]:
+    return _Rows()(invoice)
 
 
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings | None = None) -> ExportOutput:
     rows = []
     numbers = []
+    rows_of = _Rows()
     for inv in invoices:
-        rows.extend(invoice_rows(inv))
+        rows.extend(rows_of(inv))
         numbers.append(inv.number)
     return ExportOutput(parts=[ExportPart(data=csv_bytes(HEADER, rows), invoices=tuple(numbers), rows=len(rows))])

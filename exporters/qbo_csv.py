@@ -6,6 +6,7 @@ at most 21 characters. Free text is made one line and neutralised.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Sequence
 
 from store.domain import ExportSettings, InvoiceData
@@ -15,10 +16,11 @@ from exporters.common import (
     ExportError,
     ExportOutput,
     ExportPart,
+    Memo,
+    MoneyTexts,
     allocate_tax,
     check_consistent,
     csv_bytes,
-    effectively_taxable,
     format_date,
     percent_text,
     quantity_text,
@@ -66,49 +68,69 @@ def _refuse_unimportable(invoice: InvoiceData) -> None:
             )
 
 
-def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[str]]:
-    check_consistent(invoice)
-    _refuse_unimportable(invoice)
-    date_fmt = settings.date_format(FORMAT)
-    cur = invoice.currency
-    head = [
-        required_text(invoice.number, "invoice number", invoice.number),
-        required_text(invoice.customer.name, "customer name", invoice.number),
-        format_date(invoice.issue_date, date_fmt),
-        format_date(invoice.due_date, date_fmt),
-        safe_text(settings.terms),
-        "",
-        safe_text(invoice.batch_name),
-    ]
-    taxes = allocate_tax(invoice)
-    rate = percent_text(invoice.tax_rate)
-    rows = []
-    for line, line_tax in zip(invoice.lines, taxes):
-        taxable = effectively_taxable(invoice, line.taxable)
-        if settings.qbo_vat_columns:
-            tax_cells = [
-                safe_text(settings.qbo_tax_code if taxable else settings.qbo_tax_code_exempt),
-                format_minor(line_tax, cur),
-            ]
+class _Rows:
+    """One export's row builder: each distinct text, amount, date and quantity is
+    formatted once (the same customers, items, prices and dates fill a batch)."""
+
+    def __init__(self, settings: ExportSettings):
+        self.settings = settings
+        date_fmt = settings.date_format(FORMAT)
+        self.dates = Memo(lambda day: format_date(day, date_fmt))
+        self.safe = Memo(safe_text)
+        self.money = MoneyTexts()
+        self.quantities = Memo(quantity_text)
+        self.percents = Memo(percent_text)
+        self.items = Memo(lambda kind: safe_text(settings.item_name(kind)))
+        self.terms = safe_text(settings.terms)
+        self.vat = settings.qbo_vat_columns
+        if self.vat:
+            self.codes = {True: safe_text(settings.qbo_tax_code), False: safe_text(settings.qbo_tax_code_exempt)}
+
+    def __call__(self, invoice: InvoiceData) -> list[list[str]]:
+        check_consistent(invoice)
+        _refuse_unimportable(invoice)
+        safe = self.safe
+        money = self.money[invoice.currency]
+        quantities = self.quantities
+        items = self.items
+        head = [
+            required_text(invoice.number, "invoice number", invoice.number, clean=safe.__getitem__),
+            required_text(invoice.customer.name, "customer name", invoice.number, clean=safe.__getitem__),
+            self.dates[invoice.issue_date],
+            self.dates[invoice.due_date],
+            self.terms,
+            "",
+            safe[invoice.batch_name],
+        ]
+        taxed = Decimal(invoice.tax_rate) != 0  # effectively_taxable: taxable and a rate
+        rows = []
+        if self.vat:
+            codes = self.codes
+            for line, line_tax in zip(invoice.lines, allocate_tax(invoice)):
+                taxable = taxed and bool(line.taxable)
+                rows.append(head + [
+                    items[line.kind], safe_text(line.description), quantities[line.quantity],
+                    money[line.unit_price], money[line.amount], codes[taxable], money[line_tax], "",
+                ])
         else:
-            tax_cells = ["Y" if taxable else "N", rate if taxable else ""]
-        rows.append(
-            head
-            + [
-                safe_text(settings.item_name(line.kind)),
-                safe_text(line.description),
-                quantity_text(line.quantity),
-                format_minor(line.unit_price, cur),
-                format_minor(line.amount, cur),
-            ]
-            + tax_cells
-            + [""]
-        )
-    return rows
+            rate = self.percents[invoice.tax_rate]
+            for line in invoice.lines:
+                taxable = taxed and bool(line.taxable)
+                rows.append(head + [
+                    items[line.kind], safe_text(line.description), quantities[line.quantity],
+                    money[line.unit_price], money[line.amount],
+                    "Y" if taxable else "N", rate if taxable else "", "",
+                ])
+        return rows
+
+
+def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[str]]:
+    return _Rows(settings)(invoice)
 
 
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportOutput:
-    groups = [(inv.number, invoice_rows(inv, settings)) for inv in invoices]
+    rows_of = _Rows(settings)
+    groups = [(inv.number, rows_of(inv)) for inv in invoices]
     files = split_into_files(groups, max_rows=MAX_ROWS, max_invoices=MAX_INVOICES, target="QuickBooks Online")
     hdr = header(settings)
     parts = [

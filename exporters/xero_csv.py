@@ -6,6 +6,7 @@ per file, never splitting an invoice. Free text is made one line and neutralised
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Sequence
 
 from store.domain import ExportSettings, InvoiceData
@@ -14,9 +15,10 @@ from exporters.common import money_text as format_minor
 from exporters.common import (
     ExportOutput,
     ExportPart,
+    Memo,
+    MoneyTexts,
     check_consistent,
     csv_bytes,
-    effectively_taxable,
     format_date,
     quantity_text,
     required_text,
@@ -43,53 +45,69 @@ def _address_lines(address: str) -> list[str]:
     return [safe_text(ln) for ln in lines] + [""] * (4 - len(lines))
 
 
-def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[str]]:
-    check_consistent(invoice)
-    date_fmt = settings.date_format(FORMAT)
-    cur = invoice.currency
-    contact = (
-        [required_text(invoice.customer.name, "customer name", invoice.number), safe_text(invoice.customer.email)]
-        + _address_lines(invoice.customer.address)
-        + ["", "", "", ""]
-    )
-    head = contact + [
-        required_text(invoice.number, "invoice number", invoice.number),
-        safe_text(invoice.batch_name),
-        format_date(invoice.issue_date, date_fmt),
-        format_date(invoice.due_date, date_fmt),
-        "",
-    ]
-    account = required_text(settings.xero_account_code, "setting xero_account_code", invoice.number)
-    tax_types = {
-        True: required_text(settings.xero_tax_type, "setting xero_tax_type", invoice.number),
-        False: required_text(settings.xero_tax_type_exempt, "setting xero_tax_type_exempt", invoice.number),
-    }
-    rows = []
-    for line in invoice.lines:
-        taxable = effectively_taxable(invoice, line.taxable)
-        description = safe_text(line.description)
-        if not description.strip():
-            description = required_text(settings.item_name(line.kind), f"line {line.position} description",
-                                        invoice.number)
-        rows.append(
-            head
-            + [
-                description,
-                quantity_text(line.quantity),
-                format_minor(line.unit_price, cur),
-                "",
-                account,
-                tax_types[taxable],
-                "", "", "", "",
-                cur,
-                "",
-            ]
+class _Rows:
+    """One export's row builder: each customer's contact cells, each distinct
+    text, amount, date and quantity are formatted once."""
+
+    def __init__(self, settings: ExportSettings):
+        self.settings = settings
+        date_fmt = settings.date_format(FORMAT)
+        self.dates = Memo(lambda day: format_date(day, date_fmt))
+        self.safe = Memo(safe_text)
+        self.money = MoneyTexts()
+        self.quantities = Memo(quantity_text)
+        self.addresses = Memo(_address_lines)
+
+    def __call__(self, invoice: InvoiceData) -> list[list[str]]:
+        check_consistent(invoice)
+        settings = self.settings
+        safe = self.safe
+        cur = invoice.currency
+        customer = invoice.customer
+        contact = (
+            [required_text(customer.name, "customer name", invoice.number, clean=safe.__getitem__),
+             safe[customer.email]]
+            + self.addresses[customer.address]
+            + ["", "", "", ""]
         )
-    return rows
+        head = contact + [
+            required_text(invoice.number, "invoice number", invoice.number, clean=safe.__getitem__),
+            safe[invoice.batch_name],
+            self.dates[invoice.issue_date],
+            self.dates[invoice.due_date],
+            "",
+        ]
+        account = required_text(settings.xero_account_code, "setting xero_account_code", invoice.number,
+                                clean=safe.__getitem__)
+        tax_types = {
+            True: required_text(settings.xero_tax_type, "setting xero_tax_type", invoice.number,
+                                clean=safe.__getitem__),
+            False: required_text(settings.xero_tax_type_exempt, "setting xero_tax_type_exempt", invoice.number,
+                                 clean=safe.__getitem__),
+        }
+        taxed = Decimal(invoice.tax_rate) != 0  # effectively_taxable: taxable and a rate
+        money = self.money[cur]
+        quantities = self.quantities
+        rows = []
+        for line in invoice.lines:
+            description = safe_text(line.description)
+            if not description.strip():
+                description = required_text(settings.item_name(line.kind), f"line {line.position} description",
+                                            invoice.number)
+            rows.append(head + [
+                description, quantities[line.quantity], money[line.unit_price], "", account,
+                tax_types[taxed and bool(line.taxable)], "", "", "", "", cur, "",
+            ])
+        return rows
+
+
+def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[str]]:
+    return _Rows(settings)(invoice)
 
 
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportOutput:
-    groups = [(inv.number, invoice_rows(inv, settings)) for inv in invoices]
+    rows_of = _Rows(settings)
+    groups = [(inv.number, rows_of(inv)) for inv in invoices]
     files = split_into_files(groups, max_rows=MAX_ROWS, max_invoices=None, target="Xero")
     parts = [
         ExportPart(

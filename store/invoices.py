@@ -5,11 +5,10 @@ names, in chunks), never one query per invoice."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 from typing import Iterable
 
-from peewee import JOIN, chunked
+from peewee import JOIN, chunked, fn
 
 from store import settings as _settings
 from store.db import db
@@ -80,32 +79,55 @@ def _line_queries(ids: list[int], batch_id: int | None):
 
 def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceData]:
     """Invoices from header rows of :func:`_invoice_query`, with their lines
-    (and contract names); ``batch_id`` when the heads are that batch's."""
-    lines: dict[int, list[InvoiceLineData]] = defaultdict(list)
+    (and contract names); ``batch_id`` when the heads are that batch's.
+
+    A batch has thousands of lines: the rows come in invoice order and are
+    grouped as they come, positional arguments build the dataclasses, and each
+    distinct quantity text becomes a Decimal once."""
+    lines: dict[int, list[InvoiceLineData]] = {}
+    quantities: dict[str, Decimal] = {}
+    line = InvoiceLineData
     ids = [h[0] for h in heads]
     for query in _line_queries(ids, batch_id):
+        current_id, current = None, None
         for (inv_id, position, kind, contract, period, description, quantity, unit_price, amount,
              taxable, source_kind, source_id) in _raw(query):
-            lines[inv_id].append(InvoiceLineData(
-                position=position, kind=kind, contract=contract or "", period=period,
-                description=description, quantity=Decimal(quantity), unit_price=int(unit_price),
-                amount=int(amount), taxable=bool(taxable),
-                source=f"{source_kind}:{source_id}" if source_id is not None else source_kind,
+            if inv_id != current_id:
+                current_id = inv_id
+                current = lines.setdefault(inv_id, [])
+            q = quantities.get(quantity)
+            if q is None:
+                q = quantities[quantity] = Decimal(quantity)
+            current.append(line(
+                position, kind, contract or "", period, description, q, int(unit_price), int(amount),
+                bool(taxable), source_kind if source_id is None else f"{source_kind}:{source_id}",
             ))
     out = []
+    customers: dict[tuple, CustomerInfo] = {}
+    days: dict = {}
+    rates: dict = {}
     for (inv_id, number, batch_id, batch_name, batch_period, cust_id, cust_name, region,
          cust_currency, email, address, cust_tax, currency, issue_date, due_date, subtotal, tax,
          total, tax_rate, status, exported_at) in heads:
-        out.append(InvoiceData(
-            number=number, batch_id=batch_id, batch_name=batch_name,
-            customer=CustomerInfo(
+        key = (cust_id, cust_name, region, cust_currency, email, address, cust_tax)
+        customer = customers.get(key)
+        if customer is None:
+            customer = customers[key] = CustomerInfo(
                 id=cust_id, name=cust_name, region=region, currency=cust_currency,
                 email=email or "", address=address or "", tax_rate=Decimal(cust_tax),
-            ),
-            currency=currency, issue_date=_date(issue_date), due_date=_date(due_date),
-            subtotal=int(subtotal), tax=int(tax), total=int(total), tax_rate=Decimal(tax_rate),
-            status=status, lines=tuple(lines.get(inv_id, ())), batch_period=batch_period,
-            exported_at=_datetime(exported_at),
+            )
+        issued = days.get(issue_date)
+        if issued is None:
+            issued = days[issue_date] = _date(issue_date)
+        due = days.get(due_date)
+        if due is None:
+            due = days[due_date] = _date(due_date)
+        rate = rates.get(tax_rate)
+        if rate is None:
+            rate = rates[tax_rate] = Decimal(tax_rate)
+        out.append(InvoiceData(
+            number, batch_id, batch_name, customer, currency, issued, due, int(subtotal), int(tax),
+            int(total), rate, status, tuple(lines.get(inv_id, ())), batch_period, _datetime(exported_at),
         ))
     return out
 
@@ -126,7 +148,11 @@ def load_invoices(numbers: Iterable[str]) -> list[InvoiceData]:
             rows[head[1]] = head
     for number in wanted:
         if number not in rows:
-            raise NotFoundError(f"no invoice {number}")
+            # People type "ns-000287" for NS-000287: a number is unique whatever its case.
+            head = _raw(_invoice_query().where(fn.LOWER(Invoice.number) == number.lower()))
+            if not head:
+                raise NotFoundError(f"no invoice {number}")
+            rows[number] = head[0]
     return _assemble([rows[n] for n in wanted])
 
 
