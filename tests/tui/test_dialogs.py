@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.app import App
 
 import tui
+from tests.tui.conftest import make_app, settle
 
 CSS = str(Path(tui.__file__).parent / "app.tcss")
 
@@ -73,3 +74,33 @@ async def test_save_confirmation_escape_goes_back_without_saving():
         await pilot.press("escape")
         await pilot.pause()
         assert host.result is False
+
+
+async def test_export_dialog_keys_do_what_its_hint_says(book, tmp_path):
+    """ctrl+s exports from the format list (where enter opens the list), and
+    enter exports from the destination field."""
+    from textual.widgets import Select
+
+    from store import listing
+
+    out = tmp_path / "exports"
+    out.mkdir()
+    app = make_app(export_dir=out)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("i", "e")
+        await settle(pilot)
+        hint = str(app.screen.query_one("#export-keys").render())
+        assert hint.startswith("ctrl+s: export (or enter in the file field)")
+        assert isinstance(app.focused, Select)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [p.name for p in out.iterdir()] == ["NS-000003-qbo.csv"]
+        assert listing.recent_invoices("NS-000003")[0].status == "exported"
+
+        await pilot.press("down", "e")  # NS-000002
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # enter in the destination field
+        await settle(pilot)
+        assert sorted(p.name for p in out.iterdir()) == ["NS-000002-qbo.csv", "NS-000003-qbo.csv"]
+

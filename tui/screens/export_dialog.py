@@ -44,7 +44,8 @@ class ExportDialog(ModalScreen):
             yield Label("Destination file:")
             yield Input(self._default_path("qbo-csv"), id="export-path", compact=True)
             yield Label("", id="export-summary", markup=False)
-            yield Label("enter or ctrl+s: export · esc: cancel · tab: next field", classes="dialog-hint")
+            yield Label("ctrl+s: export (or enter in the file field) · esc: cancel · tab: next",
+                        classes="dialog-hint", id="export-keys")
             yield Label("", id="export-error", classes="problem", markup=False)
 
     def on_mount(self) -> None:
