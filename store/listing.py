@@ -120,6 +120,15 @@ def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
     return out
 
 
+def exported_count(batch_id: int) -> int:
+    """How many invoices of the batch were exported (so that voiding it
+    there is not enough: the accounting system has them too)."""
+    return (Invoice.select()
+            .where((Invoice.batch == batch_id)
+                   & ((Invoice.status == "exported") | Invoice.exported_at.is_null(False)))
+            .count())
+
+
 @dataclass(frozen=True)
 class ShopActivity:
     """What the shop billed per month (issued or exported invoices), per currency."""

@@ -104,3 +104,27 @@ async def test_export_dialog_keys_do_what_its_hint_says(book, tmp_path):
         await settle(pilot)
         assert sorted(p.name for p in out.iterdir()) == ["NS-000002-qbo.csv", "NS-000003-qbo.csv"]
 
+
+async def test_void_dialog_warns_when_the_batchs_invoices_were_exported(book, tmp_path):
+    from store import exports, listing
+
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b", "v")
+        await settle(pilot)
+        warning = app.screen.query_one("#void-exported")
+        assert not warning.display  # nothing exported yet: no warning
+        await pilot.press("escape")
+
+        batch = listing.list_batches()[0]
+        exports.export_invoices(fmt="csv", out_path=str(tmp_path / "out.csv"), actor="tester",
+                                numbers=["NS-000001", "NS-000002"])
+        await pilot.press("v")
+        await settle(pilot)
+        warning = app.screen.query_one("#void-exported")
+        assert warning.display
+        assert str(warning.render()) == ("2 of its 3 invoices were exported: "
+                                         "void them in your accounting system too.")
+        assert batch.invoice_count == 3
+

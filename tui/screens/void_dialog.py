@@ -1,4 +1,6 @@
-"""Void a saved batch: the reason is required and recorded with who voided it."""
+"""Void a saved batch: the reason is required and recorded with who voided
+it. When some of its invoices were exported, the dialog says so: voiding
+here does not void them in the accounting system."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -7,7 +9,18 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from store import listing
 from tui.format import number_range, totals
+from tui.work import run_store
+
+
+def exported_warning(exported: int, invoice_count: int) -> str:
+    if not exported:
+        return ""
+    were = "was" if exported == 1 else "were"
+    them = "it" if exported == 1 else "them"
+    return (f"{exported} of its {invoice_count} invoices {were} exported: "
+            f"void {them} in your accounting system too.")
 
 
 class VoidDialog(ModalScreen[str | None]):
@@ -23,10 +36,20 @@ class VoidDialog(ModalScreen[str | None]):
             yield Label(f"Void batch {b.name} ({b.period})", classes="dialog-title", markup=False)
             yield Label(f"Invoices {number_range(b.invoice_numbers, b.invoice_count)} "
                         f"totalling {totals(b.totals)} become void; their numbers stay used "
-                        "and their items can be billed again.")
+                        "and their items can be billed again.", markup=False)
+            yield Label("", id="void-exported", classes="problem", markup=False)
             yield Label("Reason (required), enter to void, esc to cancel:", classes="field-label")
             yield Input(placeholder="why this batch is voided", id="void-reason", compact=True)
             yield Label("", id="void-error", classes="problem", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#void-exported", Label).display = False
+        run_store(self, listing.exported_count, self.batch.id, done=self._exported, group="void-exported")
+
+    def _exported(self, exported: int) -> None:
+        label = self.query_one("#void-exported", Label)
+        label.update(exported_warning(exported, self.batch.invoice_count))
+        label.display = bool(exported)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         reason = event.value.strip()
