@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable, Sequence
 
-from store.domain import ExportSettings, InvoiceData
+from store.domain import ExportSettings, InvoiceData, tax_rate_key
 from store.errors import ValidationError
 from store.money import exponent, round_half_up
 
@@ -300,3 +300,52 @@ def allocate_tax(invoice: InvoiceData) -> list[int]:
     for i in order[: max(rest, 0)]:
         out[i] += 1
     return out
+
+
+class TaxNames:
+    """One export's tax type (Xero) or tax code (QBO) of taxable lines, per tax
+    rate: the rate-specific setting ``{family}.{rate}`` when set, else the one
+    ``{family}`` setting. Remembers which rates each name was used for, so that
+    :meth:`warnings` can say when one name stands for several rates (the target
+    computes tax from the name: its totals would differ from batchbill's)."""
+
+    def __init__(self, settings: ExportSettings, family: str, column: str, target: str):
+        self.settings = settings
+        self.family = family
+        self.column = column
+        self.target = target
+        self._names: dict[Decimal, tuple[str, str, str]] = {}  # rate -> (cell text, setting key, name)
+        self._used: dict[Decimal, tuple[str, str]] = {}  # rate -> (name, setting key)
+
+    def __call__(self, invoice: InvoiceData, *, used: bool = True) -> str:
+        """The cell text for the invoice's taxable lines (refused when empty);
+        ``used``: the invoice has taxable lines that carry it."""
+        rate = invoice.tax_rate
+        found = self._names.get(rate)
+        if found is None:
+            specific = self.settings.tax_name(self.family, rate)
+            key = f"{self.family}.{tax_rate_key(rate)}" if specific else self.family
+            name = specific or getattr(self.settings, self.family)
+            found = (required_text(name, f"setting {key}", invoice.number), key, name)
+            self._names[rate] = found
+        if used and rate != 0:
+            self._used[rate] = found[2], found[1]
+        return found[0]
+
+    def warnings(self) -> list[str]:
+        by_name: dict[str, dict[Decimal, str]] = {}
+        for rate, (name, key) in self._used.items():
+            by_name.setdefault(name, {})[rate] = key
+        out = []
+        for name, rates in by_name.items():
+            if len(rates) < 2:
+                continue
+            ordered = sorted(rates)
+            keys = sorted(set(rates.values()))
+            out.append(
+                f"{self.column} {name!r} (setting {', '.join(keys)}) is used for invoices taxed at "
+                f"{', '.join(percent_text(r) for r in ordered)}: {self.target} computes the tax from the "
+                f"{self.column}, so its totals would differ from batchbill's; set one per rate, e.g. "
+                f"batchbill settings set {self.family}.{tax_rate_key(ordered[-1])} NAME"
+            )
+        return out

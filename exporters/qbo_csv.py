@@ -18,6 +18,7 @@ from exporters.common import (
     ExportPart,
     Memo,
     MoneyTexts,
+    TaxNames,
     allocate_tax,
     check_consistent,
     csv_bytes,
@@ -83,8 +84,8 @@ class _Rows:
         self.items = Memo(lambda kind: safe_text(settings.item_name(kind)))
         self.terms = safe_text(settings.terms)
         self.vat = settings.qbo_vat_columns
-        if self.vat:
-            self.codes = {True: safe_text(settings.qbo_tax_code), False: safe_text(settings.qbo_tax_code_exempt)}
+        self.tax_codes = TaxNames(settings, "qbo_tax_code", "ItemTaxCode", "QuickBooks Online")
+        self.exempt_code = safe_text(settings.qbo_tax_code_exempt)
 
     def __call__(self, invoice: InvoiceData) -> list[list[str]]:
         check_consistent(invoice)
@@ -105,7 +106,8 @@ class _Rows:
         taxed = Decimal(invoice.tax_rate) != 0  # effectively_taxable: taxable and a rate
         rows = []
         if self.vat:
-            codes = self.codes
+            codes = {True: self.tax_codes(invoice, used=taxed and any(line.taxable for line in invoice.lines)),
+                     False: self.exempt_code}
             for line, line_tax in zip(invoice.lines, allocate_tax(invoice)):
                 taxable = taxed and bool(line.taxable)
                 rows.append(head + [
@@ -141,4 +143,4 @@ def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportO
         )
         for chunk in files
     ]
-    return ExportOutput(parts=parts)
+    return ExportOutput(parts=parts, warnings=rows_of.tax_codes.warnings())

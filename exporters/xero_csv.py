@@ -17,6 +17,7 @@ from exporters.common import (
     ExportPart,
     Memo,
     MoneyTexts,
+    TaxNames,
     check_consistent,
     csv_bytes,
     format_date,
@@ -57,6 +58,7 @@ class _Rows:
         self.money = MoneyTexts()
         self.quantities = Memo(quantity_text)
         self.addresses = Memo(_address_lines)
+        self.tax_types = TaxNames(settings, "xero_tax_type", "TaxType", "Xero")
 
     def __call__(self, invoice: InvoiceData) -> list[list[str]]:
         check_consistent(invoice)
@@ -79,13 +81,12 @@ class _Rows:
         ]
         account = required_text(settings.xero_account_code, "setting xero_account_code", invoice.number,
                                 clean=safe.__getitem__)
+        taxed = Decimal(invoice.tax_rate) != 0  # effectively_taxable: taxable and a rate
         tax_types = {
-            True: required_text(settings.xero_tax_type, "setting xero_tax_type", invoice.number,
-                                clean=safe.__getitem__),
+            True: self.tax_types(invoice, used=taxed and any(line.taxable for line in invoice.lines)),
             False: required_text(settings.xero_tax_type_exempt, "setting xero_tax_type_exempt", invoice.number,
                                  clean=safe.__getitem__),
         }
-        taxed = Decimal(invoice.tax_rate) != 0  # effectively_taxable: taxable and a rate
         money = self.money[cur]
         quantities = self.quantities
         rows = []
@@ -117,4 +118,4 @@ def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportO
         )
         for chunk in files
     ]
-    return ExportOutput(parts=parts)
+    return ExportOutput(parts=parts, warnings=rows_of.tax_types.warnings())

@@ -190,3 +190,29 @@ def test_exporting_to_iif_right_after_qbo_says_it_was_exported_before_as_qbo(boo
     assert status == 0
     assert notice.startswith("re-export: INV-000001 was exported before (qbo-csv on 20")
     assert notice.endswith("); exported again as qbd-iif")
+
+
+def test_xero_export_warns_when_one_tax_type_stands_for_several_rates(book, capsys):
+    path, batch_id, work = book
+    open_database(path)
+    Invoice.update(tax_rate="0.19").where(Invoice.number == "INV-000002").execute()
+    close_database()
+    status, out, _ = run(capsys, "export", "--batch", str(batch_id), "-f", "xero-csv", "--db", path)
+    assert status == 0
+    assert ("warning: TaxType 'Tax on Sales' (setting xero_tax_type) is used for invoices taxed at 8.25%, 19%: "
+            "Xero computes the tax from the TaxType") in out
+    assert run(capsys, "settings", "set", "xero_tax_type.19%", "19% (VAT on Income)", "--db", path)[1] == (
+        "xero_tax_type.0.19 = 19% (VAT on Income)  "
+        "(Xero TaxType of taxable lines of invoices taxed at 19% (empty: xero_tax_type))\n")
+    status, out, _ = run(capsys, "export", "--batch", str(batch_id), "-f", "xero-csv", "--db", path)
+    assert "warning" not in out
+    rows = (work / f"batch-{batch_id}-xero.csv").read_text("utf-8").splitlines()
+    assert ",19% (VAT on Income)," in rows[3] and ",Tax on Sales," in rows[1]
+
+
+def test_settings_set_refuses_a_tax_key_without_a_rate(book, capsys):
+    path, *_ = book
+    status, out, err = run(capsys, "settings", "set", "qbo_tax_code.standard", "20.0% S", "--db", path)
+    assert (status, out) == (2, "")
+    assert err == ("batchbill: setting qbo_tax_code.standard: 'standard' is not accepted after 'qbo_tax_code.'; "
+                   "expected a tax rate above 0 and below 1 as a fraction (0.19) or a percentage (19%)\n")

@@ -223,3 +223,12 @@ def test_a_re_export_without_an_audit_event_still_gives_the_time(db, out):
     again = export_invoices(fmt="csv", numbers=["INV-000001"], directory=out)
     assert again.reexported[0].startswith("INV-000001 was exported before (on ")
     assert again.reexported[0].endswith("); exported again as csv")
+
+
+def test_rate_specific_tax_names_from_settings_reach_the_xero_file(db, out):
+    make_book(invoices=1)
+    settings.set_value("xero_tax_type.8.25%", "Sales Tax 8.25%")
+    result = export_invoices(fmt="xero-csv", numbers=["INV-000001"], directory=out)
+    text = result.files[0].read_text("utf-8")
+    assert ",Sales Tax 8.25%," in text and ",Tax on Sales," not in text
+    assert result.warnings == []

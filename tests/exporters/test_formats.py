@@ -233,3 +233,76 @@ def test_iif_transliteration_warnings_stay_short_for_a_big_batch():
     out = run("qbd-iif", many)
     assert len(out.warnings) == 6
     assert out.warnings[-1] == "IIF is cp1252: 15 more texts transliterated the same way"
+
+
+TAX_NAMES = {
+    "xero_tax_type": {"0.19": "19% (VAT on Income)", "0.1": "GST on Income", "0.0825": "Sales Tax 8.25%"},
+    "qbo_tax_code": {"0.19": "19.0% S", "0.1": "GST", "0.0825": "CA 8.25%"},
+}
+
+
+def test_xero_tax_type_follows_each_invoices_rate_where_a_rate_specific_name_is_set():
+    settings = dataclasses.replace(SETTINGS, tax_names={"xero_tax_type": {"0.19": "19% (VAT on Income)"}})
+    out = run("xero-csv", settings=settings)
+    types = {(r["*InvoiceNumber"], r["*Description"][:8]): r["*TaxType"] for r in rows_of(out.parts[0].data)}
+    assert types[("INV-000003", "Überwach")] == "19% (VAT on Income)"
+    assert types[("INV-000001", "Managed ")] == "Tax on Sales"  # 8.25%: no rate-specific name, the global one
+    assert types[("INV-000001", "Toner ca")] == "Tax Exempt"
+    assert types[("INV-000004", "東京 office b"[:8])] == "Tax on Sales"
+    assert check_files("xero-csv", [out.parts[0].data]) == []
+
+
+def test_qbo_vat_tax_code_follows_each_invoices_rate():
+    settings = dataclasses.replace(SETTINGS, qbo_vat_columns=True, tax_names=TAX_NAMES)
+    out = run("qbo-csv", settings=settings)
+    rows = rows_of(out.parts[0].data)
+    codes = {r["*InvoiceNo"]: [x["*ItemTaxCode"] for x in rows if x["*InvoiceNo"] == r["*InvoiceNo"]] for r in rows}
+    assert codes["INV-000003"] == ["19.0% S"]
+    assert codes["INV-000001"] == ["CA 8.25%", "CA 8.25%", "Exempt"]
+    assert codes["INV-000004"] == ["GST", "Exempt"]
+    assert codes["INV-000002"] == ["Exempt"] * 4  # rate 0: every line exempt
+    assert out.warnings == []
+
+
+def test_one_xero_tax_type_for_several_rates_is_a_warning_naming_the_rates_and_the_setting():
+    out = run("xero-csv")
+    assert out.warnings == [
+        "TaxType 'Tax on Sales' (setting xero_tax_type) is used for invoices taxed at 8.25%, 10%, 19%: "
+        "Xero computes the tax from the TaxType, so its totals would differ from batchbill's; set one per rate, "
+        "e.g. batchbill settings set xero_tax_type.0.19 NAME"
+    ]
+    assert run("xero-csv", settings=dataclasses.replace(SETTINGS, tax_names=TAX_NAMES)).warnings == []
+
+
+def test_two_rates_mapped_to_the_same_name_are_a_warning_too():
+    names = {"xero_tax_type": {"0.19": "VAT", "0.1": "VAT"}}
+    out = run("xero-csv", settings=dataclasses.replace(SETTINGS, tax_names=names))
+    assert len(out.warnings) == 1
+    assert out.warnings[0].startswith(
+        "TaxType 'VAT' (setting xero_tax_type.0.1, xero_tax_type.0.19) is used for invoices taxed at 10%, 19%:")
+    # 8.25% alone on the global name is not shared: no warning for it
+    assert "Tax on Sales" not in out.warnings[0]
+
+
+def test_a_single_taxed_rate_or_untaxed_lines_give_no_warning():
+    acme = book()[:2]  # 8.25% and an invoice at 0%
+    assert run("xero-csv", acme).warnings == []
+    untaxed_19 = invoice("INV-000009", ACME, [line(1, "ticket", "Work", "1", 1000, taxable=False)], tax_rate="0.19")
+    assert run("xero-csv", acme + [untaxed_19]).warnings == []
+
+
+def test_qbo_warns_about_one_tax_code_for_several_rates_only_with_vat_columns():
+    assert run("qbo-csv").warnings == []  # US columns carry the rate itself
+    out = run("qbo-csv", settings=dataclasses.replace(SETTINGS, qbo_vat_columns=True))
+    assert out.warnings == [
+        "ItemTaxCode '20.0% S' (setting qbo_tax_code) is used for invoices taxed at 8.25%, 10%, 19%: "
+        "QuickBooks Online computes the tax from the ItemTaxCode, so its totals would differ from batchbill's; "
+        "set one per rate, e.g. batchbill settings set qbo_tax_code.0.19 NAME"
+    ]
+
+
+def test_an_empty_rate_specific_name_falls_back_and_an_empty_global_one_is_refused():
+    settings = dataclasses.replace(SETTINGS, xero_tax_type="", tax_names={"xero_tax_type": {"0.19": "VAT"}})
+    with pytest.raises(ExportError, match="INV-000001: setting xero_tax_type is empty"):
+        run("xero-csv", settings=settings)
+    assert run("xero-csv", [book()[2]], settings=settings).warnings == []
