@@ -6,7 +6,6 @@ to know about it.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
