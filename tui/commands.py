@@ -57,6 +57,13 @@ def quiet_global_bindings(*keep: str) -> list[Binding]:
     return out
 
 
+def hidden_global_bindings(*ids: str) -> list[Binding]:
+    """The global keys ``ids`` again, left out of the footer (e.g. the key of
+    the area the screen is in): they still work and help lists them."""
+    return [Binding(c.key, c.action, c.footer, show=False, id=f"batchbill.{c.id}", tooltip=c.help)
+            for c in GLOBAL_COMMANDS if c.id in ids]
+
+
 class BatchbillCommands(Provider):
     """The command palette offers the same commands as the keys: the global
     ones and those of the screen it was opened from."""

@@ -128,3 +128,52 @@ async def test_void_dialog_warns_when_the_batchs_invoices_were_exported(book, tm
                                          "void them in your accounting system too.")
         assert batch.invoice_count == 3
 
+
+
+async def test_delete_key_deletes_a_draft_after_confirmation_and_never_a_saved_batch(book):
+    from store import billing, listing
+    from tui.screens.confirm_delete import ConfirmDeleteDraft
+
+    draft = billing.create_batch("October review", "2026-10", ["Blue Mesa Logistics LLC"], actor="alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert app.screen.query_one("ListPanel").current.id == draft.id
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDeleteDraft)
+        await pilot.press("escape")  # keep it
+        await settle(pilot)
+        assert billing.get_batch(draft.id).status == "draft"
+
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [b.name for b in listing.list_batches()] == ["September run"]
+        panel = app.screen.query_one("ListPanel")
+        assert [b.name for b in panel.items] == ["September run"]
+
+        await pilot.press("delete")  # a saved batch: refused, no dialog
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDeleteDraft)
+        assert [b.status for b in listing.list_batches()] == ["saved"]
+
+
+async def test_delete_is_in_the_batches_help_and_palette(book):
+    from tui.commands import BatchbillCommands
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        titles = [title for title, *_ in BatchbillCommands(app.screen)._commands()]
+        assert "Delete a draft (after a confirmation)" in titles
+        await pilot.press("question_mark")
+        await settle(pilot)
+        rows = [app.screen.query_one("#help-keys").get_row_at(i)
+                for i in range(app.screen.query_one("#help-keys").row_count)]
+        assert ["del", "Delete a draft (after a confirmation)"] in [list(map(str, r)) for r in rows]

@@ -1,5 +1,6 @@
 """All billing batches, paged in SQL, with their status. Enter opens a draft
-in the batch editor or a saved batch's invoices; v voids a saved batch."""
+in the batch editor or a saved batch's invoices; v voids a saved batch,
+delete deletes a draft (after a confirmation)."""
 from __future__ import annotations
 
 from textual import on
@@ -9,8 +10,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from store import listing
+from tui.commands import hidden_global_bindings
 from tui.format import number_range, short_totals
 from tui.widgets.list_panel import ListPanel
+from tui.work import run_store
 
 
 def batch_row(b):
@@ -23,7 +26,10 @@ class BatchesScreen(Screen):
     BINDINGS = [
         Binding("e", "export", "Export", id="batches.export", tooltip="Export every invoice of the batch"),
         Binding("v", "void", "Void", id="batches.void", tooltip="Void a saved batch, with a reason"),
+        Binding("delete", "delete_draft", "Delete", id="batches.delete",
+                tooltip="Delete a draft (after a confirmation)"),
         Binding("escape", "leave_search", "Leave search", show=False, id="batches.leave_search"),
+        *hidden_global_bindings("batches"),  # the area we are in: room for del in the footer at 80 columns
     ]
 
     def compose(self) -> ComposeResult:
@@ -62,6 +68,29 @@ class BatchesScreen(Screen):
                         severity="warning")
             return
         self.app.void_batch(batch, then=self.panel.reload)
+
+    def action_delete_draft(self) -> None:
+        from store import billing
+        from tui.screens.confirm_delete import ConfirmDeleteDraft
+
+        batch = self.panel.current
+        if batch is None:
+            return
+        if batch.status != "draft":
+            self.notify(f"Batch {batch.name} is {batch.status}: only a draft can be deleted "
+                        "(a saved batch is voided with v).", severity="warning")
+            return
+
+        def deleted(_result) -> None:
+            self.notify(f"Draft {batch.name} deleted.")
+            self.panel.reload()
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                run_store(self, billing.delete_draft, batch.id, actor=self.app.actor,
+                          done=deleted, group="delete-draft")
+
+        self.app.push_screen(ConfirmDeleteDraft(batch), confirmed)
 
     def action_leave_search(self) -> None:
         self.panel.table.focus()
