@@ -39,9 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_tui(args) -> int:
-    from batchbill.commands._common import database_target
+    from batchbill.commands._common import database_target, require_existing
 
     target = database_target(args)
+    require_existing(target)
     from tui.app import run
 
     return run(target) or 0

@@ -42,7 +42,6 @@ from store.models import (
     Customer,
     Expense,
     Invoice,
-    InvoiceLine,
     ServiceItem,
     Setting,
     Ticket,
@@ -1174,10 +1173,9 @@ def save_batch(
     due = issue + dt.timedelta(days=terms)
     ticket_ids = [sid for kind, sid, _, _ in keys if kind == "ticket"]
     database = db.obj
-    lock = {} if is_postgres(database) else {"lock_type": "IMMEDIATE"}
     batch_id = draft.summary.id
     try:
-        with database.atomic(**lock):
+        with database.atomic():
             row = Batch.get_by_id(batch_id)
             if row.status != "draft":
                 raise ValidationError(f"batch {row.name!r} was {row.status} meanwhile")
@@ -1284,8 +1282,7 @@ def void_batch(batch: int | str, reason: str, actor: str | None = None) -> Batch
     if row.status != "saved":
         raise ValidationError(f"batch {row.name!r} is {row.status}: only a saved batch can be voided")
     database = db.obj
-    lock = {} if is_postgres(database) else {"lock_type": "IMMEDIATE"}
-    with database.atomic(**lock):
+    with database.atomic():
         ticket_ids = [sid for (sid,) in BilledLedger.select(BilledLedger.source_id).where(
             (BilledLedger.batch == row.id) & (BilledLedger.source_kind == "ticket")).tuples()]
         exported = [n for (n,) in Invoice.select(Invoice.number).where(

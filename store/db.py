@@ -89,7 +89,10 @@ def make_database(target: str):
     if target != ":memory:":
         _make_private(Path(target).expanduser())
         target = str(Path(target).expanduser())
-    return SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, timeout=30)
+    # Every write transaction takes the write lock when it begins: a deferred
+    # one that reads first and writes later cannot wait for another writer and
+    # fails at once with "database is locked" (seen with two technicians saving).
+    return SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
 
 
 def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True):

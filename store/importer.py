@@ -892,7 +892,7 @@ def import_bytes(kind: str, data: bytes, name: str) -> ImportSummary:
     if parsed.problems and not parsed.rows:
         raise ImportFileError(parsed.problems)
     model = _MODELS[kind]
-    with db.atomic(**({} if is_postgres() else {"lock_type": "IMMEDIATE"})):
+    with db.atomic():  # IMMEDIATE on SQLite: see store.db.make_database
         if kind in ("tickets", "time-entries", "expenses"):
             _wait_for_batch_saves()
         resolved = _RESOLVERS[kind](_Resolver(parsed))

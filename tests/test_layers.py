@@ -40,6 +40,10 @@ def test_headless_module_does_not_import_textual(module):
 
 
 def test_headless_subcommand_does_not_import_textual(tmp_path):
+    from store.db import close_database, open_database
+
+    open_database(str(tmp_path / "x.sqlite3"))
+    close_database()
     code = (
         "import sys; from batchbill.cli import main; "
         f"rc = main(['status', '--db', {str(tmp_path / 'x.sqlite3')!r}]); "

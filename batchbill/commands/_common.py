@@ -11,7 +11,7 @@ EXIT_USER_ERROR = 2
 
 def add_db_option(parser) -> None:
     parser.add_argument(
-        "--db", dest="sub_db",
+        "--db", dest="sub_db", metavar="PATH_OR_URL",
         help="SQLite file path or postgresql:// URL (default: $BATCHBILL_DB or the user data dir)",
     )
 
@@ -22,10 +22,28 @@ def database_target(args) -> str:
     return resolve_target(getattr(args, "sub_db", None) or getattr(args, "db", None))
 
 
-def open_store(args):
+def open_store(args, create: bool = False):
+    """Open the database the command names. Only commands that fill a book
+    (demo, import) create a missing SQLite file: a mistyped --db must not
+    quietly answer from a new, empty database."""
     from store.db import open_database
 
-    return open_database(database_target(args))
+    target = database_target(args)
+    require_existing(target, create)
+    return open_database(target)
+
+
+def require_existing(target: str, create: bool = False) -> None:
+    from pathlib import Path
+
+    from store.db import is_url
+    from store.errors import BatchbillError
+
+    if create or is_url(target) or target == ":memory:" or Path(target).expanduser().exists():
+        return
+    raise BatchbillError(
+        f"no database at {target}: create one with `batchbill demo --db {target}` "
+        "or load yours with `batchbill import KIND FILE --db ...`")
 
 
 def _default(obj):

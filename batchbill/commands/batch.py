@@ -63,6 +63,11 @@ def register(sub) -> None:
     common(p)
     p.set_defaults(handler=run_save)
 
+    p = bsub.add_parser("delete", help="delete a draft batch (nothing was billed by it)")
+    p.add_argument("batch", help="batch id or name")
+    common(p)
+    p.set_defaults(handler=run_delete)
+
     p = bsub.add_parser("void", help="void a saved batch (its items become billable again)")
     p.add_argument("batch", help="batch id or name")
     p.add_argument("--reason", required=True)
@@ -111,7 +116,8 @@ def run_plan(args) -> int:
         print(f"Left out: {note}")
     locked = sum(1 for cu in p.customers for co in cu.contracts for pe in co.periods if pe.locked)
     if locked:
-        print(f"Locked: {locked} contract periods have not ended yet (shown, not billable)")
+        print(f"Locked: {locked} contract period{'s have' if locked != 1 else ' has'} not ended "
+              "yet (shown, not billable; `--json` says when each becomes billable)")
     return 0
 
 
@@ -173,14 +179,37 @@ def run_save(args) -> int:
 
 def run_void(args) -> int:
     from store import billing
+    from store.listing import recent_invoices
 
     open_store(args)
-    summary = billing.void_batch(args.batch, args.reason)
+    before = billing.get_batch(args.batch)
+    exported = [i.number for i in recent_invoices(batch_id=before.id,
+                                                  page_size=max(before.invoice_count, 1))
+                if i.status == "exported"]
+    summary = billing.void_batch(before.id, args.reason)
     if args.json:
-        print_json(_summary_json(summary))
+        data = _summary_json(summary)
+        data["exported_invoices"] = sorted(exported)
+        print_json(data)
+        return 0
+    print(f"Voided batch {summary.id} {summary.name!r}: {summary.invoice_count} "
+          f"invoice{'s' if summary.invoice_count != 1 else ''} void; its items are billable again")
+    if exported:
+        print(f"Warning: {len(exported)} of them were exported ({', '.join(sorted(exported)[:5])}"
+              f"{', ...' if len(exported) > 5 else ''}): void them in your accounting system too")
+    return 0
+
+
+def run_delete(args) -> int:
+    from store import billing
+
+    open_store(args)
+    summary = billing.get_batch(args.batch)
+    billing.delete_draft(summary.id)
+    if args.json:
+        print_json({"deleted": summary.id, "name": summary.name})
     else:
-        print(f"Voided batch {summary.id} {summary.name!r}: {summary.invoice_count} invoices void; "
-              "its items are billable again")
+        print(f"Deleted draft batch {summary.id} {summary.name!r}")
     return 0
 
 

@@ -146,7 +146,7 @@ def render_summary(s) -> str:
 def run_import(args) -> int:
     from store.benchmark import import_references
 
-    open_store(args)
+    open_store(args, create=True)
     result = import_references(args.file)
     print(f"references: {result.added} added, {result.replaced} replaced ({result.rows} row(s) in {args.file})")
     return 0
@@ -177,7 +177,7 @@ def run_references(args) -> int:
 def run_rates_import(args) -> int:
     from store.rates import import_ecb_rates
 
-    open_store(args)
+    open_store(args, create=True)
     result = import_ecb_rates(args.file)
     if args.json:
         print_json(dataclasses.asdict(result))
@@ -192,9 +192,18 @@ def run_rates_show(args) -> int:
     from store.money import check_currency, format_minor, to_minor
     from store.rates import ECB_CREDIT, RateBook
 
-    open_store(args)
+    # Without a book the bundled ECB history still answers (imported rates need one).
+    from pathlib import Path
+
+    from batchbill.commands._common import database_target
+    from store.db import is_url
+
+    target = database_target(args)
+    has_book = is_url(target) or Path(target).expanduser().exists()
+    if has_book:
+        open_store(args)
     day = _day(args.date, "--date") or dt.date.today()
-    book = RateBook()
+    book = RateBook(use_imported=has_book)
     src, dst = args.from_ccy.strip().upper(), args.to_ccy.strip().upper()
     amount_text = args.amount or "1"
     try:

@@ -53,7 +53,7 @@ def run(args) -> int:
     from store.demo import make_demo
     from store.status import database_status
 
-    open_store(args)
+    open_store(args, create=True)
 
     def progress(message: str) -> None:
         print(f"demo: {message}", file=sys.stderr, flush=True)

@@ -36,7 +36,7 @@ def run(args) -> int:
     if not args.file:
         return fail(f"give the CSV FILE to import (batchbill import {args.kind} FILE), or --columns "
                     "to see the columns it needs")
-    open_store(args)
+    open_store(args, create=True)
     try:
         summary = import_file(args.kind, args.file)
     except ImportFileError as exc:

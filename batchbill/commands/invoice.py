@@ -40,6 +40,12 @@ def invoice_to_json(inv) -> dict:
     }
 
 
+def percent(rate) -> str:
+    """0.0825 -> '8.25%', 0.19 -> '19%'."""
+    text = format((rate * 100).normalize(), "f")
+    return f"{text}%"
+
+
 def run_show(args) -> int:
     from tabulate import tabulate
 
@@ -65,6 +71,6 @@ def run_show(args) -> int:
                         for l in lines],
                        headers=["contract", "period", "description", "qty", "rate", "amount", "tax"],
                        disable_numparse=True))
-    print(f"\nSubtotal {m(inv.subtotal)}\nTax ({inv.tax_rate * 100:g}%) {m(inv.tax)}\n"
+    print(f"\nSubtotal {m(inv.subtotal)}\nTax ({percent(inv.tax_rate)}) {m(inv.tax)}\n"
           f"Total {m(inv.total)} {inv.currency}")
     return 0

@@ -102,3 +102,26 @@ def test_search_finds_a_saved_invoice_by_number_customer_and_amount(demo_book, c
         assert inv["number"] in [h["key"] for h in hits if h["kind"] == "invoice"], query
     hits = run_json(capsys, "search", "Demo 2026-08", "--json", *db)
     assert hits[0]["kind"] == "batch" and hits[0]["title"] == "Demo 2026-08"
+
+
+def test_a_mistyped_db_is_refused_not_created(tmp_path, capsys):
+    missing = tmp_path / "nope" / "book.sqlite3"
+    for argv in (["status"], ["batch", "plan", "--period", "2026-10"], ["search", "x"], []):
+        assert main([*argv, "--db", str(missing)] if argv else ["--db", str(missing)]) == 2
+        assert f"batchbill: no database at {missing}" in capsys.readouterr().err
+    assert not missing.parent.exists()
+
+
+def test_void_warns_about_exported_invoices_and_drafts_can_be_deleted(demo_book, capsys, tmp_path):
+    db = ["--db", demo_book]
+    assert main(["export", "--batch", "Demo 2026-08", "--format", "csv", "-o",
+                 str(tmp_path / "out.csv"), *db]) == 0
+    capsys.readouterr()
+    assert main(["batch", "void", "Demo 2026-08", "--reason", "wrong rates", *db]) == 0
+    out = capsys.readouterr().out
+    assert "void them in your accounting system too" in out
+    assert main(["batch", "create", "--name", "scratch", "--period", "2026-10", *db]) == 0
+    assert main(["batch", "delete", "scratch", *db]) == 0
+    assert "Deleted draft batch" in capsys.readouterr().out
+    assert main(["batch", "delete", "Demo 2026-08", *db]) == 2
+    assert "is voided: only a draft can be deleted" in capsys.readouterr().err
