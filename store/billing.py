@@ -994,8 +994,12 @@ def create_batch(
     detail: str = "ticket",
     excluded: Iterable[str] = (),
     actor: str | None = None,
+    today: dt.date | None = None,
+    reviewed: Plan | None = None,
 ) -> BatchSummary:
-    """A draft batch that keeps its period, customers, detail and exclusions."""
+    """A draft batch that keeps its period, customers, detail and exclusions,
+    and the items its review selected (``reviewed``, else the plan made now),
+    so that a later save can name any of them billed meanwhile."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("a batch needs a name")
@@ -1005,13 +1009,16 @@ def create_batch(
     refs = check_refs(excluded)
     ids = _resolve_customers(customers)
     actor = actor or current_actor()
+    if Batch.get_or_none(Batch.name == name) is not None:
+        raise ValidationError(f"a batch named {name!r} exists already")
+    seen = reviewed or plan(span.label, ids, detail, today=today)
     with db.atomic():
         if Batch.get_or_none(Batch.name == name) is not None:
             raise ValidationError(f"a batch named {name!r} exists already")
         row = Batch.create(
             name=name, period=span.label, created_by=actor, detail=detail,
             customer_ids=json.dumps(ids) if ids else "", excluded=json.dumps(sorted(refs)),
-            status="draft")
+            reviewed=_encode_refs(selected_refs(seen, refs)), status="draft")
         _audit(actor, "batch.create", f"batch:{row.id}", name=name, period=span.label)
     return summarize(row)
 
@@ -1161,6 +1168,8 @@ def save_batch(
             f"batch {draft.summary.name!r} is {draft.summary.status}: only a draft can be saved")
     p = reviewed or plan(draft.period, draft.customers, draft.detail, today=today)
     excluded = draft.excluded
+    if reviewed is None:
+        _check_still_billable(draft.summary.id, p)
     previews = invoice_previews(p, excluded)
     keys = ledger_keys(p, excluded)
     if not previews:
@@ -1249,6 +1258,57 @@ def save_batch(
         raise
     return SaveResult(batch_id=batch_id, batch_name=draft.summary.name,
                       invoice_numbers=numbers, totals=dict(totals))
+
+
+def selected_refs(p: Plan, excluded: Iterable[str]) -> list[str]:
+    """Refs of the items the selection bills (locked ones never are)."""
+    excluded = frozenset(excluded)
+    return [it.ref for _, _, pe in _index(p).periods for it in pe.items
+            if is_selected(p, excluded, it.ref)]
+
+
+def _encode_refs(refs: Iterable[str]) -> str:
+    """Refs grouped by kind and period, ids only: {"ticket": [3, 4], "device@2026-10": [7]}."""
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for ref in refs:
+        kind, sid, period = parse_ref(ref)
+        grouped[f"{kind}@{period}" if period else kind].append(sid)
+    return json.dumps(grouped, separators=(",", ":"), sort_keys=True)
+
+
+def _decode_refs(text: str) -> list[str]:
+    if not text:
+        return []
+    out = []
+    for key, ids in json.loads(text).items():
+        kind, _, period = key.partition("@")
+        out.extend(f"{kind}:{i}@{period}" if period else f"{kind}:{i}" for i in ids)
+    return out
+
+
+def _check_still_billable(batch_id: int, p: Plan) -> None:
+    """A draft saved from the command line: every item its review selected must
+    still be in the plan (selected or not). One that is gone was billed
+    meanwhile, or reopened, or removed: say which, and save nothing."""
+    stored = _decode_refs(Batch.get_by_id(batch_id).reviewed or "")
+    if not stored:
+        return  # a draft from before version 4 of the schema
+    present = _index(p).period_of_item
+    gone = [r for r in stored if r not in present]
+    if not gone:
+        return
+    keys = []
+    for ref in gone:
+        kind, sid, period = parse_ref(ref)
+        keys.append((kind, sid, period if kind in RECURRING_KINDS else ONCE, 0))
+    conflict = _conflict(keys)
+    if conflict is not None:
+        raise conflict
+    kind, sid, _ = parse_ref(gone[0])
+    more = f" (and {len(gone) - 1} more)" if len(gone) > 1 else ""
+    raise AlreadyBilledError(
+        f"{_describe_source(kind, sid)}{more} is no longer billable since this draft was "
+        "reviewed (reopened, changed or removed); nothing was saved: review the batch again")
 
 
 def _ticket_not_closed(chunk: list[int]) -> None:

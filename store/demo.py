@@ -645,8 +645,11 @@ def bill_past_periods(periods: list[tuple[str, dt.date]], progress: Progress | N
     billed = []
     for period, after in periods:
         started = time.monotonic()
-        batch = billing.create_batch(name=f"Demo {period}", period=period, actor=ACTOR)
-        result = billing.save_batch(batch.id, actor=ACTOR, issue_date=after, today=after)
+        reviewed = billing.plan(period, today=after)  # one plan serves the draft and its save
+        batch = billing.create_batch(name=f"Demo {period}", period=period, actor=ACTOR,
+                                     reviewed=reviewed)
+        result = billing.save_batch(batch.id, actor=ACTOR, issue_date=after, today=after,
+                                    reviewed=reviewed)
         billed.append(period)
         if progress:
             progress(f"billed {period}: batch {result.batch_id}, "

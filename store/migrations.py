@@ -31,7 +31,21 @@ def _invoice_total_indexes(database) -> None:
         "CREATE INDEX IF NOT EXISTS invoice_issued_totals ON invoice (issue_date, currency, status, total)")
 
 
-MIGRATIONS = [_initial, _derived_cache, _invoice_total_indexes]
+def _batch_reviewed(database) -> None:
+    """Version 4: batch.reviewed, the items a draft's review selected (a database
+    created at version 4 or later has it from its first table)."""
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    from store.db import is_postgres
+    from store.models import Batch
+
+    if "reviewed" in {c.name for c in database.get_columns("batch")}:
+        return
+    migrator = PostgresqlMigrator(database) if is_postgres(database) else SqliteMigrator(database)
+    run(migrator.add_column("batch", "reviewed", Batch.reviewed))
+
+
+MIGRATIONS = [_initial, _derived_cache, _invoice_total_indexes, _batch_reviewed]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -216,6 +216,9 @@ class Batch(BaseModel):
     customer_ids = TextField(default="")  # JSON list of ids; empty = all customers
     detail = CharField(max_length=12, default="ticket")
     excluded = TextField(default="[]")  # JSON list of refs removed from the plan
+    # JSON list of the item refs selected when the draft was reviewed: a save
+    # that no longer finds one of them says which and why (billed meanwhile...)
+    reviewed = TextField(default="")
     status = CharField(max_length=10, default="draft", index=True)
     saved_at = DateTimeField(null=True)
     saved_by = CharField(max_length=100, null=True)

@@ -231,3 +231,29 @@ def test_issue_date_cannot_go_back_before_the_last_invoice(db):
         billing.save_batch(second.id, issue_date=dt.date(2026, 11, 1), today=TODAY)
     assert billing.save_batch(second.id, issue_date=dt.date(2026, 11, 2),
                               today=TODAY).invoice_numbers == ["INV-000002"]
+
+
+def test_a_draft_saved_later_names_an_item_billed_meanwhile(db):
+    """The command line's create-then-save: the draft remembers what its review
+    selected, and the save refuses if another batch billed one of those."""
+    b = small_book()
+    draft = billing.create_batch("Everyone", "2026-10", today=TODAY)
+    other = billing.create_batch("Just Acme", "2026-10", customers=["Acme Dental"], today=TODAY)
+    billing.save_batch(other.id, today=TODAY)
+    with pytest.raises(AlreadyBilledError, match=r"billed meanwhile by batch 'Just Acme'"):
+        billing.save_batch(draft.id, today=TODAY)
+    assert Batch.get_by_id(draft.id).status == "draft"
+    # Excluding an item after the review is not a problem: it is still in the plan.
+    later = billing.create_batch("Muller only", "2026-10", customers=["Müller GmbH"], today=TODAY)
+    billing.update_draft(later.id, excluded=[f"project:{b['project'].id}"])
+    assert billing.save_batch(later.id, today=TODAY).invoice_numbers == ["INV-000002"]
+
+
+def test_a_reopened_ticket_stops_the_save_of_a_draft_that_included_it(db):
+    b = small_book()
+    draft = billing.create_batch("Oct", "2026-10", customers=["Acme Dental"], today=TODAY)
+    t = Ticket.get_by_id(b["t2"].id)
+    t.status = "open"
+    t.save()
+    with pytest.raises(AlreadyBilledError, match=f"ticket {t.number} is no longer billable"):
+        billing.save_batch(draft.id, today=TODAY)
