@@ -60,7 +60,9 @@ def migrate(database) -> int:
     """Bring the schema up to date; returns the version it is at."""
     version = current_version(database)
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
+        from store.errors import BatchbillError
+
+        raise BatchbillError(
             f"this database has schema version {version}, newer than this batchbill "
             f"({SCHEMA_VERSION}): upgrade batchbill"
         )
