@@ -105,6 +105,7 @@ def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceDa
     out = []
     customers: dict[tuple, CustomerInfo] = {}
     days: dict = {}
+    stamps: dict = {}
     rates: dict = {}
     for (inv_id, number, batch_id, batch_name, batch_period, cust_id, cust_name, region,
          cust_currency, email, address, cust_tax, currency, issue_date, due_date, subtotal, tax,
@@ -125,9 +126,12 @@ def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceDa
         rate = rates.get(tax_rate)
         if rate is None:
             rate = rates[tax_rate] = Decimal(tax_rate)
+        stamp = stamps.get(exported_at)  # a batch's invoices share their export time
+        if stamp is None and exported_at is not None:
+            stamp = stamps[exported_at] = _datetime(exported_at)
         out.append(InvoiceData(
             number, batch_id, batch_name, customer, currency, issued, due, int(subtotal), int(tax),
-            int(total), rate, status, tuple(lines.get(inv_id, ())), batch_period, _datetime(exported_at),
+            int(total), rate, status, tuple(lines.get(inv_id, ())), batch_period, stamp,
         ))
     return out
 
