@@ -177,3 +177,20 @@ async def test_delete_is_in_the_batches_help_and_palette(book):
         rows = [app.screen.query_one("#help-keys").get_row_at(i)
                 for i in range(app.screen.query_one("#help-keys").row_count)]
         assert ["del", "Delete a draft (after a confirmation)"] in [list(map(str, r)) for r in rows]
+
+
+async def test_help_end_goes_to_the_last_key_without_scrolling_sideways(book):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        table = app.screen.query_one("#help-keys")
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1
+        assert table.scroll_x == 0 and table.max_scroll_x == 0  # the key column stays in view
+        assert str(table.get_row_at(table.cursor_row)[0]) == "ctrl+p"
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0
