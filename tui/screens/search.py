@@ -12,10 +12,17 @@ from tui.format import clip, day, money
 from tui.widgets.list_panel import ListPanel
 
 
-def hit_row(hit):
+def column_widths(width: int) -> tuple[int, int]:
+    """(Found, Where) widths for a terminal ``width``: Where takes the columns
+    left once Found, Amount (14), Date (10) and the cell padding are in."""
+    return 30, max(18, width - 9 - 30 - 14 - 10)
+
+
+def hit_row(hit, width: int = 80):
+    found_w, where_w = column_widths(width)
     amount = money(hit.amount, hit.currency) if hit.currency else ""
     title = hit.title if hit.kind == "invoice" else f"batch {hit.title}"
-    return (clip(title, 30), clip(hit.subtitle, 18), amount, day(hit.date))
+    return (clip(title, found_w), clip(hit.subtitle, where_w), amount, day(hit.date))
 
 
 class SearchScreen(Screen):
@@ -28,7 +35,8 @@ class SearchScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
         yield ListPanel("Search", ["Found", "Where", "Amount", "Date"],
-                        lambda q, p, s: search.search(q, p, s), hit_row, page_size=self.app.page_size,
+                        lambda q, p, s: search.search(q, p, s),
+                        lambda hit: hit_row(hit, self.app.size.width), page_size=self.app.page_size,
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
                         empty="type to search; enter opens the result", submit_opens=True)
