@@ -34,14 +34,20 @@ def _invoice_total_indexes(database) -> None:
 def _batch_reviewed(database) -> None:
     """Version 4: batch.reviewed, the items a draft's review selected (a database
     created at version 4 or later has it from its first table)."""
-    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+    from playhouse.migrate import PostgresqlMigrator, migrate as run
 
     from store.db import is_postgres
     from store.models import Batch
 
     if "reviewed" in {c.name for c in database.get_columns("batch")}:
         return
-    migrator = PostgresqlMigrator(database) if is_postgres(database) else SqliteMigrator(database)
+    if not is_postgres(database):
+        # SQLite adds a NOT NULL column with a default in place. Peewee's SqliteMigrator
+        # would rebuild the table to add the constraint, and dropping the old batch table
+        # fails the foreign keys of every invoice that points at it (any real book).
+        database.execute_sql("ALTER TABLE \"batch\" ADD COLUMN \"reviewed\" TEXT NOT NULL DEFAULT ''")
+        return
+    migrator = PostgresqlMigrator(database)
     run(migrator.add_column("batch", "reviewed", Batch.reviewed))
 
 
