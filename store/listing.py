@@ -120,6 +120,24 @@ def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
     return out
 
 
+_EURO_AREA = ("AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU",
+              "LV", "MT", "NL", "PT", "SI", "SK")
+REGION_CURRENCY = {
+    "US": "USD", "CA": "CAD", "UK": "GBP", "GB": "GBP", "AU": "AUD", "NZ": "NZD", "CH": "CHF",
+    "IL": "ILS", "JP": "JPY", "SE": "SEK", "NO": "NOK", "DK": "DKK", "PL": "PLN", "CZ": "CZK",
+    "HU": "HUF", "IN": "INR", "SG": "SGD", "ZA": "ZAR", "MX": "MXN", "BR": "BRL",
+    **{code: "EUR" for code in _EURO_AREA},
+}
+
+
+def home_currency() -> str | None:
+    """The currency of the shop's home region (setting ``home_region``), or
+    None for a region we do not know the currency of."""
+    from store import settings
+
+    return REGION_CURRENCY.get(str(settings.get("home_region") or "").upper())
+
+
 def exported_count(batch_id: int) -> int:
     """How many invoices of the batch were exported (so that voiding it
     there is not enough: the accounting system has them too)."""

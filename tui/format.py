@@ -47,6 +47,16 @@ def day(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
+def home_first(pairs, home: str | None) -> tuple[tuple[str, int], ...]:
+    """(currency, minor) pairs with the home currency first when present,
+    else the largest total first; the rest by currency code."""
+    items = sorted(pairs.items() if isinstance(pairs, dict) else pairs)
+    if not items:
+        return ()
+    lead = next((p for p in items if p[0] == home), None) or max(items, key=lambda p: p[1])
+    return (lead, *(p for p in items if p is not lead))
+
+
 def short_totals(pairs) -> str:
     """The first currency's total, and how many other currencies there are."""
     items = list(pairs.items() if isinstance(pairs, dict) else pairs)

@@ -67,3 +67,25 @@ def test_change_token_moves_with_every_change(db):
     assert listing.change_token() == before  # reading changes nothing
     billing.update_draft(draft.id, excluded=[], actor="bob")
     assert listing.change_token() > before
+
+
+def test_batch_totals_show_the_home_region_currency_first_else_the_largest(sqlite_db):
+    from store import listing, settings
+    from tui.format import home_first, short_totals
+    from tui.screens.batches import load_batches
+
+    totals = (("AUD", 50_000), ("EUR", 900_000), ("USD", 120_000))
+    assert short_totals(home_first(totals, "USD")) == "1,200.00 USD +2"
+    assert short_totals(home_first(totals, "CHF")) == "9,000.00 EUR +2"  # no CHF: the largest
+    assert short_totals(home_first(totals, None)) == "9,000.00 EUR +2"
+    assert home_first((), "USD") == ()
+
+    _book()
+    settings.set_value("home_region", "US")
+    assert listing.home_currency() == "USD"
+    saved = [b for b in load_batches("", 0, 20) if b.status == "saved"][0]
+    assert saved.totals[0][0] == "USD"
+    settings.set_value("home_region", "DE")
+    assert listing.home_currency() == "EUR"
+    saved = [b for b in load_batches("", 0, 20) if b.status == "saved"][0]
+    assert saved.totals[0][0] == "EUR"

@@ -3,6 +3,8 @@ in the batch editor or a saved batch's invoices; v voids a saved batch,
 delete deletes a draft (after a confirmation)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,9 +13,16 @@ from textual.widgets import Footer, Header
 
 from store import listing
 from tui.commands import hidden_global_bindings
-from tui.format import number_range, short_totals
+from tui.format import home_first, number_range, short_totals
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
+
+
+def load_batches(query: str, page: int, page_size: int):
+    """A page of batches, each with its home-currency total first (else its largest)."""
+    home = listing.home_currency()
+    return [replace(b, totals=home_first(b.totals, home))
+            for b in listing.list_batches(query, page, page_size)]
 
 
 def batch_row(b):
@@ -35,7 +44,7 @@ class BatchesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
         yield ListPanel("Batches", ["Name", "Period", "Status", "Invoices", "Total"],
-                        lambda q, p, s: listing.list_batches(q, p, s), batch_row,
+                        load_batches, batch_row,
                         page_size=self.app.page_size, id="batches", placeholder="search name or period",
                         empty="no batches yet: n starts one")
         yield Footer(show_command_palette=False, compact=True)
