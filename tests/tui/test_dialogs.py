@@ -194,3 +194,20 @@ async def test_help_end_goes_to_the_last_key_without_scrolling_sideways(book):
         await pilot.press("home")
         await pilot.pause()
         assert table.cursor_row == 0
+
+
+async def test_invoice_detail_shows_when_the_invoice_was_exported(book, tmp_path):
+    from store import exports, invoices
+
+    exports.export_invoices(fmt="csv", out_path=str(tmp_path / "out.csv"), actor="tester",
+                            numbers=["NS-000001"])
+    when = invoices.load_invoice("NS-000001").exported_at
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_invoice("NS-000001")
+        await settle(pilot)
+        header = app.screen.query_one("#invoice-header")
+        first_line = str(header.render()).splitlines()[0]
+        assert f"exported {when:%Y-%m-%d %H:%M}" in first_line
+        assert header.region.right <= 80

@@ -35,6 +35,13 @@ def grouped_lines(lines):
     return [(title, items) for title, items in buckets.items() if items]
 
 
+def status_text(inv) -> str:
+    """The status, with the export date on the first line (where it is never cut)."""
+    if inv.exported_at is not None:
+        return f"{inv.status} {inv.exported_at:%Y-%m-%d %H:%M}"
+    return inv.status
+
+
 class InvoiceDetailScreen(Screen):
     TITLE = "Invoice"
     BINDINGS = [
@@ -68,10 +75,9 @@ class InvoiceDetailScreen(Screen):
         self.sub_title = inv.number
         c = inv.currency
         self.query_one("#invoice-header", Static).update(line(
-            (inv.number, "bold"), f"  {inv.customer.name}  ", (inv.status, "bold"), f"  {c}\n",
+            (inv.number, "bold"), f"  {inv.customer.name}  ", (status_text(inv), "bold"), f"  {c}\n",
             f"Batch {inv.batch_name} ({inv.batch_period})  issued {day(inv.issue_date)}  "
             f"due {day(inv.due_date)}",
-            f"  exported {day(inv.exported_at)}" if inv.exported_at else "",
         ))
         table = self.query_one(DataTable)
         table.clear()
