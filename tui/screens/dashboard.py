@@ -3,19 +3,22 @@ invoices, each list with its own search box. A 1 s timer asks the store for
 its change token in a thread worker and reloads only when it moved."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Footer, Header, Static
 
 from store import listing
 from tui.format import clip, day, money, number_range
+from tui.widgets.benchmark_text import PanelText, spark, summary_lines
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
 
 POLL_SECONDS = 1.0
+TALL_SCREEN = 32  # rows from which the benchmark lists more contracts
 
 
 def load_benchmark(today):
@@ -43,38 +46,55 @@ def invoice_row(inv):
 
 
 class BenchmarkPanel(Vertical):
-    """Effective hourly rate vs the regional reference (or the shop's own figures)."""
+    """Effective hourly rate vs the regional reference (or the shop's own
+    figures), the contracts furthest below it and invoices vs market."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.data = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static("Benchmark: loading...", id="bench-text")
-            yield Sparkline([], id="bench-spark")
+            with Vertical(id="bench-spark-box"):
+                yield Static("", id="bench-spark")
+                yield Static("", id="bench-caption")
         yield Static("", id="bench-source")
 
     def show(self, summary, activity) -> None:
-        text, source, series = describe_benchmark(summary, activity)
-        self.query_one("#bench-text", Static).update(text)
-        self.query_one("#bench-source", Static).update(source)
-        self.query_one("#bench-spark", Sparkline).data = series
+        self.data = (summary, activity)
+        self._render_data()
+
+    def on_resize(self) -> None:
+        if self.data is not None:
+            self._render_data()
+
+    def _render_data(self) -> None:
+        width = max(40, self.size.width - 2)  # the padding
+        tall = self.app.size.height >= TALL_SCREEN
+        panel = describe_benchmark(*self.data, width=width, tall=tall)
+        self.query_one("#bench-text", Static).update(panel.head)
+        self.query_one("#bench-source", Static).update(panel.detail)
+        self.query_one("#bench-spark", Static).update(Text(panel.spark, no_wrap=True))
+        self.query_one("#bench-caption", Static).update(panel.caption)
 
 
-def describe_benchmark(summary, activity) -> tuple[str, str, list[float]]:
-    """Three parts of the panel: headline, provenance line, sparkline series."""
-    counts = list(activity.invoice_counts)
+def describe_benchmark(summary, activity, width: int = 78, tall: bool = False) -> PanelText:
+    """The panel's parts: headline, detail lines, sparkline and its caption."""
     if summary is not None:
-        from tui.widgets.benchmark_text import summary_lines
-
-        return summary_lines(summary, activity)
+        return summary_lines(summary, activity, width=width, tall=tall)
+    counts = list(activity.invoice_counts)
     main = max(activity.totals, key=lambda c: sum(activity.totals[c]), default=None)
     if main is None:
-        return ("Benchmark not available. No invoices in the last 12 months yet.",
-                "Shop's own figures: invoiced per month", counts)
+        return PanelText(Text("Benchmark not available. No invoices in the last 12 months yet."),
+                         Text("Shop's own figures: invoiced per month", style="dim"),
+                         spark(counts), "invoices/month")
     series = list(activity.totals[main])
     last = series[-1] if series else 0
     text = (f"Benchmark not available. Shop's own: invoiced this month "
             f"{money(last, main)}, 12 months {money(sum(series), main)}")
     source = f"Shop's own figures, {main} invoices by issue month {activity.months[0]}..{activity.months[-1]}"
-    return text, source, [float(v) for v in series]
+    return PanelText(Text(text), Text(source, style="dim"), spark(series), f"{main}/month")
 
 
 class DashboardScreen(Screen):
