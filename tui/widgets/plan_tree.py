@@ -9,6 +9,7 @@ user opened, even for 2,000 customers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from rich.style import Style
 from rich.text import Text
@@ -20,6 +21,7 @@ from store import billing
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
 from tui.format import money, totals
 
+HOURS = Decimal("0.01")
 MARKS = {"all": "[x] ", "some": "[-] ", "none": "[ ] ", "locked": "[L] "}
 
 
@@ -187,6 +189,8 @@ class PlanTree(Tree[PlanNode]):
                     text = ""
             elif data.level == "item":
                 text = money(src.amount, src.currency)
+                if src.kind == "ticket":
+                    text = f"{src.quantity.quantize(HOURS)} h  {text}"
             elif self.state_of(data) == "locked":
                 text = "locked"  # the reason shows in the status line when highlighted
             else:

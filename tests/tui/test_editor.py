@@ -1,0 +1,37 @@
+"""The batch editor's tree: what a ticket row says and what the detail level keeps."""
+from __future__ import annotations
+
+from tests.tui.conftest import make_app, settle
+
+MAPLE = "Maple Leaf Physiotherapy Inc."
+
+
+async def open_to_first_ticket(pilot, app, batch_id):
+    app.open_draft(batch_id)
+    await settle(pilot)
+    tree = app.screen.tree
+    # the one customer is open: open its first contract and period, down to a ticket
+    for _ in range(6):
+        node = tree.cursor_node
+        if node.data.level == "item" and node.data.source.kind == "ticket":
+            return tree
+        if node.allow_expand and not node.is_expanded:
+            await pilot.press("enter")
+        await pilot.press("down")
+        await settle(pilot)
+    raise AssertionError("no ticket under the first period")
+
+
+async def test_ticket_rows_show_their_hours_and_amount(book):
+    from store import billing
+    from tui.format import money
+
+    draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = await open_to_first_ticket(pilot, app, draft.id)
+        item = tree.cursor_node.data.source
+        label = tree.render_label(tree.cursor_node, tree.rich_style, tree.rich_style).plain
+        assert label.endswith(f"{item.quantity:.2f} h  {money(item.amount, item.currency)}")
+
