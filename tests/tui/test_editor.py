@@ -35,3 +35,25 @@ async def test_ticket_rows_show_their_hours_and_amount(book):
         label = tree.render_label(tree.cursor_node, tree.rich_style, tree.rich_style).plain
         assert label.endswith(f"{item.quantity:.2f} h  {money(item.amount, item.currency)}")
 
+
+async def test_detail_level_keeps_the_open_nodes_and_the_cursor(book):
+    from store import billing
+
+    draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = await open_to_first_ticket(pilot, app, draft.id)
+        ticket = tree.cursor_node.data.ref
+        opened, _ = tree.view_state()
+        assert len(opened) == 3  # customer, contract, period
+        await pilot.press("t")  # ticket -> time entry
+        await settle(pilot)
+        assert app.screen.plan.detail == "time_entry"
+        assert tree.view_state()[0] == opened
+        assert tree.cursor_node.data.ref == ticket
+        await pilot.press("t")  # time entry -> contract
+        await settle(pilot)
+        assert app.screen.plan.detail == "contract"
+        assert tree.view_state()[0] == opened
+        assert tree.cursor_node.data.ref == ticket

@@ -72,14 +72,17 @@ class BatchEditorScreen(Screen):
         self.tree.focus()
         self.reload()
 
-    def reload(self) -> None:
-        run_store(self, load_plan, self.batch_id, self.app.today, done=self._loaded, group="plan")
+    def reload(self, keep_view: bool = False) -> None:
+        """Load the plan again; ``keep_view`` keeps the open nodes and the cursor."""
+        keep = self.tree.view_state() if keep_view and self.plan is not None else None
+        run_store(self, load_plan, self.batch_id, self.app.today,
+                  done=lambda result: self._loaded(result, keep), group="plan")
 
-    def _loaded(self, result) -> None:
+    def _loaded(self, result, keep=None) -> None:
         self.draft, self.plan = result
         self.excluded = self.draft.excluded
         self.sub_title = f"{self.draft.summary.name} · {self.draft.period}"
-        self.tree.show_plan(self.plan, self.excluded)
+        self.tree.show_plan(self.plan, self.excluded, keep=keep)
         self._show_totals()
 
     def _show_totals(self) -> None:
@@ -170,7 +173,7 @@ class BatchEditorScreen(Screen):
 
         def changed(_summary) -> None:
             self.notify(f"Detail level: one line per {detail.replace('_', ' ')}")
-            self.reload()
+            self.reload(keep_view=True)
 
         run_store(self, billing.update_draft, self.batch_id, excluded=self.excluded, detail=detail,
                   actor=self.app.actor, done=changed, group="persist")

@@ -89,8 +89,13 @@ class PlanTree(Tree[PlanNode]):
         self._states: dict[str, str] = {}
         self._amounts: dict[str, str] = {}
 
-    def show_plan(self, plan: Plan, excluded: frozenset[str]) -> None:
-        """Replace the tree (customers only; the rest comes on expand)."""
+    def show_plan(self, plan: Plan, excluded: frozenset[str],
+                  keep: tuple[frozenset[str], tuple[str, ...]] | None = None) -> None:
+        """Replace the tree (customers only; the rest comes on expand).
+
+        ``keep`` (from :meth:`view_state`) opens again the nodes that were
+        open and puts the cursor back on the same node (or its nearest
+        ancestor still in the plan): a new detail level keeps the view."""
         self.plan = plan
         self.excluded = excluded
         self._forget()
@@ -100,9 +105,48 @@ class PlanTree(Tree[PlanNode]):
                           data=PlanNode(customer.ref, "customer", customer),
                           allow_expand=bool(customer.contracts))
         self.root.expand()
+        if keep is not None:
+            self._restore(*keep)
+            return
         if len(plan.customers) == 1:
             self.expand_node(self.root.children[0])
         if plan.customers:
+            self.cursor_line = 0
+
+    def view_state(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """(refs of the open nodes, refs from the cursor's node up to its customer)."""
+        opened = set()
+        stack = list(self.root.children)
+        while stack:
+            node = stack.pop()
+            if node.is_expanded and node.data is not None:
+                opened.add(node.data.ref)
+                stack.extend(node.children)
+        chain = []
+        node = self.cursor_node
+        while node is not None and node is not self.root:
+            if node.data is not None:
+                chain.append(node.data.ref)
+            node = node.parent
+        return frozenset(opened), tuple(chain)
+
+    def _restore(self, opened: frozenset[str], cursor_chain: tuple[str, ...]) -> None:
+        found = {}
+        stack = list(self.root.children)
+        while stack:
+            node = stack.pop()
+            if node.data is None:
+                continue
+            found[node.data.ref] = node
+            if node.data.ref in opened and node.allow_expand:
+                self.expand_node(node)
+                stack.extend(node.children)
+        for ref in cursor_chain:
+            if ref in found:
+                self._tree_lines  # noqa: B018 - lay the lines out, so the node has its line
+                self.move_cursor(found[ref])
+                return
+        if self.plan.customers:
             self.cursor_line = 0
 
     def set_excluded(self, excluded: frozenset[str]) -> None:
