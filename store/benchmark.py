@@ -734,7 +734,6 @@ def cached_benchmark_summary(region: str | None = None, today: dt.date | None = 
     import peewee
 
     from store import settings
-    from store.db import db
     from store.models import DerivedCache
 
     region = (region or settings.get("home_region") or "").strip().upper()
@@ -750,13 +749,32 @@ def cached_benchmark_summary(region: str | None = None, today: dt.date | None = 
         except (ValueError, KeyError, TypeError, InvalidOperation):
             pass  # written by another version: compute it again
     summary = benchmark_summary(region, today)
-    value = summary_to_json(summary)
+    _keep(key, summary_to_json(summary))
+    return summary
+
+
+def _keep(key: str, value: str) -> None:
+    """Keep the summary if the book takes the write at once: a read-only book, or
+    another process in the middle of a long save, only means it is not kept (the
+    dashboard does not wait up to the 30 s busy timeout to show it)."""
+    import peewee
+
+    from store.db import db, is_postgres
+    from store.models import DerivedCache
+
+    sqlite = not is_postgres(db.obj)
+    waited = None
     try:
+        if sqlite:
+            waited = db.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+            db.execute_sql("PRAGMA busy_timeout = 200")
         with db.atomic():
             (DerivedCache.insert(name=CACHE_NAME, key=key, value=value)
              .on_conflict(conflict_target=[DerivedCache.name],
                           update={DerivedCache.key: key, DerivedCache.value: value})
              .execute())
     except peewee.DatabaseError:
-        pass  # a read-only book or a busy writer: the summary is right, only not kept
-    return summary
+        pass  # not kept: the summary is right all the same
+    finally:
+        if waited is not None:
+            db.execute_sql(f"PRAGMA busy_timeout = {int(waited)}")

@@ -94,3 +94,27 @@ def test_a_cache_row_from_another_version_is_ignored_and_replaced(book, counted)
     again = cached_benchmark_summary("US", TODAY)
     assert again == benchmark_summary("US", TODAY) and len(counted) == 2
     assert cached_benchmark_summary("US", TODAY) == again and len(counted) == 2
+
+
+def test_a_book_locked_by_another_writer_gives_the_summary_at_once_without_keeping_it(book, counted):
+    import sqlite3
+    import time
+
+    from store.db import is_postgres
+
+    if is_postgres(book):
+        pytest.skip("SQLite's write lock")
+    other = sqlite3.connect(str(book.batchbill_test_target), timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process in the middle of a save
+        started = time.monotonic()
+        summary = cached_benchmark_summary("US", TODAY)
+        assert time.monotonic() - started < 5  # not the 30 s busy timeout
+        assert summary == benchmark_summary("US", TODAY)
+    finally:
+        other.rollback()
+        other.close()
+    assert DerivedCache.select().count() == 0
+    assert book.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 30000
+    cached_benchmark_summary("US", TODAY)
+    assert DerivedCache.select().count() == 1
