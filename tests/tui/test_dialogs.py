@@ -12,11 +12,11 @@ from tests.tui.conftest import make_app, settle
 CSS = str(Path(tui.__file__).parent / "app.tcss")
 
 
-def previews(n: int):
+def previews(n: int, currencies=("USD",)):
     from store.billing import InvoicePreview
 
-    return [InvoicePreview(i, f"Customer {i:02d} Ltd", "USD", Decimal("0.08"), tuple(range(3)),
-                           100_000, 8_000, 108_000) for i in range(n)]
+    return [InvoicePreview(i, f"Customer {i:02d} Ltd", currencies[i % len(currencies)], Decimal("0.08"),
+                           tuple(range(3)), 100_000, 8_000, 108_000) for i in range(n)]
 
 
 class Host(App):
@@ -63,6 +63,24 @@ async def test_save_confirmation_of_23_invoices_shows_total_and_keys_at_80x24_an
         await pilot.press("enter")
         await pilot.pause()
         assert host.result is True
+
+
+async def test_save_confirmation_in_six_currencies_keeps_total_and_keys_at_80x24_without_sideways_scroll():
+    from textual.widgets import DataTable
+
+    from tui.screens.confirm_save import ConfirmSaveDialog
+
+    rows = previews(23, ("AUD", "CAD", "EUR", "GBP", "ILS", "USD"))
+    for p in rows:
+        object.__setattr__(p, "customer", "Magnolia Restaurant Supply Co. of Greater Springfield")
+    host = Host(ConfirmSaveDialog("October run", rows))
+    async with host.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        dialog = host.screen
+        for selector in ("#grand-total", "#confirm-keys", "#save"):
+            assert fully_on_screen(dialog.query_one(selector), (80, 24)), selector
+        assert dialog.query_one("#grand-total").region.height == 2  # the total wraps, still all shown
+        assert dialog.query_one("#previews", DataTable).max_scroll_x == 0
 
 
 async def test_save_confirmation_escape_goes_back_without_saving():

@@ -12,8 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from tui.format import cell, count, line, money, totals
+from tui.format import cell, clip, count, line, money, totals
 
+CUSTOMER_WIDTH = 18  # the five columns fit the 76-column dialog without scrolling sideways
 SHOWN = 40  # rows the table holds (a page or two); the rest are counted
 # rows of the dialog around the table: border 2, title, table header,
 # "... more", total, note, buttons; and a row of screen margin above and below
@@ -48,12 +49,13 @@ class ConfirmSaveDialog(ModalScreen[bool]):
             table = DataTable(cursor_type="none", id="previews")
             table.add_columns("Customer", "Lines", "Subtotal", "Tax", "Total")
             for p in self.previews[:SHOWN]:
-                table.add_row(*map(cell, (p.customer[:22], p.line_count, money(p.subtotal, p.currency),
+                table.add_row(*map(cell, (clip(p.customer, CUSTOMER_WIDTH), p.line_count, money(p.subtotal, p.currency),
                               money(p.tax, p.currency), money(p.total, p.currency))))
             yield table
             more = len(self.previews) - SHOWN
             if more > 0:
                 yield Label(f"... and {count(more, 'more invoice')}", classes="dialog-hint")
+            self.total_text = "Total to bill: " + totals(sorted(grand.items()))
             yield Static(line("Total to bill: ", (totals(sorted(grand.items())), "bold")), id="grand-total")
             yield Label("Tickets become billed; invoice numbers are assigned now.", classes="dialog-hint")
             with Horizontal(classes="buttons"):
@@ -74,7 +76,9 @@ class ConfirmSaveDialog(ModalScreen[bool]):
         """The table gets the rows the screen has left once the rest of the
         dialog is in: the total and the buttons always show."""
         more = 1 if len(self.previews) > SHOWN else 0
-        room = self.size.height - AROUND_TABLE + (1 - more)
+        inner = max(20, min(76, self.size.width) - 4)  # the dialog's border and padding
+        total_rows = -(-len(self.total_text) // inner)  # many currencies wrap the total
+        room = self.size.height - AROUND_TABLE + (1 - more) - (total_rows - 1)
         self.query_one("#previews", DataTable).styles.max_height = max(2, room)
 
     def action_scroll(self, how: str) -> None:
