@@ -34,7 +34,7 @@ def test_panel_at_80_columns_names_the_contract_furthest_below_and_invoices_vs_m
     panel = summary_lines(summary, activity, width=78, tall=False)
     head = panel.head.plain.splitlines()
     assert head[0].startswith("Shop median EHR 138.95 USD/h · US mean 57.00 USD/h")
-    assert head[1].startswith("ECB rates 2025-11-03..2026-10-01")  # the rate date is never cut
+    assert head[1] == "ECB 2025-11-03..2026-10-01 · 1 period, 2025-11..2026-10"  # the rate date first
     assert all(len(line) <= 78 - 14 for line in head)
     lines = panel.detail.plain.splitlines()
     assert lines[1] == "Furthest below: Hourly support 0 (Blue Mesa Logistics 0) 72.10 USD/h (-20%)"

@@ -134,9 +134,9 @@ def summary_lines(summary, activity, width: int = 78, tall: bool = False) -> Pan
     head.truncate(head_w, overflow="ellipsis")
     # the rate date first: it is what a cut line must never lose
     count = summary.contract_periods
-    second = f"{count} contract-period{'' if count == 1 else 's'}, {summary.window_start}..{summary.window_end}"
+    second = f"{count} period{'' if count == 1 else 's'}, {summary.window_start}..{summary.window_end}"
     if summary.rate_dates:
-        second = f"ECB rates {_rate_days(summary.rate_dates)} · {second}"
+        second = f"ECB {_rate_days(summary.rate_dates)} · {second}"
     head.append("\n" + clip(second, head_w))
 
     detail = Text()
