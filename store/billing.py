@@ -32,6 +32,7 @@ from store.domain import (
     PlanItem,
     PlanPeriod,
 )
+from store.gcpause import no_gc_pauses
 from store.errors import AlreadyBilledError, NotFoundError, ValidationError
 from store.models import (
     DETAIL_LEVELS,
@@ -131,6 +132,7 @@ def _resolve_customers(customers: Iterable[str | int] | None) -> list[int] | Non
     return ids
 
 
+@no_gc_pauses()
 def plan(
     period: str,
     customers: Iterable[str | int] | None = None,

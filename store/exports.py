@@ -8,9 +8,7 @@ and only after every file is in place are the invoices marked ``exported``
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import getpass
 import json
 import os
@@ -23,6 +21,7 @@ from typing import Sequence
 from exporters.common import FORMATS, exporter
 from store import settings
 from store.db import db
+from store.gcpause import no_gc_pauses
 from store.errors import ValidationError
 from store.invoices import batch_invoices, export_settings, find_batch, load_invoices, void_invoice_numbers
 from store.models import AuditEvent, Invoice, now
@@ -122,22 +121,7 @@ def _fmt_time(value) -> str:
     return str(value)
 
 
-@contextlib.contextmanager
-def _no_gc_pauses():
-    """No garbage collection while a batch's rows are built and written: they are
-    hundreds of thousands of lists and strings without a reference cycle, and a
-    full collection over a large process (the app's) cost 100-300 ms mid-export.
-    The collector comes back on as it was (another thread may have turned it off)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_no_gc_pauses()
+@no_gc_pauses()
 def export_invoices(
     *,
     fmt: str,
