@@ -128,3 +128,19 @@ def test_help_lists_the_keys_of_the_screen(snap_compare, book, size):
 def test_a_saved_batchs_invoices(snap_compare, book, size):
     assert snap_compare(make_app(export_dir=EXPORT_DIR), terminal_size=size,
                         run_before=keys_then_freeze("b", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_delete_draft_asks_first(snap_compare, book, size):
+    draft_id()
+    assert snap_compare(make_app(export_dir=EXPORT_DIR), terminal_size=size,
+                        run_before=keys_then_freeze("b", "delete"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_void_dialog_warns_about_exported_invoices(snap_compare, book, tmp_path, size):
+    from store import exports
+
+    exports.export_invoices(fmt="csv", out_path=str(tmp_path / "out.csv"), actor="alice", batch=1)
+    assert snap_compare(make_app(export_dir=EXPORT_DIR), terminal_size=size,
+                        run_before=keys_then_freeze("b", "v"))
