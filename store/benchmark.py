@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from store.rows import as_date as _as_date
 from store.errors import ImportFileError, ValidationError
 from store.money import MoneyError, check_currency, exponent
 
@@ -193,12 +194,6 @@ def period_months(period: str) -> list[int] | None:
     return None
 
 
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _major(minor: int | Decimal, currency: str) -> Decimal:

@@ -23,6 +23,8 @@ import peewee
 from peewee import JOIN, Case, IntegrityError, fn
 
 from store import settings
+from store.invoices import find_batch
+from store.rows import as_date as _date, as_datetime as _datetime, raw_rows as _raw
 from store.db import db, is_postgres
 from store.domain import (
     BatchSummary,
@@ -374,20 +376,10 @@ class _ExpenseRow(NamedTuple):
     amount: int
 
 
-def _raw(query) -> list[tuple]:
-    """The query's rows as the driver returns them (no Peewee conversion)."""
-    sql, params = query.sql()
-    return db.obj.execute_sql(sql, params).fetchall()
 
 
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def _datetime(value) -> dt.datetime:
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
 _HOURS: dict[int, Decimal] = {}
@@ -941,14 +933,8 @@ class SaveResult:
 
 
 def _batch_row(batch: int | str) -> Batch:
-    row = None
-    if isinstance(batch, int) or (isinstance(batch, str) and batch.strip().isdigit()):
-        row = Batch.get_or_none(Batch.id == int(batch))
-    if row is None:
-        row = Batch.get_or_none(Batch.name == str(batch).strip())
-    if row is None:
-        raise NotFoundError(f"no batch {batch!r} (give its id or its exact name)")
-    return row
+    """A batch by id or exact name (NotFoundError otherwise)."""
+    return find_batch(batch)
 
 
 def summarize(row: Batch) -> BatchSummary:

@@ -4,14 +4,13 @@ few queries (invoices with customers and batches, then lines with contract
 names, in chunks), never one query per invoice."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Iterable
 
 from peewee import JOIN, chunked, fn
 
 from store import settings as _settings
-from store.db import db
+from store.rows import as_date as _date, as_datetime as _datetime, raw_rows as _raw
 from store.domain import CustomerInfo, ExportSettings, InvoiceData, InvoiceLineData
 from store.errors import NotFoundError
 from store.models import Batch, Contract, Customer, Invoice, InvoiceLine
@@ -19,23 +18,10 @@ from store.models import Batch, Contract, Customer, Invoice, InvoiceLine
 _CHUNK = 500
 
 
-def _raw(query) -> list[tuple]:
-    """The query's rows as the driver returns them: a batch has thousands of
-    lines, and Peewee model instances cost more than the rest of an export."""
-    sql, params = query.sql()
-    return db.obj.execute_sql(sql, params).fetchall()
 
 
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def _datetime(value) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(value)
 
 
 def _invoice_query():

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+from store.rows import as_date as _as_date
 from store.errors import ImportFileError, ValidationError
 from store.money import exponent, round_half_up
 
@@ -266,12 +267,6 @@ def convert(amount_minor: int, from_ccy: str, to_ccy: str, on: dt.date) -> Conve
     return RateBook().convert(amount_minor, from_ccy, to_ccy, on)
 
 
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 # --- importing the ECB file -----------------------------------------------------

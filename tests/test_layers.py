@@ -13,7 +13,7 @@ HEADLESS = [
     "store.db", "store.models", "store.money", "store.domain", "store.settings",
     "store.search", "store.status", "store.billing", "store.invoices", "store.exports",
     "store.importer", "store.demo", "store.rates", "store.benchmark", "store.listing",
-    "store.session", "store.gcpause",
+    "store.session", "store.gcpause", "store.rows",
     "exporters.qbo_csv", "exporters.qbd_iif", "exporters.xero_csv", "exporters.csv",
     "batchbill.cli",
 ]
