@@ -5,7 +5,9 @@ failed call as a notification."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import gc
 from concurrent.futures import ThreadPoolExecutor
 import getpass
 from pathlib import Path
@@ -14,15 +16,33 @@ from typing import Callable
 from textual.app import App
 
 from store.errors import BatchbillError
+from store.gcpause import no_gc_pauses
 from tui.commands import BatchbillCommands, global_bindings
-from tui.screens.batches import BatchesScreen
 from tui.screens.dashboard import DashboardScreen
-from tui.screens.invoices import BatchInvoicesScreen, InvoicesScreen
-from tui.screens.search import SearchScreen
 from tui.work import run_store
 
 
 WORKER_THREADS = 4
+
+
+# The other modes' screens are imported when first opened: a start imports
+# only what the dashboard shows (MODES takes a callable that returns a screen).
+def _batches_screen():
+    from tui.screens.batches import BatchesScreen
+
+    return BatchesScreen()
+
+
+def _invoices_screen():
+    from tui.screens.invoices import InvoicesScreen
+
+    return InvoicesScreen()
+
+
+def _search_screen():
+    from tui.screens.search import SearchScreen
+
+    return SearchScreen()
 
 
 class BatchbillApp(App[int]):
@@ -31,9 +51,9 @@ class BatchbillApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     MODES = {
         "dashboard": DashboardScreen,
-        "batches": BatchesScreen,
-        "invoices": InvoicesScreen,
-        "search": SearchScreen,
+        "batches": _batches_screen,
+        "invoices": _invoices_screen,
+        "search": _search_screen,
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = global_bindings()
@@ -43,6 +63,7 @@ class BatchbillApp(App[int]):
                  actor: str | None = None, export_dir: Path | None = None,
                  page_size: int = 20) -> None:
         super().__init__()
+        self._start_gc: contextlib.ExitStack | None = None
         self.animation_level = "none"
         self.db_label = db_label
         self.fixed_today = today
@@ -57,6 +78,29 @@ class BatchbillApp(App[int]):
         # holds on a shared PostgreSQL server (the default could be 32).
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="batchbill-store"))
+
+    def on_load(self) -> None:
+        # No garbage-collection pauses from the app's start until the dashboard
+        # is filled (started_up): the start builds many objects and no cycle
+        # worth a full collection. Reference counting still frees them.
+        self._start_gc = contextlib.ExitStack()
+        self._start_gc.enter_context(no_gc_pauses())
+
+    def started_up(self) -> None:
+        """The dashboard is filled: the collector runs again. Objects from the
+        start (modules, widgets) are moved out of its way (gc.freeze): most
+        live as long as the app, and later collections need not walk them."""
+        if self._start_gc is not None:
+            gc.freeze()
+            self._end_gc_hold()
+
+    def on_unmount(self) -> None:
+        self._end_gc_hold()  # an app that ends before its dashboard is filled
+
+    def _end_gc_hold(self) -> None:
+        if self._start_gc is not None:
+            self._start_gc.close()
+            self._start_gc = None
 
     @property
     def today(self) -> dt.date:
@@ -109,6 +153,8 @@ class BatchbillApp(App[int]):
         if summary.status == "draft":
             self.open_draft(summary.id)
         else:
+            from tui.screens.invoices import BatchInvoicesScreen
+
             self.push_screen(BatchInvoicesScreen(batch=summary))
 
     def open_batch_id(self, batch_id: int) -> None:

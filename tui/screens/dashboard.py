@@ -108,6 +108,7 @@ class DashboardScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.token: int | None = None
+        self.filled = False  # all three panels shown once
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
@@ -126,8 +127,22 @@ class DashboardScreen(Screen):
         self.set_interval(POLL_SECONDS, self.poll)
 
     def load_benchmark(self) -> None:
-        run_store(self, load_benchmark, self.app.today,
-                  done=lambda r: self.query_one(BenchmarkPanel).show(*r), group="benchmark")
+        run_store(self, load_benchmark, self.app.today, done=self._show_benchmark, group="benchmark")
+
+    def _show_benchmark(self, result) -> None:
+        self.query_one(BenchmarkPanel).show(*result)
+        self._check_filled()
+
+    @on(ListPanel.Loaded)
+    def _check_filled(self) -> None:
+        """Tell the app once its start is over (see BatchbillApp.started_up)."""
+        if self.filled or self.query_one(BenchmarkPanel).data is None:
+            return
+        if all(panel.loaded for panel in self.query(ListPanel)):
+            self.filled = True
+            started_up = getattr(self.app, "started_up", None)
+            if started_up is not None:
+                started_up()
 
     def poll(self) -> None:
         run_store(self, listing.change_token, done=self._token, group="poll")
