@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from store import billing
 from tui.commands import quiet_global_bindings
 from tui.format import count, line, totals
+from tui.widgets.footer import KeyFooter
 from tui.widgets.plan_tree import PlanTree, lock_reason
 from tui.work import run_store
 
@@ -62,7 +63,7 @@ class BatchEditorScreen(Screen):
         yield Static("Loading the plan...", id="editor-summary")
         yield PlanTree(id="plan-tree")
         yield Static("", id="editor-status")
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeyFooter(show_command_palette=False, compact=True)
 
     @property
     def tree(self) -> PlanTree:

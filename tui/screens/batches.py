@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from store import listing
 from tui.commands import hidden_global_bindings
 from tui.format import home_first, number_range, short_totals
+from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
 
@@ -47,7 +48,7 @@ class BatchesScreen(Screen):
                         load_batches, batch_row,
                         page_size=self.app.page_size, id="batches", placeholder="search name or period",
                         empty="no batches yet: n starts one")
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeyFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.panel.table.focus()

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from store import listing
 from tui.format import clip, day, money, number_range
 from tui.widgets.benchmark_text import PanelText, spark, summary_lines
+from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
 
@@ -99,6 +100,9 @@ def describe_benchmark(summary, activity, width: int = 78, tall: bool = False) -
 
 class DashboardScreen(Screen):
     TITLE = "Dashboard"
+    # The batches list has the focus from the start: focusing the first search
+    # box, then the list, would build the footer's keys once more.
+    AUTO_FOCUS = "#recent-batches PagedTable"
     BINDINGS = [
         Binding("e", "export", "Export", id="dashboard.export", tooltip="Export the highlighted invoice or batch"),
         Binding("tab", "app.focus_next", "Next list", show=False, id="dashboard.next"),
@@ -119,10 +123,9 @@ class DashboardScreen(Screen):
         yield ListPanel("Recent invoices", ["Invoice", "Customer", "Amount", "Batch", "Created"],
                         lambda q, p, s: listing.recent_invoices(q, p, s), invoice_row,
                         page_size=max(5, self.app.page_size // 2), id="recent-invoices", placeholder="search invoices")
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeyFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#recent-batches", ListPanel).table.focus()
         self.load_benchmark()
         self.set_interval(POLL_SECONDS, self.poll)
 

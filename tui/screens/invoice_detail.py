@@ -9,12 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from store import invoices
 from store.money import quantity_str
 from tui.commands import quiet_global_bindings
 from tui.format import cell, clip, day, line, money
+from tui.widgets.footer import KeyFooter
 from tui.work import run_store
 
 GROUPS = (
@@ -64,7 +65,7 @@ class InvoiceDetailScreen(Screen):
         table.add_columns("Description", "Qty", "Unit price", "Amount")
         yield table
         yield Static("", id="invoice-totals")
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeyFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

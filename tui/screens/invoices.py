@@ -5,11 +5,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from store import listing
 from tui.commands import quiet_global_bindings
 from tui.format import clip, day, money
+from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 
 
@@ -50,7 +51,7 @@ class InvoicesScreen(Screen):
                         page_size=self.app.page_size, id="invoices",
                         placeholder="search number, customer, batch",
                         empty="no invoices yet")
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeyFooter(show_command_palette=False, compact=True)
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "export_batch":

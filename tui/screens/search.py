@@ -5,10 +5,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
 from store import search
 from tui.format import clip, day, money
+from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 
 
@@ -40,7 +41,7 @@ class SearchScreen(Screen):
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
                         empty="type to search; enter opens the result", submit_opens=True)
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeyFooter(show_command_palette=False, compact=True)
 
     @property
     def panel(self) -> ListPanel:
