@@ -119,14 +119,31 @@ class DashboardScreen(Screen):
         yield BenchmarkPanel(id="benchmark")
         yield ListPanel("Recent batches", ["Batch", "Status", "Date", "Invoices"],
                         lambda q, p, s: listing.list_batches(q, p, s), batch_row,
-                        page_size=max(5, self.app.page_size // 2), id="recent-batches", placeholder="search batches")
+                        page_size=max(5, self.app.page_size // 2), id="recent-batches", placeholder="search batches",
+                        load_on_mount=False)
         yield ListPanel("Recent invoices", ["Invoice", "Customer", "Amount", "Batch", "Created"],
                         lambda q, p, s: listing.recent_invoices(q, p, s), invoice_row,
-                        page_size=max(5, self.app.page_size // 2), id="recent-invoices", placeholder="search invoices")
+                        page_size=max(5, self.app.page_size // 2), id="recent-invoices", placeholder="search invoices",
+                        load_on_mount=False)
         yield KeyFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
-        self.load_benchmark()
+        # The first load: both lists and the benchmark in one worker (one thread,
+        # one connection, one hand-back to the UI), not three that contend.
+        panels = list(self.query(ListPanel))
+        calls = [panel.first_page_call() for panel in panels]
+
+        def load_all(today):
+            pages = [loader(*args) for loader, args in calls]
+            return pages, load_benchmark(today)
+
+        def loaded(result) -> None:
+            pages, benchmark = result
+            for panel, items in zip(panels, pages):
+                panel.show_page(items)
+            self._show_benchmark(benchmark)
+
+        run_store(self, load_all, self.app.today, done=loaded, group="benchmark")
         self.set_interval(POLL_SECONDS, self.poll)
 
     def load_benchmark(self) -> None:

@@ -85,7 +85,8 @@ class ListPanel(Vertical):
 
     def __init__(self, title: str, columns: Sequence[str], loader: Loader, row_of: RowOf,
                  *, page_size: int = 20, placeholder: str = "search", id: str | None = None,
-                 empty: str = "nothing yet", submit_opens: bool = False) -> None:
+                 empty: str = "nothing yet", submit_opens: bool = False,
+                 load_on_mount: bool = True) -> None:
         super().__init__(id=id)
         self.title = title
         self.columns = list(columns)
@@ -95,6 +96,7 @@ class ListPanel(Vertical):
         self.placeholder = placeholder
         self.empty = empty
         self.submit_opens = submit_opens
+        self.load_on_mount = load_on_mount  # False: the screen loads the first page (show_page)
         self._open_when_loaded = False
         self.page = 0
         self.redraws = 0  # how often the rows were replaced (tests: no redraw without a change)
@@ -114,7 +116,18 @@ class ListPanel(Vertical):
         yield table
 
     def on_mount(self) -> None:
-        self.reload()
+        if self.load_on_mount:
+            self.reload()
+
+    def first_page_call(self) -> tuple[Loader, tuple[str, int, int]]:
+        """The loader and its arguments for the page to show now, for a screen
+        that loads it with other things in one worker and gives it to show_page."""
+        return self.loader, (self.query_text, self.page, self.page_size)
+
+    def show_page(self, items: Sequence[Any]) -> None:
+        """Rows loaded by the screen; ignored once the list loaded its own."""
+        if not self.loaded:
+            self._show(items)
 
     @property
     def table(self) -> PagedTable:
