@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -112,7 +113,8 @@ class ListPanel(Vertical):
             yield Input(placeholder=self.placeholder, compact=True)
             yield Label("", classes="list-page")
         table = PagedTable(cursor_type="row", zebra_stripes=False)
-        table.add_columns(*self.columns)
+        # Text, not str: a str label is parsed as markup (and loads rich's emoji table)
+        table.add_columns(*(Text(column) for column in self.columns))
         yield table
 
     def on_mount(self) -> None:
