@@ -171,7 +171,7 @@ def type_label(column: Column) -> str:
 
 
 def columns_markdown(kind: str) -> str:
-    """The documentation table of a kind's columns (docs/import.md is built from it)."""
+    """The documentation table of a kind's columns (the README's import section shows it)."""
     lines = ["| column | required | type | meaning |", "|---|---|---|---|"]
     for col in SPECS[kind]:
         lines.append(
