@@ -188,6 +188,28 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def csv_files(
+    groups: Sequence[tuple[str, list]],
+    header: Sequence[str],
+    *,
+    max_rows: int | None,
+    max_invoices: int | None,
+    target: str,
+    warnings: Iterable[str] = (),
+) -> ExportOutput:
+    """(invoice number, rows) pairs as CSV files within the target's limits."""
+    parts = [
+        ExportPart(
+            data=csv_bytes(header, [row for _, rows in chunk for row in rows]),
+            invoices=tuple(n for n, _ in chunk),
+            rows=sum(len(rows) for _, rows in chunk),
+        )
+        for chunk in split_into_files(groups, max_rows=max_rows, max_invoices=max_invoices,
+                                      target=target)
+    ]
+    return ExportOutput(parts=parts, warnings=list(warnings))
+
+
 def split_into_files(
     groups: Sequence[tuple[str, list]],
     *,

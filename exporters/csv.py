@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Sequence
 
 from store.domain import ExportSettings, InvoiceData
-from exporters.common import money_text as format_minor
 
 from exporters.common import (
     ExportOutput, ExportPart, Memo, MoneyTexts, check_consistent, csv_bytes, plain_text, quantity_text, required_text,

@@ -15,19 +15,17 @@ from exporters.common import money_text as format_minor
 from exporters.common import (
     ExportError,
     ExportOutput,
-    ExportPart,
     Memo,
     MoneyTexts,
     TaxNames,
     allocate_tax,
     check_consistent,
-    csv_bytes,
+    csv_files,
     format_date,
     percent_text,
     quantity_text,
     required_text,
     safe_text,
-    split_into_files,
 )
 
 FORMAT = "qbo-csv"
@@ -133,14 +131,5 @@ def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[st
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportOutput:
     rows_of = _Rows(settings)
     groups = [(inv.number, rows_of(inv)) for inv in invoices]
-    files = split_into_files(groups, max_rows=MAX_ROWS, max_invoices=MAX_INVOICES, target="QuickBooks Online")
-    hdr = header(settings)
-    parts = [
-        ExportPart(
-            data=csv_bytes(hdr, [row for _, rows in chunk for row in rows]),
-            invoices=tuple(n for n, _ in chunk),
-            rows=sum(len(rows) for _, rows in chunk),
-        )
-        for chunk in files
-    ]
-    return ExportOutput(parts=parts, warnings=rows_of.tax_codes.warnings())
+    return csv_files(groups, header(settings), max_rows=MAX_ROWS, max_invoices=MAX_INVOICES,
+                     target="QuickBooks Online", warnings=rows_of.tax_codes.warnings())

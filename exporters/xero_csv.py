@@ -10,21 +10,18 @@ from decimal import Decimal
 from typing import Sequence
 
 from store.domain import ExportSettings, InvoiceData
-from exporters.common import money_text as format_minor
 
 from exporters.common import (
     ExportOutput,
-    ExportPart,
     Memo,
     MoneyTexts,
     TaxNames,
     check_consistent,
-    csv_bytes,
+    csv_files,
     format_date,
     quantity_text,
     required_text,
     safe_text,
-    split_into_files,
 )
 
 FORMAT = "xero-csv"
@@ -109,13 +106,5 @@ def invoice_rows(invoice: InvoiceData, settings: ExportSettings) -> list[list[st
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportOutput:
     rows_of = _Rows(settings)
     groups = [(inv.number, rows_of(inv)) for inv in invoices]
-    files = split_into_files(groups, max_rows=MAX_ROWS, max_invoices=None, target="Xero")
-    parts = [
-        ExportPart(
-            data=csv_bytes(HEADER, [row for _, rows in chunk for row in rows]),
-            invoices=tuple(n for n, _ in chunk),
-            rows=sum(len(rows) for _, rows in chunk),
-        )
-        for chunk in files
-    ]
-    return ExportOutput(parts=parts, warnings=rows_of.tax_types.warnings())
+    return csv_files(groups, HEADER, max_rows=MAX_ROWS, max_invoices=None, target="Xero",
+                     warnings=rows_of.tax_types.warnings())
