@@ -103,7 +103,7 @@ def test_a_book_locked_by_another_writer_gives_the_summary_at_once_without_keepi
     from store.db import is_postgres
 
     if is_postgres(book):
-        pytest.skip("SQLite's write lock")
+        pytest.skip("SQLite only: PostgreSQL has no database-wide write lock to hold")
     other = sqlite3.connect(str(book.batchbill_test_target), timeout=0)
     try:
         other.execute("BEGIN IMMEDIATE")  # another process in the middle of a save
