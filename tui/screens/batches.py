@@ -8,13 +8,13 @@ from dataclasses import replace
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Header
 
 from store import listing
 from tui.commands import hidden_global_bindings
 from tui.format import home_first, number_range, short_totals
 from tui.widgets.footer import KeyFooter
+from tui.screens.list_screen import ListScreen
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
 
@@ -31,7 +31,7 @@ def batch_row(b):
             short_totals(b.totals))
 
 
-class BatchesScreen(Screen):
+class BatchesScreen(ListScreen):
     TITLE = "Batches"
     BINDINGS = [
         Binding("e", "export", "Export", id="batches.export", tooltip="Export every invoice of the batch"),
@@ -49,17 +49,6 @@ class BatchesScreen(Screen):
                         page_size=self.app.page_size, id="batches", placeholder="search name or period",
                         empty="no batches yet: n starts one")
         yield KeyFooter(show_command_palette=False, compact=True)
-
-    def on_mount(self) -> None:
-        self.panel.table.focus()
-
-    def on_screen_resume(self) -> None:
-        if self.panel.loaded:
-            self.panel.reload()
-
-    @property
-    def panel(self) -> ListPanel:
-        return self.query_one(ListPanel)
 
     @on(ListPanel.Opened)
     def _opened(self, event: ListPanel.Opened) -> None:

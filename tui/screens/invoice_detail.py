@@ -31,8 +31,8 @@ def grouped_lines(lines):
     known = {kind: title for title, kinds in GROUPS for kind in kinds}
     buckets: dict[str, list] = {title: [] for title, _ in GROUPS}
     buckets["Other"] = []
-    for line in lines:
-        buckets[known.get(line.kind, "Other")].append(line)
+    for item in lines:
+        buckets[known.get(item.kind, "Other")].append(item)
     return [(title, items) for title, items in buckets.items() if items]
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Header
 
 from store import listing
 from tui.commands import quiet_global_bindings
 from tui.format import clip, day, money
 from tui.widgets.footer import KeyFooter
+from tui.screens.list_screen import ListScreen
 from tui.widgets.list_panel import ListPanel
 
 
@@ -24,7 +24,7 @@ def batch_invoice_row(inv):
             day(inv.issue_date))
 
 
-class InvoicesScreen(Screen):
+class InvoicesScreen(ListScreen):
     TITLE = "Invoices"
     BINDINGS = [
         Binding("e", "export", "Export", id="invoices.export", tooltip="Export the highlighted invoice"),
@@ -57,17 +57,6 @@ class InvoicesScreen(Screen):
         if action == "export_batch":
             return self.batch is not None
         return True
-
-    def on_mount(self) -> None:
-        self.panel.table.focus()
-
-    def on_screen_resume(self) -> None:
-        if self.panel.loaded:
-            self.panel.reload()
-
-    @property
-    def panel(self) -> ListPanel:
-        return self.query_one(ListPanel)
 
     @on(ListPanel.Opened)
     def _opened(self, event: ListPanel.Opened) -> None:
