@@ -100,6 +100,7 @@ def flatten(text: str) -> str:
 # Text that needs nothing done: no formula start, no control character (one
 # regex call for the usual cell instead of the steps below).
 _SAFE_AS_IS = re.compile("\\A[=+\\-@]|[\x00-\x1f\x7f]")
+safe_as_is = _SAFE_AS_IS.search  # None: safe_text(text) is text (for a str)
 _PLAIN_AS_IS = re.compile("\\A[=+\\-@\t\r\n]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -179,13 +180,50 @@ def percent_text(rate: Decimal) -> str:
     return f"{value:f}%"
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """RFC 4180: comma, CRLF, quotes doubled, UTF-8 without BOM."""
-    buf = io.StringIO(newline="")
-    writer = _csv.writer(buf, lineterminator="\r\n", quoting=_csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8")
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]], *, quoted: dict | None = None) -> bytes:
+    """RFC 4180: comma, CRLF, quotes doubled, UTF-8 without BOM.
+
+    The bytes ``csv.writer`` (QUOTE_MINIMAL, CRLF) writes for rows of text, made
+    by joining cells: each distinct cell is quoted once (a batch repeats the
+    same names, dates, amounts and codes in every row), which takes half the
+    time of the csv module on a batch's thousands of 27-column rows. Rows with a
+    cell that is not text go through ``csv.writer``. ``quoted``: a
+    :func:`quoted_cells` memo shared by the files of one export."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    cell = (_Quoted() if quoted is None else quoted).__getitem__
+    try:
+        out = [",".join(map(cell, header)), *[",".join(map(cell, row)) for row in rows], ""]
+    except TypeError:  # a cell that is not text (None, a number): the csv module's rules
+        out = None
+    if out is None or "" in out[:-1]:  # ... and a row of one empty cell, which it writes as ""
+        buf = io.StringIO(newline="")
+        writer = _csv.writer(buf, lineterminator="\r\n", quoting=_csv.QUOTE_MINIMAL)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buf.getvalue().encode("utf-8")
+    return "\r\n".join(out).encode("utf-8")
+
+
+def quoted_cells() -> dict:
+    """A memo of cells as :func:`csv_bytes` writes them, for the files of one export."""
+    return _Quoted()
+
+
+class _Quoted(dict):
+    """cell text -> the cell as csv.writer writes it (QUOTE_MINIMAL, CRLF): in
+    quotes, with quotes doubled, when it holds a comma, a quote, CR or LF."""
+
+    def __missing__(self, text: str) -> str:
+        if type(text) is not str:
+            raise TypeError(type(text).__name__)
+        if '"' in text:
+            value = '"' + text.replace('"', '""') + '"'
+        elif "," in text or "\r" in text or "\n" in text:
+            value = '"' + text + '"'
+        else:
+            value = text
+        self[text] = value
+        return value
 
 
 def csv_files(
@@ -198,9 +236,10 @@ def csv_files(
     warnings: Iterable[str] = (),
 ) -> ExportOutput:
     """(invoice number, rows) pairs as CSV files within the target's limits."""
+    quoted = quoted_cells()
     parts = [
         ExportPart(
-            data=csv_bytes(header, [row for _, rows in chunk for row in rows]),
+            data=csv_bytes(header, [row for _, rows in chunk for row in rows], quoted=quoted),
             invoices=tuple(n for n, _ in chunk),
             rows=sum(len(rows) for _, rows in chunk),
         )

@@ -22,6 +22,7 @@ from exporters.common import (
     quantity_text,
     required_text,
     safe_text,
+    safe_as_is,
 )
 
 FORMAT = "xero-csv"
@@ -32,6 +33,7 @@ HEADER = (
     "TrackingName2,TrackingOption2,Currency,BrandingTheme"
 ).split(",")
 MAX_ROWS = 500
+_NEEDS_WORK = safe_as_is  # None: the text is a safe one-line cell as it is
 
 
 def _address_lines(address: str) -> list[str]:
@@ -56,45 +58,46 @@ class _Rows:
         self.quantities = Memo(quantity_text)
         self.addresses = Memo(_address_lines)
         self.tax_types = TaxNames(settings, "xero_tax_type", "TaxType", "Xero")
+        self.account: str | None = None  # the account code and exempt tax type cells
+        self.exempt = ""
 
     def __call__(self, invoice: InvoiceData) -> list[list[str]]:
         check_consistent(invoice)
         settings = self.settings
-        safe = self.safe
+        safe = self.safe.__getitem__
+        number = invoice.number
         cur = invoice.currency
         customer = invoice.customer
-        contact = (
-            [required_text(customer.name, "customer name", invoice.number, clean=safe.__getitem__),
-             safe[customer.email]]
-            + self.addresses[customer.address]
-            + ["", "", "", ""]
-        )
-        head = contact + [
-            required_text(invoice.number, "invoice number", invoice.number, clean=safe.__getitem__),
-            safe[invoice.batch_name],
-            self.dates[invoice.issue_date],
-            self.dates[invoice.due_date],
-            "",
+        if self.account is None:  # the settings' cells, checked with the first invoice's number
+            self.account = required_text(settings.xero_account_code, "setting xero_account_code", number,
+                                         clean=safe)
+            self.exempt = required_text(settings.xero_tax_type_exempt, "setting xero_tax_type_exempt", number,
+                                        clean=safe)
+        dates = self.dates
+        head = [
+            required_text(customer.name, "customer name", number, clean=safe), safe(customer.email),
+            *self.addresses[customer.address], "", "", "", "",
+            required_text(number, "invoice number", number, clean=safe), safe(invoice.batch_name),
+            dates[invoice.issue_date], dates[invoice.due_date], "",
         ]
-        account = required_text(settings.xero_account_code, "setting xero_account_code", invoice.number,
-                                clean=safe.__getitem__)
+        account = self.account
         taxed = Decimal(invoice.tax_rate) != 0  # effectively_taxable: taxable and a rate
-        tax_types = {
-            True: self.tax_types(invoice, used=taxed and any(line.taxable for line in invoice.lines)),
-            False: required_text(settings.xero_tax_type_exempt, "setting xero_tax_type_exempt", invoice.number,
-                                 clean=safe.__getitem__),
-        }
+        taxed_type = self.tax_types(invoice, used=taxed and any(line.taxable for line in invoice.lines))
+        tax_type = self.exempt
         money = self.money[cur]
         quantities = self.quantities
+        tail = ["", "", "", "", cur, ""]
         rows = []
         for line in invoice.lines:
-            description = safe_text(line.description)
-            if not description.strip():
+            description = line.description
+            if type(description) is not str or _NEEDS_WORK(description) is not None:
+                description = safe_text(description)
+            if not description or description.isspace():
                 description = required_text(settings.item_name(line.kind), f"line {line.position} description",
                                             invoice.number)
-            rows.append(head + [
-                description, quantities[line.quantity], money[line.unit_price], "", account,
-                tax_types[taxed and bool(line.taxable)], "", "", "", "", cur, "",
+            rows.append([
+                *head, description, quantities[line.quantity], money[line.unit_price], "", account,
+                taxed_type if taxed and line.taxable else tax_type, *tail,
             ])
         return rows
 

@@ -9,6 +9,7 @@ and only after every file is in place are the invoices marked ``exported``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import json
 import os
@@ -115,6 +116,7 @@ def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
         raise
 
 
+@functools.lru_cache(maxsize=64)  # a batch's invoices share their export time
 def _fmt_time(value) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from exporters.checks import check_files
-from exporters.common import exporter, plain_text
+from exporters.common import csv_bytes, exporter, plain_text
 from store.money import format_minor
 from tests.exporters.book import SETTINGS, customer, invoice, line
 
@@ -63,3 +63,21 @@ def test_plain_csv_reads_back_the_exact_text_and_amounts(book):
         else:  # the exact text survives, behind a ' when it starts like a formula
             formula = text.startswith(("=", "+", "-", "@", "\t", "\r", "\n"))
             assert row["description"] == ("'" + text if formula else text)
+
+
+_CELL = st.one_of(
+    st.text(alphabet=st.sampled_from(list('ab ,"\r\n\t;\'=\u00e9\u6771')), max_size=6),
+    st.none(), st.integers(), st.decimals(allow_nan=False, allow_infinity=False),
+)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CELL, max_size=4), max_size=5))
+def test_csv_bytes_writes_what_the_csv_module_writes(rows):
+    """csv_bytes joins cells itself (twice as fast): the bytes must be csv.writer's,
+    quotes, commas, CR, LF, a lone empty cell and non-text cells included."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["a", "b"])
+    writer.writerows(rows)
+    assert csv_bytes(["a", "b"], rows) == buf.getvalue().encode("utf-8")
