@@ -43,7 +43,7 @@ def run_tui(args) -> int:
 
     target = database_target(args)
     require_existing(target)
-    from tui.app import run
+    from tui.launch import run
 
     return run(target) or 0
 

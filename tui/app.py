@@ -49,8 +49,10 @@ class BatchbillApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "batchbill"
     ENABLE_COMMAND_PALETTE = True
+    # The dashboard, the first mode, is made by get_default_screen and joins MODES once the
+    # app runs (on_mount): a screen made through MODES first makes Textual parse the whole
+    # stylesheet again from scratch (App._init_mode), a sixth of the CSS work of a start.
     MODES = {
-        "dashboard": DashboardScreen,
         "batches": _batches_screen,
         "invoices": _invoices_screen,
         "search": _search_screen,
@@ -61,8 +63,10 @@ class BatchbillApp(App[int]):
 
     def __init__(self, db_label: str = "", *, today: dt.date | None = None,
                  actor: str | None = None, export_dir: Path | None = None,
-                 page_size: int = 20) -> None:
+                 page_size: int = 20, prefetch=None) -> None:
         super().__init__()
+        # the dashboard's first data, loading since before Textual was imported (tui.launch)
+        self.prefetch = prefetch
         self._start_gc: contextlib.ExitStack | None = None
         self.animation_level = "none"
         self.db_label = db_label
@@ -72,7 +76,11 @@ class BatchbillApp(App[int]):
         self.sub_title = db_label
         self.page_size = page_size  # rows a list holds: one page, loaded from SQL
 
+    def get_default_screen(self) -> DashboardScreen:
+        return DashboardScreen()
+
     def on_mount(self) -> None:
+        self.add_mode("dashboard", DashboardScreen)  # its screen is already made: the default one
         # Thread workers run in the loop's default executor and Peewee keeps a
         # connection per thread: a small pool bounds the connections one app
         # holds on a shared PostgreSQL server (the default could be 32).
@@ -237,21 +245,7 @@ def _os_user() -> str:
 
 
 def run(target: str | None) -> int:
-    """Open the database and run the app; the exit status."""
-    import sys
+    """Open the database and run the app (see :func:`tui.launch.run`)."""
+    from tui.launch import run as launch
 
-    from store import session
-
-    try:
-        label = session.open(target)
-    except BatchbillError:
-        raise  # the command line prints its message
-    except Exception as exc:  # a server that does not answer, a file we cannot open...
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"batchbill: cannot open {session.describe(target)}: {first}", file=sys.stderr)
-        return 2
-    try:
-        BatchbillApp(db_label=label).run()
-    finally:
-        session.release()
-    return 0
+    return launch(target)

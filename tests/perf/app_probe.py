@@ -72,13 +72,13 @@ async def _settle(app, pilot) -> None:
 
 
 def _open_app(db: str, today: str):
+    """The app as ``batchbill`` starts it (tui.launch: the dashboard's data starts
+    loading before Textual is imported)."""
     import datetime as dt
 
-    from store import session
-    from tui.app import BatchbillApp
+    from tui.launch import make_app
 
-    label = session.open(db)
-    return BatchbillApp(db_label=label, today=dt.date.fromisoformat(today), actor="bench")
+    return make_app(db, today=dt.date.fromisoformat(today), actor="bench")
 
 
 async def coldstart(db: str, today: str) -> None:

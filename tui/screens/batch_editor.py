@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from store import billing
 from tui.commands import quiet_global_bindings
@@ -19,6 +19,7 @@ from tui.format import count, line, totals
 from tui.widgets.footer import KeyFooter
 from tui.widgets.plan_tree import PlanTree, lock_reason
 from tui.work import run_store
+from tui.widgets.title_bar import TitleBar
 
 DETAILS = ("contract", "ticket", "time_entry")
 SAVE_DRAFT_AFTER = 0.5
@@ -59,7 +60,7 @@ class BatchEditorScreen(Screen):
         self._dirty = False
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         yield Static("Loading the plan...", id="editor-summary")
         yield PlanTree(id="plan-tree")
         yield Static("", id="editor-status")

@@ -8,7 +8,6 @@ from dataclasses import replace
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header
 
 from store import listing
 from tui.commands import hidden_global_bindings
@@ -17,6 +16,7 @@ from tui.widgets.footer import KeyFooter
 from tui.screens.list_screen import ListScreen
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
+from tui.widgets.title_bar import TitleBar
 
 
 def load_batches(query: str, page: int, page_size: int):
@@ -43,7 +43,7 @@ class BatchesScreen(ListScreen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         yield ListPanel("Batches", ["Name", "Period", "Status", "Invoices", "Total"],
                         load_batches, batch_row,
                         page_size=self.app.page_size, id="batches", placeholder="search name or period",

@@ -9,32 +9,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
+from tui.dashboard_data import (FirstLoad, list_page_size, load_benchmark, recent_batches,
+                                 recent_invoices)
 from store import listing
 from tui.format import clip, day, money, number_range
 from tui.widgets.benchmark_text import PanelText, spark, summary_lines
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
+from tui.widgets.title_bar import TitleBar
 
 POLL_SECONDS = 1.0
 TALL_SCREEN = 32  # rows from which the benchmark lists more contracts
-
-
-def load_benchmark(today):
-    """The benchmark service's summary when it exists, and the shop's own months."""
-    try:
-        from store import benchmark
-    except ImportError:
-        benchmark = None
-    summary = None
-    if benchmark is not None and hasattr(benchmark, "cached_benchmark_summary"):
-        # kept in the book until its data changes: a start reads it back instead of 0.4 s of work
-        summary = benchmark.cached_benchmark_summary(today=today)
-    elif benchmark is not None and hasattr(benchmark, "benchmark_summary"):
-        summary = benchmark.benchmark_summary(today=today)
-    return summary, listing.shop_activity(today=today)
 
 
 def batch_row(b):
@@ -115,25 +103,41 @@ class DashboardScreen(Screen):
         self.filled = False  # all three panels shown once
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         yield BenchmarkPanel(id="benchmark")
         yield ListPanel("Recent batches", ["Batch", "Status", "Date", "Invoices"],
-                        lambda q, p, s: listing.list_batches(q, p, s), batch_row,
-                        page_size=max(5, self.app.page_size // 2), id="recent-batches", placeholder="search batches",
+                        recent_batches, batch_row,
+                        page_size=list_page_size(self.app.page_size), id="recent-batches", placeholder="search batches",
                         load_on_mount=False)
         yield ListPanel("Recent invoices", ["Invoice", "Customer", "Amount", "Batch", "Created"],
-                        lambda q, p, s: listing.recent_invoices(q, p, s), invoice_row,
-                        page_size=max(5, self.app.page_size // 2), id="recent-invoices", placeholder="search invoices",
+                        recent_invoices, invoice_row,
+                        page_size=list_page_size(self.app.page_size), id="recent-invoices", placeholder="search invoices",
                         load_on_mount=False)
         yield KeyFooter(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         # The first load: both lists and the benchmark in one worker (one thread,
-        # one connection, one hand-back to the UI), not three that contend.
+        # one connection, one hand-back to the UI), not three that contend. When the
+        # app was started by tui.launch, that load began before Textual was imported:
+        # take its result (now if it is there, else in a worker that waits for it).
         panels = list(self.query(ListPanel))
         calls = [panel.first_page_call() for panel in panels]
+        today = self.app.today
+        prefetch, self.app.prefetch = getattr(self.app, "prefetch", None), None
+        size = list_page_size(self.app.page_size)
+        expected = [(recent_batches, ("", 0, size)), (recent_invoices, ("", 0, size))]
+
+        def usable(first: FirstLoad) -> bool:
+            return first.today == today and first.page_size == size and calls == expected
 
         def load_all(today):
+            if prefetch is not None:
+                try:
+                    first = prefetch.result()
+                except Exception:  # loaded again below: a lasting problem is shown from there
+                    first = None
+                if first is not None and usable(first):
+                    return [first.batches, first.invoices], first.benchmark
             pages = [loader(*args) for loader, args in calls]
             return pages, load_benchmark(today)
 
@@ -143,7 +147,12 @@ class DashboardScreen(Screen):
                 panel.show_page(items)
             self._show_benchmark(benchmark)
 
-        run_store(self, load_all, self.app.today, done=loaded, group="benchmark")
+        future = getattr(prefetch, "future", None)
+        if future is not None and future.done() and future.exception() is None and usable(future.result()):
+            first = future.result()
+            loaded(([first.batches, first.invoices], first.benchmark))  # before the first paint
+        else:
+            run_store(self, load_all, today, done=loaded, group="benchmark")
         self.set_interval(POLL_SECONDS, self.poll)
 
     def load_benchmark(self) -> None:

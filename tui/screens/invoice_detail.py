@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from store import invoices
 from store.money import quantity_str
@@ -17,6 +17,7 @@ from tui.commands import quiet_global_bindings
 from tui.format import cell, clip, day, line, money
 from tui.widgets.footer import KeyFooter
 from tui.work import run_store
+from tui.widgets.title_bar import TitleBar
 
 GROUPS = (
     ("Service Items", ("service_item", "device", "block", "overage", "project")),
@@ -59,7 +60,7 @@ class InvoiceDetailScreen(Screen):
         self.invoice = None
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         yield Static(f"Loading {self.number}...", id="invoice-header")
         table = DataTable(cursor_type="row", id="invoice-lines")
         table.add_columns("Description", "Qty", "Unit price", "Amount")

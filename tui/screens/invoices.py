@@ -4,7 +4,6 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header
 
 from store import listing
 from tui.commands import quiet_global_bindings
@@ -12,12 +11,12 @@ from tui.format import clip, day, money
 from tui.widgets.footer import KeyFooter
 from tui.screens.list_screen import ListScreen
 from tui.widgets.list_panel import ListPanel
+from tui.widgets.title_bar import TitleBar
 
 
 def invoice_row(inv):
     return (inv.number, clip(inv.customer, 26), money(inv.total, inv.currency), inv.status,
             clip(inv.batch_name, 18))
-
 
 def batch_invoice_row(inv):
     return (inv.number, clip(inv.customer, 30), money(inv.total, inv.currency), inv.status,
@@ -42,7 +41,7 @@ class InvoicesScreen(ListScreen):
     def compose(self) -> ComposeResult:
         batch_id = self.batch.id if self.batch is not None else None
         title = "Invoices" if self.batch is None else f"Invoices of {self.batch.name}"
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         columns = ["Invoice", "Customer", "Total", "Status"]
         columns.append("Batch" if self.batch is None else "Issued")
         yield ListPanel(title, columns,

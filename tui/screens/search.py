@@ -5,12 +5,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Input
+from textual.widgets import Input
 
 from store import search
 from tui.format import clip, day, money
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
+from tui.widgets.title_bar import TitleBar
 
 
 def column_widths(width: int) -> tuple[int, int]:
@@ -34,7 +35,7 @@ class SearchScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         yield ListPanel("Search", ["Found", "Where", "Amount", "Date"],
                         lambda q, p, s: search.search(q, p, s),
                         lambda hit: hit_row(hit, self.app.size.width), page_size=self.app.page_size,
