@@ -1,0 +1,43 @@
+"""The rows of the lists: batches, invoices and search hits."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    id: int
+    name: str
+    period: str
+    status: str
+    created_at: dt.datetime
+    created_by: str
+    invoice_count: int = 0
+    invoice_numbers: tuple[str, ...] = ()
+    totals: tuple[tuple[str, int], ...] = ()  # (currency, total minor)
+    void_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    number: str
+    batch_id: int
+    batch_name: str
+    customer: str
+    currency: str
+    issue_date: dt.date
+    total: int
+    status: str
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "invoice" | "batch"
+    key: str  # invoice number or batch id
+    title: str
+    subtitle: str
+    currency: str = ""
+    amount: int = 0
+    date: dt.date | None = None

@@ -1,0 +1,75 @@
+"""A batch's plan: what is billable, customer -> contract -> period -> items."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One billable thing (or a derived charge such as block overage).
+
+    ``ref`` is what ``--exclude`` takes: ``ticket:123``, ``expense:9``,
+    ``service_item:5@2026-10``, ``device:7@2026-10``, ``block:7@2026-10``,
+    ``overage:7@2026-10``, ``project:3``.
+    """
+
+    ref: str
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: int
+    amount: int
+    currency: str
+    taxable: bool
+    locked: bool = False
+    lock_reason: str = ""
+    minutes: int = 0  # billable minutes behind a labour item
+    minutes_worked: int = 0  # all minutes (billable or not) behind it
+    children: tuple["PlanItem", ...] = ()  # time entries of a ticket, for display
+
+
+@dataclass(frozen=True)
+class PlanPeriod:
+    ref: str  # contract:ID@PERIOD
+    period: str
+    start: dt.date
+    end: dt.date  # exclusive
+    locked: bool
+    lock_reason: str
+    items: tuple[PlanItem, ...]
+    # block_hours contracts: the overage is derived from the selected tickets
+    block_hours: Decimal | None = None
+    overage_rate: int = 0
+
+
+@dataclass(frozen=True)
+class PlanContract:
+    ref: str  # contract:ID
+    id: int
+    name: str
+    type: str
+    billing_period: str
+    currency: str
+    taxable: bool
+    periods: tuple[PlanPeriod, ...]
+
+
+@dataclass(frozen=True)
+class PlanCustomer:
+    ref: str  # customer:ID
+    id: int
+    name: str
+    currency: str
+    tax_rate: Decimal
+    contracts: tuple[PlanContract, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    period: str
+    detail: str
+    customers: tuple[PlanCustomer, ...]
+    left_out: tuple[str, ...] = ()  # e.g. "12 open tickets are not billable until closed"
+    as_of: dt.date | None = None
