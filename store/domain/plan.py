@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanItem:
     """One billable thing (or a derived charge such as block overage).
 
@@ -30,7 +30,7 @@ class PlanItem:
     children: tuple["PlanItem", ...] = ()  # time entries of a ticket, for display
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanPeriod:
     ref: str  # contract:ID@PERIOD
     period: str
@@ -44,7 +44,7 @@ class PlanPeriod:
     overage_rate: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanContract:
     ref: str  # contract:ID
     id: int
@@ -56,7 +56,7 @@ class PlanContract:
     periods: tuple[PlanPeriod, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanCustomer:
     ref: str  # customer:ID
     id: int
@@ -66,7 +66,7 @@ class PlanCustomer:
     contracts: tuple[PlanContract, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     period: str
     detail: str
