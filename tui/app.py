@@ -63,11 +63,12 @@ class BatchbillApp(App[int]):
 
     def __init__(self, db_label: str = "", *, today: dt.date | None = None,
                  actor: str | None = None, export_dir: Path | None = None,
-                 page_size: int = 20, prefetch=None) -> None:
+                 page_size: int = 20, prefetch=None,
+                 gc_hold: contextlib.ExitStack | None = None) -> None:
         super().__init__()
         # the dashboard's first data, loading since before Textual was imported (tui.launch)
         self.prefetch = prefetch
-        self._start_gc: contextlib.ExitStack | None = None
+        self._start_gc: contextlib.ExitStack | None = gc_hold  # tui.launch's, from before the imports
         self.animation_level = "none"
         self.db_label = db_label
         self.fixed_today = today
@@ -91,8 +92,9 @@ class BatchbillApp(App[int]):
         # No garbage-collection pauses from the app's start until the dashboard
         # is filled (started_up): the start builds many objects and no cycle
         # worth a full collection. Reference counting still frees them.
-        self._start_gc = contextlib.ExitStack()
-        self._start_gc.enter_context(no_gc_pauses())
+        if self._start_gc is None:
+            self._start_gc = contextlib.ExitStack()
+            self._start_gc.enter_context(no_gc_pauses())
 
     def started_up(self) -> None:
         """The dashboard is filled: the collector runs again. Objects from the

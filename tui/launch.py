@@ -49,15 +49,28 @@ def make_app(target: str | None, *, today: dt.date | None = None, actor: str | N
              export_dir: Path | None = None, page_size: int = 20):
     """Open the book at ``target``, start loading the dashboard's data, then
     import and build the app (which takes that data when its dashboard mounts)."""
-    from store import session
-    from tui.dashboard_data import first_load, list_page_size
+    import contextlib
 
-    label = session.open(target)
-    prefetch = Prefetch(first_load, today or dt.date.today(), list_page_size(page_size))
-    from tui.app import BatchbillApp
+    from store.gcpause import no_gc_pauses
 
-    return BatchbillApp(db_label=label, today=today, actor=actor, export_dir=export_dir,
-                        page_size=page_size, prefetch=prefetch)
+    # No garbage-collection pauses from here until the dashboard is filled (the app
+    # ends the hold then, see BatchbillApp.started_up): the imports and the start
+    # make many objects and no cycle worth a full collection.
+    gc_hold = contextlib.ExitStack()
+    gc_hold.enter_context(no_gc_pauses())
+    try:
+        from store import session
+        from tui.dashboard_data import first_load, list_page_size
+
+        label = session.open(target)
+        prefetch = Prefetch(first_load, today or dt.date.today(), list_page_size(page_size))
+        from tui.app import BatchbillApp
+
+        return BatchbillApp(db_label=label, today=today, actor=actor, export_dir=export_dir,
+                            page_size=page_size, prefetch=prefetch, gc_hold=gc_hold)
+    except BaseException:
+        gc_hold.close()
+        raise
 
 
 def run(target: str | None) -> int:
