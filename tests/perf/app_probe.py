@@ -33,9 +33,7 @@ SIZE = (120, 36)
 
 
 def _dashboard_populated(app) -> bool:
-    from textual.widgets import Static
-
-    from tui.screens.dashboard import DashboardScreen
+    from tui.screens.dashboard import BenchmarkPanel, DashboardScreen
     from tui.widgets.list_panel import ListPanel
 
     screen = app.screen
@@ -44,8 +42,7 @@ def _dashboard_populated(app) -> bool:
     panels = list(screen.query(ListPanel))
     if len(panels) < 2 or not all(p.loaded for p in panels):
         return False
-    text = str(screen.query_one("#bench-text", Static).content)
-    return not text.startswith("Benchmark: loading")
+    return screen.query_one(BenchmarkPanel).data is not None
 
 
 async def _until(predicate, timeout: float = 120.0, step: float = 0.002) -> None:

@@ -22,6 +22,8 @@ def _panels(app):
 
 
 async def test_the_dashboard_shows_the_data_loaded_before_textual_was_imported(book):
+    from tui.screens.dashboard import BenchmarkPanel
+
     app = _launch(book)
     first = app.prefetch.future.result(timeout=30)  # the head start, done before the app runs
     async with app.run_test(size=(80, 24)) as pilot:
@@ -33,13 +35,14 @@ async def test_the_dashboard_shows_the_data_loaded_before_textual_was_imported(b
         assert [b.name for b in batches.items] == ["September run"]
         assert batches.items == first.batches
         assert sorted(inv.customer for inv in invoices.items) == sorted(SEPTEMBER_CUSTOMERS)
-        assert app.screen.query_one("#bench-text").content.plain.startswith("Shop median EHR")
+        assert app.screen.query_one(BenchmarkPanel).headline.startswith("Shop median EHR")
         await settle(pilot)
         assert [b.name for b in batches.items] == ["September run"]
 
 
 async def test_a_failed_head_start_is_loaded_again_by_the_dashboard(book, monkeypatch):
     import tui.dashboard_data
+    from tui.screens.dashboard import BenchmarkPanel
 
     real = tui.dashboard_data.first_load
     calls = []
@@ -57,7 +60,7 @@ async def test_a_failed_head_start_is_loaded_again_by_the_dashboard(book, monkey
         assert calls == [TODAY]
         assert [b.name for b in batches.items] == ["September run"]
         assert len(invoices.items) == 3
-        assert app.screen.query_one("#bench-text").content.plain.startswith("Shop median EHR")
+        assert app.screen.query_one(BenchmarkPanel).headline.startswith("Shop median EHR")
 
 
 async def test_a_head_start_for_another_page_size_is_not_used(book):

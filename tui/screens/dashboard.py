@@ -7,15 +7,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tui.dashboard_data import (FirstLoad, list_page_size, load_benchmark, recent_batches,
                                  recent_invoices)
 from store import listing
 from tui.format import clip, day, money, number_range
-from tui.widgets.benchmark_text import PanelText, spark, summary_lines
+from tui.widgets.benchmark_text import SPARK_WIDTH, PanelText, spark, summary_lines
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
@@ -34,38 +33,68 @@ def invoice_row(inv):
             clip(inv.batch_name, 14), day(inv.created_at or inv.issue_date))
 
 
-class BenchmarkPanel(Vertical):
+class BenchmarkPanel(Widget):
     """Effective hourly rate vs the regional reference (or the shop's own
-    figures), the contracts furthest below it and invoices vs market."""
+    figures), the contracts furthest below it and invoices vs market.
+
+    One widget draws it all: the head's two lines with the sparkline and its
+    caption beside them, the detail under them (it was six widgets, about a
+    twentieth of the app's start)."""
+
+    COMPONENT_CLASSES = {"benchmark-panel--spark", "benchmark-panel--caption"}
+    DEFAULT_CSS = """
+    BenchmarkPanel {
+        height: auto;
+        .benchmark-panel--spark { color: $accent; background: $boost; }
+        .benchmark-panel--caption { color: $text-muted; }
+    }
+    """
+    SPARK_MARGIN = 2  # cells between the head and the sparkline
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data = None
-
-    def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Static("Benchmark: loading...", id="bench-text")
-            with Vertical(id="bench-spark-box"):
-                yield Static("", id="bench-spark")
-                yield Static("", id="bench-caption")
-        yield Static("", id="bench-source")
+        self.panel: PanelText | None = None  # what is shown, for the width it was made for
 
     def show(self, summary, activity) -> None:
         self.data = (summary, activity)
-        self._render_data()
+        self.panel = None
+        self.refresh(layout=True)
 
     def on_resize(self) -> None:
-        if self.data is not None:
-            self._render_data()
+        self.panel = None
 
-    def _render_data(self) -> None:
-        width = max(40, self.size.width - 2)  # the padding
-        tall = self.app.size.height >= TALL_SCREEN
-        panel = describe_benchmark(*self.data, width=width, tall=tall)
-        self.query_one("#bench-text", Static).update(panel.head)
-        self.query_one("#bench-source", Static).update(panel.detail)
-        self.query_one("#bench-spark", Static).update(Text(panel.spark, no_wrap=True))
-        self.query_one("#bench-caption", Static).update(panel.caption)
+    @property
+    def headline(self) -> str:
+        """The first line as shown (plain text)."""
+        return self.render().plain.split("\n", 1)[0]
+
+    def render(self) -> Text:
+        if self.data is None:
+            return Text("Benchmark: loading...")
+        width = self.size.width
+        if self.panel is None:
+            tall = self.app.size.height >= TALL_SCREEN
+            self.panel = describe_benchmark(*self.data, width=max(40, width - 2), tall=tall)
+        panel = self.panel
+        left = max(1, width - SPARK_WIDTH - self.SPARK_MARGIN)
+        head = panel.head.wrap(self.app.console, left, no_wrap=False)
+        beside = (
+            (panel.spark, self.get_component_rich_style("benchmark-panel--spark")),
+            (panel.caption, self.get_component_rich_style("benchmark-panel--caption")),
+        )
+        out = Text(end="")
+        for row, (cells, style) in enumerate(beside):
+            line = Text(end="")
+            if row < len(head):
+                line.append_text(head[row])  # its style stays its own, not the whole line's
+            line.truncate(left, pad=True)
+            line.append(" " * self.SPARK_MARGIN)
+            line.append(cells[:SPARK_WIDTH].ljust(SPARK_WIDTH), style)
+            out.append_text(line)
+            out.append("\n")
+        out.append_text(panel.detail)
+        return out
 
 
 def describe_benchmark(summary, activity, width: int = 78, tall: bool = False) -> PanelText:
