@@ -321,6 +321,41 @@ class DerivedCache(BaseModel):
     value = TextField()
 
 
+class BenchmarkFact(BaseModel):
+    """The benchmark's sums of invoice lines, kept with the invoices (store/facts.py):
+    one row per customer, contract, period, issue date and currency of the non-void
+    invoices, ticket and time-entry lines apart from the others. The benchmark reads
+    these instead of every line; it converts and groups them as it did the lines.
+    ``contract_id`` 0 stands for lines without a contract. ``pair_key`` numbers the
+    (issue date, currency) pair, ``first_month`` and ``months`` are the period's
+    months (month index year*12+month-1; ``months`` 0 when the label is not one
+    billing writes)."""
+
+    customer_id = BigIntegerField()
+    contract_id = BigIntegerField()
+    period = CharField(max_length=10)
+    issue_date = DateField()
+    currency = CharField(max_length=3)
+    pair_key = BigIntegerField()
+    first_month = IntegerField()
+    months = IntegerField()
+    labour_amount = BigIntegerField()
+    labour_minutes = BigIntegerField()
+    labour_lines = IntegerField()
+    other_amount = BigIntegerField()
+    other_lines = IntegerField()
+
+
+# The benchmark's window is a range of issue dates; every column it reads is in this
+# index, so SQLite reads the index alone.
+BenchmarkFact.add_index(BenchmarkFact.index(
+    BenchmarkFact.issue_date, BenchmarkFact.pair_key, BenchmarkFact.currency, BenchmarkFact.customer_id,
+    BenchmarkFact.contract_id, BenchmarkFact.first_month, BenchmarkFact.months,
+    BenchmarkFact.labour_amount, BenchmarkFact.labour_minutes, BenchmarkFact.labour_lines,
+    BenchmarkFact.other_amount, BenchmarkFact.other_lines,
+    name="benchmark_fact_window"))
+
+
 ALL_MODELS = [
     SchemaVersion,
     Setting,
@@ -338,4 +373,5 @@ ALL_MODELS = [
     BenchmarkReference,
     AuditEvent,
     DerivedCache,
+    BenchmarkFact,
 ]
