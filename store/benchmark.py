@@ -463,9 +463,11 @@ class _Figures:
     contract_periods: int = 0
     # month index -> (median EHR in USD, contract-periods ending in that month)
     months: dict[int, tuple[Decimal | None, int]] = field(default_factory=dict)
-    # one per hourly contract: (ehr_usd, contract id, currency, periods, minutes, billed in
-    # that currency, minutes of that currency's periods, usd), lowest EHR first
+    # the hourly contracts with the lowest EHR, lowest first (at most BELOW_COUNT): (ehr_usd,
+    # contract id, currency, periods, minutes, billed in that currency, minutes of that
+    # currency's periods, usd)
     contracts: list[tuple] = field(default_factory=list)
+    hourly_contracts: int = 0
     invoice_median: Decimal | None = None  # USD, not rounded
     customer_months: int = 0
     customers: int = 0
@@ -583,7 +585,8 @@ def _figures_python(first: int, last: int, since: dt.date, conv: _Converter) -> 
         contract_periods=len(period_ehr),
         months={m: (decimal_median(vs), len(vs)) for m, vs in by_month.items()},
         contracts=sorted((_contract_tuple(cid, accs) for cid, accs in by_contract.items()),
-                         key=lambda t: (t[0], t[1])),
+                         key=lambda t: (t[0], t[1]))[:BELOW_COUNT],
+        hourly_contracts=len(by_contract),
         invoice_median=decimal_median(values),
         customer_months=len(values),
         customers=len({c for c, _m in per_month}),
@@ -595,35 +598,16 @@ _DOUBLE_EXACT = 1 << 53
 
 
 def _integer_rate(currency: str, per_eur_src: Decimal, per_eur_usd: Decimal) -> tuple[int, int] | None:
-    """(A, B) with round_half_up(minor * A / B) the USD cents of ``minor`` units of
-    ``currency``: 10^(2 - exponent) x per_eur_usd / per_eur_src as a reduced fraction
-    of integers. The SQL rounds exactly this fraction; to_usd rounds the Decimal
-    quotient to 28 digits first, which changes nothing while |minor x A| < 10^26
-    (the exact quotient of integers is never that close to a half without being
-    one), and the 64-bit bound checked before is far below that."""
-    from math import gcd
+    from store.facts import integer_rate
 
-    if currency == "USD":
-        return 1, 1
-    if not (per_eur_src.is_finite() and per_eur_usd.is_finite()) or per_eur_src <= 0 or per_eur_usd <= 0:
-        return None
-    usd = per_eur_usd.as_tuple()
-    src = per_eur_src.as_tuple()
-    num = int("".join(map(str, usd.digits)))
-    den = int("".join(map(str, src.digits)))
-    shift = 2 - exponent(currency) + usd.exponent - src.exponent
-    if shift >= 0:
-        num *= 10 ** shift
-    else:
-        den *= 10 ** -shift
-    g = gcd(num, den)
-    return num // g, den // g
+    return integer_rate(currency, per_eur_src, per_eur_usd)
 
 
 def _usd_sql(amount: str) -> str:
     """SQL for round_half_up(amount x r.a / r.b) in integers (half away from zero)."""
-    return (f"(CASE WHEN {amount} >= 0 THEN (2 * ({amount}) * r.a + r.b) / (2 * r.b) "
-            f"ELSE -((r.b - 2 * ({amount}) * r.a) / (2 * r.b)) END)")
+    from store.facts import usd_sql
+
+    return usd_sql(amount, "r.a", "r.b")
 
 
 def _figures_sql(first: int, last: int, since: dt.date, conv: _Converter) -> _Figures | None:
@@ -685,10 +669,200 @@ def _figures_sql(first: int, last: int, since: dt.date, conv: _Converter) -> _Fi
     return figures
 
 
+def _figures_kept(first: int, last: int, since: dt.date, conv: _Converter) -> _Figures | None:
+    """The figures from the sums kept with the facts (store/facts.py): a few hundred rows
+    read in value order instead of 30,000 groups converted. Used when the conversions
+    and hourly contracts they were made with are today's (else they are brought up to
+    date first, if the book takes the write at once); None when they cannot be used
+    (then :func:`_figures_sql` computes the same figures from the facts)."""
+    from store import facts
+    from store.db import db
+
+    database = db.obj
+    mark = database.param
+    since_param = _day_param(database, since)
+    pairs = database.execute_sql(
+        'SELECT pair_key, currency, issue_date, state, rate_a, rate_b, odd_labels FROM "benchmark_pair" '
+        f"WHERE issue_date >= {mark}", (since_param,)).fetchall()
+    stale, failed = [], {}
+    ok = 0
+    for key, currency, issued, state, a, b, odd in pairs:
+        if odd or state == facts.STATE_OVERFLOW:
+            return None
+        day = _as_date(issued)
+        got = conv.lookup(currency, day)
+        if isinstance(got, str):
+            failed[key] = got
+            if state != facts.STATE_FAILED:
+                stale.append(key)
+            continue
+        conv.used(currency, day, got)
+        ok += 1
+        if state != facts.STATE_OK or (a, b) != facts.integer_rate(currency, got[2], got[3]):
+            stale.append(key)
+    if ok > 512:  # sums of more pairs could pass 2^53 in the float ratios
+        return None
+    if stale or facts.kept_hourly(database) != facts.current_hourly(database):
+        if not _bring_kept_up_to_date(stale, conv.book):
+            return None
+    window = (first, last)
+    for table in ("benchmark_month", "benchmark_period"):
+        if database.execute_sql(
+                f'SELECT 1 FROM "{table}" WHERE bucket < month AND month BETWEEN {mark} AND {mark} '
+                f"AND bucket >= {mark} LIMIT 1", (*window, first)).fetchone():
+            return None  # a group issued inside the window before a month it counts in
+    if failed:
+        _count_failed_groups(database, since_param, failed, conv)
+    figures = _Figures()
+    if not _labour_kept(database, mark, window, figures):
+        return None
+    if not _invoices_kept(database, mark, window, figures, since, conv):
+        return None
+    return figures
+
+
+def _bring_kept_up_to_date(stale_pairs, book) -> bool:
+    """Restamp the pairs whose conversion moved and follow changed contract types, in a
+    write the book takes at once (another process saving, or a read-only book: False)."""
+    import peewee
+
+    from store import facts
+    from store.db import db, is_postgres
+
+    database = db.obj
+    waited = None
+    try:
+        if not is_postgres(database):
+            waited = database.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+            database.execute_sql("PRAGMA busy_timeout = 200")
+        with database.atomic():
+            facts.sync_hourly(database, book)
+            facts.restamp(database, stale_pairs, book)
+        return True
+    except peewee.DatabaseError:
+        return False
+    finally:
+        if waited is not None:
+            database.execute_sql(f"PRAGMA busy_timeout = {int(waited)}")
+
+
+_BASE_PERIOD = "bucket = month AND minutes > 0"
+
+
+def _labour_kept(database, mark: str, window: tuple[int, int], figures: _Figures) -> bool:
+    """Contract-periods from benchmark_period: the lowest contracts, medians per month and
+    overall (False: a contract billed in two currencies, left to the Python path).
+    ``+month``: SQLite then walks the indexes in contract or ratio order instead of
+    sorting the window's rows."""
+    by_contract = database.execute_sql(
+        "SELECT contract_id, COUNT(*), SUM(minutes), SUM(usd), SUM(billed), MIN(currency), MAX(currency) "
+        f'FROM "benchmark_period" WHERE {_BASE_PERIOD} AND +month BETWEEN {mark} AND {mark} '
+        "GROUP BY contract_id", window).fetchall()
+    if any(cur != cur2 for *_x, cur, cur2 in by_contract):
+        return False
+    figures.hourly_contracts = len(by_contract)
+    # the lowest effective rates: ordered by a float first (never against the exact order,
+    # only ties), then the few up to the BELOW_COUNT-th float exactly
+    by_contract.sort(key=lambda r: (int(r[3]) / int(r[2]), r[0]))
+    if by_contract:
+        edge = by_contract[min(BELOW_COUNT, len(by_contract)) - 1]
+        edge = int(edge[3]) / int(edge[2])
+        few = [r for r in by_contract if int(r[3]) / int(r[2]) <= edge]
+        figures.contracts = sorted(
+            ((_ehr(int(usd), int(minutes)), cid, cur, int(periods), int(minutes), int(billed), int(minutes), int(usd))
+             for cid, periods, minutes, usd, billed, cur, _cur in few), key=lambda t: (t[0], t[1]))[:BELOW_COUNT]
+    counts = {m: int(n) for m, n in database.execute_sql(
+        f'SELECT month, COUNT(*) FROM "benchmark_period" WHERE {_BASE_PERIOD} AND month BETWEEN {mark} AND {mark} '
+        "GROUP BY month", window)}
+    n = sum(counts.values())
+    figures.contract_periods = n
+    value = lambda row: _ehr(int(row[0]), int(row[1]))  # noqa: E731
+    figures.median = _kept_median(database, "benchmark_period", "ratio", ("usd", "minutes"),
+                                  f"{_BASE_PERIOD} AND +month BETWEEN {mark} AND {mark}", window, n, value)
+    for month, count in counts.items():
+        figures.months[month] = (_kept_median(
+            database, "benchmark_period", "ratio", ("usd", "minutes"), f"{_BASE_PERIOD} AND month = {mark}",
+            (month,), count, value), count)
+    return True
+
+
+def _kept_median(database, table: str, key: str, columns: tuple[str, ...], where: str, params,
+                 n: int, value_of, rows_of=None) -> Decimal | None:
+    """The median of ``n`` rows of ``table`` matching ``where``, ordered by ``key`` (which
+    never orders two rows against their exact values, only ties them): the rows at the
+    middle positions are read by key, then each tie is ordered by the exact values
+    (``value_of`` a row of ``columns``; ``rows_of(key value)``, when given, supplies
+    the tied rows' values instead)."""
+    if not n:
+        return None
+    low = (n - 1) // 2
+    keys = [k for (k,) in database.execute_sql(
+        f'SELECT {key} FROM "{table}" WHERE {where} ORDER BY {key} LIMIT 2 OFFSET {int(low)}', params)]
+    picked = []
+    classes: dict = {}
+    for position in sorted({low, n // 2}):
+        k = keys[position - low]
+        if k not in classes:
+            mark = database.param
+            lo = database.execute_sql(
+                f'SELECT COUNT(*) FROM "{table}" WHERE {where} AND {key} < {mark}', (*params, k)).fetchone()[0]
+            if rows_of is not None:
+                values = rows_of(k)
+            else:
+                values = [value_of(row) for row in database.execute_sql(
+                    f'SELECT {", ".join(columns)} FROM "{table}" WHERE {where} AND {key} = {mark}', (*params, k))]
+            classes[k] = (int(lo), sorted(values))
+        lo, values = classes[k]
+        picked.append(values[position - lo])
+    return picked[0] if len(picked) == 1 else (picked[0] + picked[1]) / 2
+
+
+def _invoices_kept(database, mark: str, window: tuple[int, int], figures: _Figures, since: dt.date,
+                   conv: _Converter) -> bool:
+    """Customer-months from benchmark_month (False: a customer-month whose twelfths sum to
+    0 but whose Decimal sum in to_usd may not, left to the Python path)."""
+    n, zero_inexact = database.execute_sql(
+        "SELECT SUM(CASE WHEN total > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN total = 0 AND inexact = 1 THEN 1 ELSE 0 END) "
+        f'FROM "benchmark_month" WHERE bucket = month AND month BETWEEN {mark} AND {mark}', window).fetchone()
+    if zero_inexact:
+        return False
+    figures.customers = database.execute_sql(
+        'SELECT COUNT(*) FROM "customer" c WHERE EXISTS (SELECT 1 FROM "benchmark_month" m '
+        f"WHERE m.customer_id = c.id AND m.month BETWEEN {mark} AND {mark} AND m.bucket = m.month)",
+        window).fetchone()[0]
+    figures.customer_months = n = int(n or 0)
+    # "+month": SQLite walks the totals' index in order instead of sorting the window's rows
+    where = f"bucket = month AND +month BETWEEN {mark} AND {mark} AND total > 0"
+
+    def tied(total):
+        """The tied customer-months' values in US dollars: twelfths / 1200 where that sum
+        is exact in Decimal, else the Decimal sum to_usd and the spread make."""
+        count, = database.execute_sql(
+            f'SELECT COUNT(*) FROM "benchmark_month" WHERE {where} AND total = {mark}', (*window, total)).fetchone()
+        odd = database.execute_sql(
+            f'SELECT customer_id, month FROM "benchmark_month" WHERE {where} AND total = {mark} AND inexact = 1',
+            (*window, total)).fetchall()
+        values = [Decimal(int(total)) / 12 / 100] * (int(count) - len(odd))
+        if odd:
+            # the Decimal sums of these customers' groups, as the per-group loop makes them
+            # (a converter of their own: these groups were counted once already)
+            sums = _customer_months(_fact_groups(since, {cu for cu, _m in odd}), window[0], window[1],
+                                    _Converter(conv.book))
+            values += [sums[(cu, mo)] / 100 for cu, mo in odd]
+        return values
+
+    figures.invoice_median = _kept_median(database, "benchmark_month", "total", (), where, window, n, None,
+                                          rows_of=tied)
+    return True
+
+
 def _shop_figures(first: int, last: int, since: dt.date, book: RateBook) -> tuple[_Figures, _Converter]:
     """The figures and the converter that counted their rate days, fallbacks and problems."""
     conv = _Converter(book)
-    figures = _figures_sql(first, last, since, conv)
+    figures = _figures_kept(first, last, since, conv)
+    if figures is None:
+        conv = _Converter(book)
+        figures = _figures_sql(first, last, since, conv)
     if figures is None:
         conv = _Converter(book)  # counted afresh, group by group
         figures = _figures_python(first, last, since, conv)
@@ -763,7 +937,8 @@ SELECT 'q', mo, usd, mins, ra, rm, na, nm, q, '', '' FROM ranked WHERE q IN (SEL
         else:  # (month, usd, minutes, rank overall, rank in month, float key, count, count in month)
             ties.append((int(a), int(b), int(c), int(d), int(e), q, int(f), int(g)))
     contracts.sort(key=lambda t: (t[0], t[1]))
-    figures.contracts = contracts
+    figures.contracts = contracts[:BELOW_COUNT]
+    figures.hourly_contracts = len(contracts)
     value = lambda t: _ehr(t[1], t[2])  # noqa: E731
     if ties:
         n = ties[0][6]
@@ -933,7 +1108,7 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
     else:
         message = f"compared with the {reference.label} for {region}"
 
-    # Per contract over the window, lowest effective rate first.
+    # The contracts with the lowest effective rate over the window, lowest first.
     contract_rates = figures.contracts
     if ref_usd is not None:
         lowest = [t for t in contract_rates if t[0] < ref_usd][:BELOW_COUNT]
@@ -992,7 +1167,7 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
         median_label=(f"median effective hourly rate over {n} contract-period(s) of hourly contracts, "
                       f"{_month_label(first)} to {_month_label(last)}, in USD"),
         contract_periods=n,
-        hourly_contracts=len(contract_rates),
+        hourly_contracts=figures.hourly_contracts,
         reference=reference,
         reference_message=message,
         gap_percent=gap_percent(median, ref_usd),
