@@ -423,67 +423,123 @@ class _Converter:
         self.problems: dict[str, int] = defaultdict(int)
         self._cache: dict[tuple[str, dt.date], tuple] = {}
 
-    def to_usd(self, minor: int, currency: str, day: dt.date) -> int | None:
+    def lookup(self, currency: str, day: dt.date) -> tuple | str:
+        """The book's rate tuple for (currency, day), or why there is none."""
         key = (currency, day)
         got = self._cache.get(key)
         if got is None:
             try:
-                got = self._cache[key] = self.book.rate(currency, "USD", day)
+                got = self.book.rate(currency, "USD", day)
             except ValidationError as exc:
-                self.problems[str(exc)] += 1
-                return None
-        rate, rate_day, per_eur_src, per_eur_usd = got
+                return str(exc)
+            self._cache[key] = got
+        return got
+
+    def used(self, currency: str, day: dt.date, got: tuple) -> None:
+        """Count a converted group's rate day (and fallback) as :meth:`to_usd` does."""
         if currency != "USD":
-            self.days.add(rate_day)
-            if rate_day < day:
+            self.days.add(got[1])
+            if got[1] < day:
                 self.fallbacks.add(day)
+
+    def to_usd(self, minor: int, currency: str, day: dt.date) -> int | None:
+        got = self.lookup(currency, day)
+        if isinstance(got, str):
+            self.problems[got] += 1
+            return None
+        rate, rate_day, per_eur_src, per_eur_usd = got
+        self.used(currency, day, got)
         if currency == "USD":
             return int(minor)
         scaled = Decimal(int(minor)).scaleb(2 - exponent(currency))
         return int((scaled * per_eur_usd / per_eur_src).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _invoice_groups(since: dt.date):
-    """One aggregate scan of the invoice lines issued since ``since`` (void left out):
-    (customer, contract, is hourly labour, period, issue date, currency, amount, minutes)."""
-    from peewee import JOIN, Case, fn
+@dataclass
+class _Figures:
+    """What the summary needs of the shop's invoices in the window."""
 
+    median: Decimal | None = None  # median EHR in USD over the contract-periods (not rounded)
+    contract_periods: int = 0
+    # month index -> (median EHR in USD, contract-periods ending in that month)
+    months: dict[int, tuple[Decimal | None, int]] = field(default_factory=dict)
+    # the hourly contracts with the lowest EHR, lowest first (at most BELOW_COUNT): (ehr_usd,
+    # contract id, currency, periods, minutes, billed in that currency, minutes of that
+    # currency's periods, usd)
+    contracts: list[tuple] = field(default_factory=list)
+    hourly_contracts: int = 0
+    invoice_median: Decimal | None = None  # USD, not rounded
+    customer_months: int = 0
+    customers: int = 0
+
+
+def _ehr(usd: int, minutes: int) -> Decimal:
+    return Decimal(usd * 60) / Decimal(minutes * 100)
+
+
+def _contract_tuple(cid: int, accs: list[_PeriodAcc]) -> tuple:
+    minutes = sum(a.minutes for a in accs)
+    usd = sum(a.usd for a in accs)
+    currency = accs[0].currency
+    billed = sum(a.billed for a in accs if a.currency == currency)
+    ccy_minutes = sum(a.minutes for a in accs if a.currency == currency)
+    return (_ehr(usd, minutes), cid, currency, len(accs), minutes, billed, ccy_minutes, usd)
+
+
+# Reading the facts (store/facts.py). SQLite gives dates back as text, PostgreSQL as dates;
+# both order them as days.
+
+def _day_param(database, day: dt.date):
+    from store.db import is_postgres
+
+    return day if is_postgres(database) else day.isoformat()
+
+
+def _fact_groups(since: dt.date, customers=None):
+    """The groups the benchmark converts, from the facts: (customer, contract, is hourly
+    labour, period, issue date, currency, amount, minutes), one per customer, contract,
+    labour or not, period, issue date and currency of the lines of non-void invoices issued
+    since ``since``, in that order (that of the GROUP BY over the lines this replaced).
+    ``customers``: only theirs."""
     from store.db import db
-    from store.models import Contract, Invoice, InvoiceLine
 
-    labour = Case(None, [(((Contract.type == "hourly") & InvoiceLine.kind.in_(LABOUR_KINDS)), 1)], 0)
-    query = (
-        InvoiceLine.select(
-            Invoice.customer, InvoiceLine.contract, labour.alias("labour"), InvoiceLine.period,
-            Invoice.issue_date, Invoice.currency,
-            fn.SUM(InvoiceLine.amount), fn.SUM(InvoiceLine.minutes_worked),
-        )
-        .join(Invoice, on=(InvoiceLine.invoice == Invoice.id))
-        .switch(InvoiceLine)
-        .join(Contract, JOIN.LEFT_OUTER, on=(InvoiceLine.contract == Contract.id))
-        .where((Invoice.status != "void") & (Invoice.issue_date >= since))
-        .group_by(Invoice.customer, InvoiceLine.contract, labour, InvoiceLine.period,
-                  Invoice.issue_date, Invoice.currency)
-    )
-    # the driver's rows as they come (tens of thousands: Peewee's per-row conversions
-    # cost more than the query); each distinct issue date is parsed once
-    sql, params = query.sql()
+    database = db.obj
+    mark = database.param
+    sql = ("SELECT f.customer_id, f.contract_id, CASE WHEN c.type = 'hourly' THEN 1 ELSE 0 END, f.period, "
+           "f.issue_date, f.currency, f.labour_amount, f.labour_minutes, f.labour_lines, f.other_amount, "
+           'f.other_lines FROM "benchmark_fact" f LEFT JOIN "contract" c ON c.id = f.contract_id '
+           f"WHERE f.issue_date >= {mark}")
+    params: list = [_day_param(database, since)]
+    if customers is not None:
+        customers = sorted(customers)
+        sql += f" AND f.customer_id IN ({', '.join([mark] * len(customers))})"
+        params += customers
+    groups = []
+    for cu, co, hourly, period, issued, currency, la, lm, ll, oa, ol in database.execute_sql(sql, params):
+        contract = co or None  # 0: lines without a contract
+        if hourly:
+            if ll:
+                groups.append((cu, contract, 1, period, issued, currency, int(la), int(lm)))
+            if ol:
+                groups.append((cu, contract, 0, period, issued, currency, int(oa), 0))
+        else:  # the lines of other contracts are one group (minutes count only for labour)
+            groups.append((cu, contract, 0, period, issued, currency, int(la) + int(oa), int(lm)))
+    groups.sort(key=lambda g: (g[0], g[1] or 0, g[2], g[3], g[4], g[5]))
     days: dict = {}
-    for customer_id, contract_id, is_labour, period, issued, currency, amount, minutes in (
-            db.obj.execute_sql(sql, params)):
+    for cu, contract, labour, period, issued, currency, amount, minutes in groups:
         day = days.get(issued)
         if day is None:
             day = days[issued] = _as_date(issued)
-        yield (customer_id, contract_id, bool(is_labour), period, day, currency,
-               int(amount or 0), int(minutes or 0))
+        yield cu, contract, bool(labour), period, day, currency, amount, minutes
 
 
-def _shop_figures(first: int, last: int, since: dt.date, conv: _Converter):
-    """(labour per contract-period, median monthly invoice USD, customer-months, customers)."""
-    acc: dict[tuple, _PeriodAcc] = {}
+def _customer_months(groups, first: int, last: int, conv: _Converter, acc=None):
+    """{(customer, month): USD cents} of the groups, each spread over its period's months
+    (the Decimal sums the median is taken of); ``acc`` receives the labour per
+    contract-period when given."""
     per_month: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     spans: dict[str, list[int] | None] = {}  # period label -> its months (a few dozen labels)
-    for customer_id, contract_id, is_labour, period, issued, currency, amount, minutes in _invoice_groups(since):
+    for customer_id, contract_id, is_labour, period, issued, currency, amount, minutes in groups:
         usd = conv.to_usd(amount, currency, issued)
         if usd is None:
             continue
@@ -495,6 +551,8 @@ def _shop_figures(first: int, last: int, since: dt.date, conv: _Converter):
         for month in months:
             if first <= month <= last:
                 per_month[(customer_id, month)] += share
+        if acc is None:
+            continue
         month = months[-1]  # a contract-period belongs to the month it ends in
         if not is_labour or not first <= month <= last:
             continue
@@ -505,9 +563,487 @@ def _shop_figures(first: int, last: int, since: dt.date, conv: _Converter):
         item.billed += amount
         item.usd += usd
         item.minutes += minutes
+    return per_month
+
+
+def _figures_python(first: int, last: int, since: dt.date, conv: _Converter) -> _Figures:
+    """Every group converted in Python, one at a time: exact in every case the SQL of
+    :func:`_figures_sql` leaves to it (a period label billing does not write, a contract
+    billed in two currencies, amounts too large for 64-bit sums)."""
+    acc: dict[tuple, _PeriodAcc] = {}
+    per_month = _customer_months(_fact_groups(since), first, last, conv, acc)
     periods = {k: v for k, v in acc.items() if v.minutes > 0}
+    period_ehr = {k: _ehr(v.usd, v.minutes) for k, v in periods.items()}
+    by_contract: dict[int, list[_PeriodAcc]] = defaultdict(list)
+    by_month: dict[int, list[Decimal]] = defaultdict(list)
+    for key, item in periods.items():
+        by_contract[item.contract_id].append(item)
+        by_month[item.month].append(period_ehr[key])
     values = [v / 100 for v in per_month.values() if v > 0]
-    return periods, decimal_median(values), len(values), len({c for c, _m in per_month})
+    return _Figures(
+        median=decimal_median(period_ehr.values()),
+        contract_periods=len(period_ehr),
+        months={m: (decimal_median(vs), len(vs)) for m, vs in by_month.items()},
+        contracts=sorted((_contract_tuple(cid, accs) for cid, accs in by_contract.items()),
+                         key=lambda t: (t[0], t[1]))[:BELOW_COUNT],
+        hourly_contracts=len(by_contract),
+        invoice_median=decimal_median(values),
+        customer_months=len(values),
+        customers=len({c for c, _m in per_month}),
+    )
+
+
+_INT64 = (1 << 63) - 1
+_DOUBLE_EXACT = 1 << 53
+
+
+def _integer_rate(currency: str, per_eur_src: Decimal, per_eur_usd: Decimal) -> tuple[int, int] | None:
+    from store.facts import integer_rate
+
+    return integer_rate(currency, per_eur_src, per_eur_usd)
+
+
+def _usd_sql(amount: str) -> str:
+    """SQL for round_half_up(amount x r.a / r.b) in integers (half away from zero)."""
+    from store.facts import usd_sql
+
+    return usd_sql(amount, "r.a", "r.b")
+
+
+def _figures_sql(first: int, last: int, since: dt.date, conv: _Converter) -> _Figures | None:
+    """The figures from the facts with the conversions and sums done by the database.
+
+    Each group is converted in SQL with integer arithmetic that rounds exactly as
+    :meth:`_Converter.to_usd` does; contract-periods and customer-months are summed
+    there, and only the few values around each median come back to be ordered
+    exactly here (the database orders by a float key, which never misorders two
+    different ratios of integers below 2^53, and ties are ordered again as Decimals).
+    None when a case needs :func:`_figures_python` (see there)."""
+    from store.db import db
+
+    database = db.obj
+    mark = database.param
+    since_param = _day_param(database, since)
+    pairs = database.execute_sql(
+        "SELECT pair_key, currency, issue_date, MIN(months), MAX(ABS(labour_amount) + ABS(other_amount)), "
+        "SUM(ABS(labour_amount) + ABS(other_amount)), SUM(ABS(labour_minutes)), COUNT(*) "
+        f'FROM "benchmark_fact" WHERE issue_date >= {mark} GROUP BY issue_date, pair_key, currency',
+        (since_param,)).fetchall()
+    rates: dict[int, tuple[int, int]] = {}
+    failed: dict[int, str] = {}
+    seen: set[int] = set()
+    usd_bound = minutes_bound = 0
+    for key, currency, issued, months, biggest, total, minutes, rows in pairs:
+        if key in seen or not months:
+            return None  # a pair number standing for two pairs, or a label billing does not write
+        seen.add(key)
+        day = _as_date(issued)
+        got = conv.lookup(currency, day)
+        if isinstance(got, str):
+            failed[key] = got
+            continue
+        conv.used(currency, day, got)
+        fraction = _integer_rate(currency, got[2], got[3])
+        if fraction is None:
+            return None
+        a, b = fraction
+        if 2 * int(biggest) * a + b > _INT64:
+            return None
+        rates[key] = fraction
+        usd_bound += (int(total) * a) // b + 2 * int(rows)
+        minutes_bound += int(minutes)
+    if 12 * usd_bound >= _DOUBLE_EXACT or minutes_bound >= _DOUBLE_EXACT:
+        return None
+    if failed:
+        _count_failed_groups(database, since_param, failed, conv)
+    figures = _Figures()
+    if rates:
+        rate_cte = "rate(k, a, b) AS (VALUES " + ", ".join(
+            f"(CAST({k} AS BIGINT), CAST({a} AS BIGINT), CAST({b} AS BIGINT))" for k, (a, b) in rates.items()) + ")"
+        if not _labour_sql(database, rate_cte, mark, since_param, first, last, figures):
+            return None
+        try:
+            _invoices_sql(database, rate_cte, mark, since_param, first, last, figures, since, conv)
+        except _NeedPython:
+            return None
+    return figures
+
+
+def _figures_kept(first: int, last: int, since: dt.date, conv: _Converter) -> _Figures | None:
+    """The figures from the sums kept with the facts (store/facts.py): a few hundred rows
+    read in value order instead of 30,000 groups converted. Used when the conversions
+    and hourly contracts they were made with are today's (else they are brought up to
+    date first, if the book takes the write at once); None when they cannot be used
+    (then :func:`_figures_sql` computes the same figures from the facts)."""
+    from store import facts
+    from store.db import db
+
+    database = db.obj
+    mark = database.param
+    since_param = _day_param(database, since)
+    pairs = database.execute_sql(
+        'SELECT pair_key, currency, issue_date, state, rate_a, rate_b, odd_labels FROM "benchmark_pair" '
+        f"WHERE issue_date >= {mark}", (since_param,)).fetchall()
+    stale, failed = [], {}
+    ok = 0
+    for key, currency, issued, state, a, b, odd in pairs:
+        if odd or state == facts.STATE_OVERFLOW:
+            return None
+        day = _as_date(issued)
+        got = conv.lookup(currency, day)
+        if isinstance(got, str):
+            failed[key] = got
+            if state != facts.STATE_FAILED:
+                stale.append(key)
+            continue
+        conv.used(currency, day, got)
+        ok += 1
+        if state != facts.STATE_OK or (a, b) != facts.integer_rate(currency, got[2], got[3]):
+            stale.append(key)
+    if ok > 512:  # sums of more pairs could pass 2^53 in the float ratios
+        return None
+    if stale or facts.kept_hourly(database) != facts.current_hourly(database):
+        if not _bring_kept_up_to_date(stale, conv.book):
+            return None
+    window = (first, last)
+    for table in ("benchmark_month", "benchmark_period"):
+        if database.execute_sql(
+                f'SELECT 1 FROM "{table}" WHERE bucket < month AND month BETWEEN {mark} AND {mark} '
+                f"AND bucket >= {mark} LIMIT 1", (*window, first)).fetchone():
+            return None  # a group issued inside the window before a month it counts in
+    if failed:
+        _count_failed_groups(database, since_param, failed, conv)
+    figures = _Figures()
+    if not _labour_kept(database, mark, window, figures):
+        return None
+    if not _invoices_kept(database, mark, window, figures, since, conv):
+        return None
+    return figures
+
+
+def _bring_kept_up_to_date(stale_pairs, book) -> bool:
+    """Restamp the pairs whose conversion moved and follow changed contract types, in a
+    write the book takes at once (another process saving, or a read-only book: False)."""
+    import peewee
+
+    from store import facts
+    from store.db import db, is_postgres
+
+    database = db.obj
+    waited = None
+    try:
+        if not is_postgres(database):
+            waited = database.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+            database.execute_sql("PRAGMA busy_timeout = 200")
+        with database.atomic():
+            facts.sync_hourly(database, book)
+            facts.restamp(database, stale_pairs, book)
+        return True
+    except peewee.DatabaseError:
+        return False
+    finally:
+        if waited is not None:
+            database.execute_sql(f"PRAGMA busy_timeout = {int(waited)}")
+
+
+_BASE_PERIOD = "bucket = month AND minutes > 0"
+
+
+def _labour_kept(database, mark: str, window: tuple[int, int], figures: _Figures) -> bool:
+    """Contract-periods from benchmark_period: the lowest contracts, medians per month and
+    overall (False: a contract billed in two currencies, left to the Python path).
+    ``+month``: SQLite then walks the indexes in contract or ratio order instead of
+    sorting the window's rows."""
+    by_contract = database.execute_sql(
+        "SELECT contract_id, COUNT(*), SUM(minutes), SUM(usd), SUM(billed), MIN(currency), MAX(currency) "
+        f'FROM "benchmark_period" WHERE {_BASE_PERIOD} AND +month BETWEEN {mark} AND {mark} '
+        "GROUP BY contract_id", window).fetchall()
+    if any(cur != cur2 for *_x, cur, cur2 in by_contract):
+        return False
+    figures.hourly_contracts = len(by_contract)
+    # the lowest effective rates: ordered by a float first (never against the exact order,
+    # only ties), then the few up to the BELOW_COUNT-th float exactly
+    by_contract.sort(key=lambda r: (int(r[3]) / int(r[2]), r[0]))
+    if by_contract:
+        edge = by_contract[min(BELOW_COUNT, len(by_contract)) - 1]
+        edge = int(edge[3]) / int(edge[2])
+        few = [r for r in by_contract if int(r[3]) / int(r[2]) <= edge]
+        figures.contracts = sorted(
+            ((_ehr(int(usd), int(minutes)), cid, cur, int(periods), int(minutes), int(billed), int(minutes), int(usd))
+             for cid, periods, minutes, usd, billed, cur, _cur in few), key=lambda t: (t[0], t[1]))[:BELOW_COUNT]
+    counts = {m: int(n) for m, n in database.execute_sql(
+        f'SELECT month, COUNT(*) FROM "benchmark_period" WHERE {_BASE_PERIOD} AND month BETWEEN {mark} AND {mark} '
+        "GROUP BY month", window)}
+    n = sum(counts.values())
+    figures.contract_periods = n
+    value = lambda row: _ehr(int(row[0]), int(row[1]))  # noqa: E731
+    figures.median = _kept_median(database, "benchmark_period", "ratio", ("usd", "minutes"),
+                                  f"{_BASE_PERIOD} AND +month BETWEEN {mark} AND {mark}", window, n, value)
+    for month, count in counts.items():
+        figures.months[month] = (_kept_median(
+            database, "benchmark_period", "ratio", ("usd", "minutes"), f"{_BASE_PERIOD} AND month = {mark}",
+            (month,), count, value), count)
+    return True
+
+
+def _kept_median(database, table: str, key: str, columns: tuple[str, ...], where: str, params,
+                 n: int, value_of, rows_of=None) -> Decimal | None:
+    """The median of ``n`` rows of ``table`` matching ``where``, ordered by ``key`` (which
+    never orders two rows against their exact values, only ties them): the rows at the
+    middle positions are read by key, then each tie is ordered by the exact values
+    (``value_of`` a row of ``columns``; ``rows_of(key value)``, when given, supplies
+    the tied rows' values instead)."""
+    if not n:
+        return None
+    low = (n - 1) // 2
+    keys = [k for (k,) in database.execute_sql(
+        f'SELECT {key} FROM "{table}" WHERE {where} ORDER BY {key} LIMIT 2 OFFSET {int(low)}', params)]
+    picked = []
+    classes: dict = {}
+    for position in sorted({low, n // 2}):
+        k = keys[position - low]
+        if k not in classes:
+            mark = database.param
+            lo = database.execute_sql(
+                f'SELECT COUNT(*) FROM "{table}" WHERE {where} AND {key} < {mark}', (*params, k)).fetchone()[0]
+            if rows_of is not None:
+                values = rows_of(k)
+            else:
+                values = [value_of(row) for row in database.execute_sql(
+                    f'SELECT {", ".join(columns)} FROM "{table}" WHERE {where} AND {key} = {mark}', (*params, k))]
+            classes[k] = (int(lo), sorted(values))
+        lo, values = classes[k]
+        picked.append(values[position - lo])
+    return picked[0] if len(picked) == 1 else (picked[0] + picked[1]) / 2
+
+
+def _invoices_kept(database, mark: str, window: tuple[int, int], figures: _Figures, since: dt.date,
+                   conv: _Converter) -> bool:
+    """Customer-months from benchmark_month (False: a customer-month whose twelfths sum to
+    0 but whose Decimal sum in to_usd may not, left to the Python path)."""
+    n, zero_inexact = database.execute_sql(
+        "SELECT SUM(CASE WHEN total > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN total = 0 AND inexact = 1 THEN 1 ELSE 0 END) "
+        f'FROM "benchmark_month" WHERE bucket = month AND month BETWEEN {mark} AND {mark}', window).fetchone()
+    if zero_inexact:
+        return False
+    figures.customers = database.execute_sql(
+        'SELECT COUNT(*) FROM "customer" c WHERE EXISTS (SELECT 1 FROM "benchmark_month" m '
+        f"WHERE m.customer_id = c.id AND m.month BETWEEN {mark} AND {mark} AND m.bucket = m.month)",
+        window).fetchone()[0]
+    figures.customer_months = n = int(n or 0)
+    # "+month": SQLite walks the totals' index in order instead of sorting the window's rows
+    where = f"bucket = month AND +month BETWEEN {mark} AND {mark} AND total > 0"
+
+    def tied(total):
+        """The tied customer-months' values in US dollars: twelfths / 1200 where that sum
+        is exact in Decimal, else the Decimal sum to_usd and the spread make."""
+        count, = database.execute_sql(
+            f'SELECT COUNT(*) FROM "benchmark_month" WHERE {where} AND total = {mark}', (*window, total)).fetchone()
+        odd = database.execute_sql(
+            f'SELECT customer_id, month FROM "benchmark_month" WHERE {where} AND total = {mark} AND inexact = 1',
+            (*window, total)).fetchall()
+        values = [Decimal(int(total)) / 12 / 100] * (int(count) - len(odd))
+        if odd:
+            # the Decimal sums of these customers' groups, as the per-group loop makes them
+            # (a converter of their own: these groups were counted once already)
+            sums = _customer_months(_fact_groups(since, {cu for cu, _m in odd}), window[0], window[1],
+                                    _Converter(conv.book))
+            values += [sums[(cu, mo)] / 100 for cu, mo in odd]
+        return values
+
+    figures.invoice_median = _kept_median(database, "benchmark_month", "total", (), where, window, n, None,
+                                          rows_of=tied)
+    return True
+
+
+def _shop_figures(first: int, last: int, since: dt.date, book: RateBook) -> tuple[_Figures, _Converter]:
+    """The figures and the converter that counted their rate days, fallbacks and problems."""
+    conv = _Converter(book)
+    figures = _figures_kept(first, last, since, conv)
+    if figures is None:
+        conv = _Converter(book)
+        figures = _figures_sql(first, last, since, conv)
+    if figures is None:
+        conv = _Converter(book)  # counted afresh, group by group
+        figures = _figures_python(first, last, since, conv)
+    return figures, conv
+
+
+def _count_failed_groups(database, since_param, failed: dict[int, str], conv: _Converter) -> None:
+    """problems[why] += the groups of each pair without a rate (to_usd counts each group)."""
+    mark = database.param
+    keys = sorted(failed)
+    rows = database.execute_sql(
+        "SELECT f.pair_key, SUM(CASE WHEN c.type = 'hourly' THEN "
+        "(CASE WHEN f.labour_lines > 0 THEN 1 ELSE 0 END) + (CASE WHEN f.other_lines > 0 THEN 1 ELSE 0 END) "
+        'ELSE 1 END) FROM "benchmark_fact" f LEFT JOIN "contract" c ON c.id = f.contract_id '
+        f"WHERE f.issue_date >= {mark} AND f.pair_key IN ({', '.join([mark] * len(keys))}) GROUP BY f.pair_key",
+        [since_param, *keys]).fetchall()
+    for key, groups in rows:
+        conv.problems[failed[key]] += int(groups)
+
+
+def _median_from_ties(n: int, classes: dict, value_of) -> Decimal | None:
+    """The median of ``n`` ordered values, given for each position it needs the values
+    whose float key equals the key there: classes[position] = (first position of
+    those values, the values). ``value_of`` makes a value's exact Decimal."""
+    if not n:
+        return None
+    picked = []
+    for position in sorted({(n - 1) // 2, n // 2}):
+        lo, members = classes[position]
+        picked.append(sorted(value_of(m) for m in members)[position - lo])
+    return picked[0] if len(picked) == 1 else (picked[0] + picked[1]) / 2
+
+
+def _labour_sql(database, rate_cte: str, mark: str, since_param, first: int, last: int,
+                figures: _Figures) -> bool:
+    """Contract-periods of hourly contracts: per contract sums, and the values around the
+    medians (overall and per month). False when a contract has periods in two currencies
+    (which currency it is shown in then depends on the order of its groups)."""
+    usd = _usd_sql("f.labour_amount")
+    sql = f"""
+WITH {rate_cte},
+cp AS MATERIALIZED (
+  SELECT f.contract_id AS co, f.first_month + f.months - 1 AS mo, f.currency AS cur,
+         SUM(f.labour_amount) AS billed, SUM({usd}) AS usd, SUM(f.labour_minutes) AS mins
+  FROM "benchmark_fact" f JOIN rate r ON r.k = f.pair_key JOIN "contract" c ON c.id = f.contract_id
+  WHERE f.issue_date >= {mark} AND f.labour_lines > 0 AND c.type = 'hourly'
+    AND f.first_month + f.months - 1 BETWEEN {int(first)} AND {int(last)}
+  GROUP BY f.contract_id, f.first_month, f.months, f.currency
+  HAVING SUM(f.labour_minutes) > 0),
+ranked AS MATERIALIZED (
+  SELECT mo, usd, mins, q,
+         ROW_NUMBER() OVER (ORDER BY q) - 1 AS ra, COUNT(*) OVER () AS na,
+         ROW_NUMBER() OVER (PARTITION BY mo ORDER BY q) - 1 AS rm, COUNT(*) OVER (PARTITION BY mo) AS nm
+  FROM (SELECT mo, usd, mins, CAST(usd AS DOUBLE PRECISION) / CAST(mins AS DOUBLE PRECISION) AS q
+        FROM cp) x),
+picks AS (
+  SELECT q FROM ranked WHERE ra = (na - 1) / 2 OR ra = na / 2
+  UNION SELECT q FROM ranked WHERE rm = (nm - 1) / 2 OR rm = nm / 2)
+SELECT 'c', co, COUNT(*), SUM(mins), SUM(usd), SUM(billed), 0, 0, CAST(NULL AS DOUBLE PRECISION),
+       MIN(cur), MAX(cur) FROM cp GROUP BY co
+UNION ALL
+SELECT 'q', mo, usd, mins, ra, rm, na, nm, q, '', '' FROM ranked WHERE q IN (SELECT q FROM picks)
+"""
+    contracts = []
+    ties = []
+    for tag, a, b, c, d, e, f, g, q, cur, cur2 in database.execute_sql(sql, (since_param,)):
+        if tag == "c":
+            if cur != cur2:
+                return False
+            cid, periods, minutes, usd_sum, billed = a, int(b), int(c), int(d), int(e)
+            contracts.append((_ehr(usd_sum, minutes), cid, cur, periods, minutes, billed, minutes, usd_sum))
+        else:  # (month, usd, minutes, rank overall, rank in month, float key, count, count in month)
+            ties.append((int(a), int(b), int(c), int(d), int(e), q, int(f), int(g)))
+    contracts.sort(key=lambda t: (t[0], t[1]))
+    figures.contracts = contracts[:BELOW_COUNT]
+    figures.hourly_contracts = len(contracts)
+    value = lambda t: _ehr(t[1], t[2])  # noqa: E731
+    if ties:
+        n = ties[0][6]
+        figures.contract_periods = n
+        figures.median = _median_from_ties(n, _classes(ties, n, rank=3), value)
+        by_month: dict[int, list] = defaultdict(list)
+        for t in ties:
+            by_month[t[0]].append(t)
+        for month, rows in by_month.items():
+            count = rows[0][7]
+            figures.months[month] = (_median_from_ties(count, _classes(rows, count, rank=4), value), count)
+    return True
+
+
+def _classes(rows: list[tuple], n: int, rank: int) -> dict[int, tuple[int, list]]:
+    """For the median positions of ``n`` rows ranked in column ``rank`` (float key in
+    column 5): (first rank of the rows sharing that position's key, those rows)."""
+    out = {}
+    for position in {(n - 1) // 2, n // 2}:
+        key = next(r[5] for r in rows if r[rank] == position)
+        members = [r for r in rows if r[5] == key]
+        out[position] = (min(r[rank] for r in members), members)
+    return out
+
+
+def _invoices_sql(database, rate_cte: str, mark: str, since_param, first: int, last: int,
+                  figures: _Figures, since: dt.date, conv: _Converter) -> None:
+    """Customer-months: the amount invoiced in USD, each group converted then spread
+    over its months, summed in twelfths of a cent (a quarter's third and a year's
+    twelfth are whole twelfths); the median's neighbours come back with, for the
+    customer-months whose Decimal sum in to_usd is not exact (a third or a twelfth
+    that does not end), their customers' groups summed again as to_usd does."""
+    total = _usd_sql("f.labour_amount + f.other_amount")
+    labour = _usd_sql("f.labour_amount")
+    other = _usd_sql("f.other_amount")
+    sql = f"""
+WITH {rate_cte},
+hourly AS MATERIALIZED (SELECT id FROM "contract" WHERE type = 'hourly'),
+g AS MATERIALIZED (
+  SELECT f.customer_id AS cu, f.first_month AS m0, f.months AS n,
+         CASE WHEN h.id IS NULL THEN {total} ELSE 0 END AS ua,
+         CASE WHEN h.id IS NULL THEN 0 ELSE {labour} END AS ul,
+         CASE WHEN h.id IS NULL THEN 0 ELSE {other} END AS uo
+  FROM "benchmark_fact" f JOIN rate r ON r.k = f.pair_key LEFT JOIN hourly h ON h.id = f.contract_id
+  WHERE f.issue_date >= {mark} AND f.first_month <= {int(last)} AND f.first_month + f.months - 1 >= {int(first)}),
+spread(i) AS (VALUES {", ".join(f"({i})" for i in range(12))}),
+parts AS (
+  SELECT cu, m0 AS mo, (ua + ul + uo) * 12 AS t, 0 AS x FROM g WHERE n = 1
+  UNION ALL
+  SELECT g.cu, g.m0 + s.i, (g.ua + g.ul + g.uo) * (12 / g.n),
+         CASE WHEN g.ua - (g.ua / 3) * 3 <> 0 OR g.ul - (g.ul / 3) * 3 <> 0 OR g.uo - (g.uo / 3) * 3 <> 0
+              THEN 1 ELSE 0 END
+  FROM g JOIN spread s ON s.i < g.n WHERE g.n > 1),
+cm AS MATERIALIZED (
+  SELECT cu, mo, SUM(t) AS t, MAX(x) AS x FROM parts WHERE mo BETWEEN {int(first)} AND {int(last)}
+  GROUP BY cu, mo),
+pos AS MATERIALIZED (
+  SELECT t, ROW_NUMBER() OVER (ORDER BY t) - 1 AS rn, COUNT(*) OVER () AS c FROM cm WHERE t > 0),
+picks AS (SELECT DISTINCT t FROM pos WHERE rn = (c - 1) / 2 OR rn = c / 2)
+SELECT 's', COUNT(DISTINCT cu), SUM(CASE WHEN t > 0 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN t = 0 AND x = 1 THEN 1 ELSE 0 END), 0 FROM cm
+UNION ALL
+SELECT 't', pos.t, MIN(pos.rn), COUNT(*), 0 FROM pos WHERE pos.t IN (SELECT t FROM picks) GROUP BY pos.t
+UNION ALL
+SELECT 'x', cu, mo, t, 0 FROM cm WHERE x = 1 AND t IN (SELECT t FROM picks)
+"""
+    stats = None
+    classes: dict[int, list] = {}  # twelfths -> [first rank, count, inexact (customer, month)s]
+    inexact = []
+    for tag, a, b, c, _ in database.execute_sql(sql, (since_param,)):
+        if tag == "s":
+            stats = (int(a or 0), int(b or 0), int(c or 0))
+        elif tag == "t":
+            classes[int(a)] = [int(b), int(c), []]
+        else:
+            inexact.append((a, int(b), int(c)))
+    customers, n, zero_inexact = stats
+    figures.customers = customers
+    figures.customer_months = n
+    if not n:
+        return
+    old: dict[tuple[int, int], Decimal] = {}
+    if inexact or zero_inexact:
+        # their Decimal sums as to_usd and the old loop made them (a separate converter:
+        # these groups were counted once already)
+        wanted = {cu for cu, _m, _t in inexact}
+        if zero_inexact:  # a customer-month summing to 0 in twelfths may be a hair above 0 in Decimal
+            raise _NeedPython
+        sums = _customer_months(_fact_groups(since, wanted), first, last, _Converter(conv.book))
+        old = {(cu, mo): sums[(cu, mo)] for cu, mo, _t in inexact}
+        for cu, mo, t in inexact:
+            classes[t][2].append(old[(cu, mo)])
+    picked = []
+    for position in sorted({(n - 1) // 2, n // 2}):
+        for t, (lo, count, odd) in classes.items():
+            if lo <= position < lo + count:
+                exact = Decimal(t) / 12
+                values = sorted(odd + [exact] * (count - len(odd)))
+                picked.append(values[position - lo] / 100)
+                break
+    figures.invoice_median = picked[0] if len(picked) == 1 else (picked[0] + picked[1]) / 2
+
+
+class _NeedPython(Exception):
+    """A case :func:`_figures_sql` leaves to :func:`_figures_python`."""
 
 
 def _per_hour(minor: int, currency: str, minutes: int) -> Decimal:
@@ -556,11 +1092,8 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
 
     first, last, since = _window(today)
     book = RateBook()
-    conv = _Converter(book)
-
-    periods, inv_median, customer_months, customers = _shop_figures(first, last, since, conv)
-    period_ehr = {k: Decimal(v.usd * 60) / Decimal(v.minutes * 100) for k, v in periods.items()}
-    median = decimal_median(period_ehr.values())
+    figures, conv = _shop_figures(first, last, since, book)
+    median = figures.median
 
     rows = all_references(region)
     chosen = choose_reference(rows, region, EHR) or choose_reference(rows, region, LIST_RATE)
@@ -575,20 +1108,8 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
     else:
         message = f"compared with the {reference.label} for {region}"
 
-    # Per contract over the window.
-    by_contract: dict[int, list[_PeriodAcc]] = defaultdict(list)
-    for acc in periods.values():
-        by_contract[acc.contract_id].append(acc)
-    contract_rates = []
-    for cid, accs in by_contract.items():
-        minutes = sum(a.minutes for a in accs)
-        usd = sum(a.usd for a in accs)
-        currency = accs[0].currency
-        billed = sum(a.billed for a in accs if a.currency == currency)
-        ccy_minutes = sum(a.minutes for a in accs if a.currency == currency)
-        ehr_usd = Decimal(usd * 60) / Decimal(minutes * 100)
-        contract_rates.append((ehr_usd, cid, currency, len(accs), minutes, billed, ccy_minutes, usd))
-    contract_rates.sort(key=lambda t: (t[0], t[1]))
+    # The contracts with the lowest effective rate over the window, lowest first.
+    contract_rates = figures.contracts
     if ref_usd is not None:
         lowest = [t for t in contract_rates if t[0] < ref_usd][:BELOW_COUNT]
         below_title = f"the {BELOW_COUNT} contracts furthest below the reference"
@@ -607,25 +1128,22 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
         for ehr_usd, cid, currency, n, minutes, billed, ccy_minutes, usd in lowest
     )
 
-    by_month: dict[int, list[Decimal]] = defaultdict(list)
-    for key, value in period_ehr.items():
-        by_month[periods[key].month].append(value)
     trend = tuple(
-        MonthPoint(_month_label(m), cents(decimal_median(by_month.get(m, []))), len(by_month.get(m, [])))
+        MonthPoint(_month_label(m), cents(figures.months.get(m, (None, 0))[0]), figures.months.get(m, (None, 0))[1])
         for m in range(first, last + 1)
     )
 
     inv_row = choose_reference(rows, region, MONTHLY_INVOICE)
     inv_ref = reference_figure(inv_row, book) if inv_row else None
     invoices = InvoicesVsMarket(
-        median_monthly_invoice_usd=cents(inv_median),
-        customer_months=customer_months,
-        customers=customers,
+        median_monthly_invoice_usd=cents(figures.invoice_median),
+        customer_months=figures.customer_months,
+        customers=figures.customers,
         basis=("median over customer-months of the amount invoiced (lines net of tax, void invoices "
                "left out), in USD at each invoice's issue date; a quarter or year is spread evenly "
                "over its months"),
         reference=inv_ref,
-        gap_percent=gap_percent(inv_median, inv_ref.value_usd if inv_ref else None),
+        gap_percent=gap_percent(figures.invoice_median, inv_ref.value_usd if inv_ref else None),
         message=(f"compared with the {inv_ref.label} for {region}" if inv_ref
                  else f"no reference exists for the monthly invoice per customer in {region}"),
     )
@@ -637,9 +1155,9 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
                      "the last earlier rate was used")
     for problem, count in sorted(conv.problems.items()):
         notes.append(f"left out {count} invoice group(s): {problem}")
-    if not periods:
+    n = figures.contract_periods
+    if not n:
         notes.append("no billed hourly labour in the window: nothing to measure yet")
-    n = len(period_ehr)
     return BenchmarkSummary(
         region=region,
         today=today,
@@ -649,7 +1167,7 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
         median_label=(f"median effective hourly rate over {n} contract-period(s) of hourly contracts, "
                       f"{_month_label(first)} to {_month_label(last)}, in USD"),
         contract_periods=n,
-        hourly_contracts=len(by_contract),
+        hourly_contracts=figures.hourly_contracts,
         reference=reference,
         reference_message=message,
         gap_percent=gap_percent(median, ref_usd),

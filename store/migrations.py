@@ -51,7 +51,19 @@ def _batch_reviewed(database) -> None:
     run(migrator.add_column("batch", "reviewed", Batch.reviewed))
 
 
-MIGRATIONS = [_initial, _derived_cache, _invoice_total_indexes, _batch_reviewed]
+def _benchmark_facts(database) -> None:
+    """Version 5: the benchmark's facts and the sums kept from them (store/facts.py),
+    filled from every invoice that is not void; billing keeps them from now on. The
+    benchmark reads these instead of converting every group of invoice lines."""
+    from store.facts import rebuild
+    from store.models import BenchmarkFact, BenchmarkMonth, BenchmarkPair, BenchmarkPeriod, BenchmarkState
+
+    database.create_tables([BenchmarkFact, BenchmarkPair, BenchmarkMonth, BenchmarkPeriod, BenchmarkState],
+                           safe=True)
+    rebuild(database)
+
+
+MIGRATIONS = [_initial, _derived_cache, _invoice_total_indexes, _batch_reviewed, _benchmark_facts]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

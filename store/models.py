@@ -15,6 +15,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -321,6 +322,131 @@ class DerivedCache(BaseModel):
     value = TextField()
 
 
+class BenchmarkFact(BaseModel):
+    """The benchmark's sums of invoice lines, kept with the invoices (store/facts.py):
+    one row per customer, contract, period, issue date and currency of the non-void
+    invoices, ticket and time-entry lines apart from the others. The benchmark reads
+    these instead of every line; it converts and groups them as it did the lines.
+    ``contract_id`` 0 stands for lines without a contract. ``pair_key`` numbers the
+    (issue date, currency) pair, ``first_month`` and ``months`` are the period's
+    months (month index year*12+month-1; ``months`` 0 when the label is not one
+    billing writes)."""
+
+    customer_id = BigIntegerField()
+    contract_id = BigIntegerField()
+    period = CharField(max_length=10)
+    issue_date = DateField()
+    currency = CharField(max_length=3)
+    pair_key = BigIntegerField()
+    first_month = IntegerField()
+    months = IntegerField()
+    labour_amount = BigIntegerField()
+    labour_minutes = BigIntegerField()
+    labour_lines = IntegerField()
+    other_amount = BigIntegerField()
+    other_lines = IntegerField()
+
+
+# The benchmark's window is a range of issue dates; every column it reads is in this
+# index, so SQLite reads the index alone.
+BenchmarkFact.add_index(BenchmarkFact.index(
+    BenchmarkFact.issue_date, BenchmarkFact.pair_key, BenchmarkFact.currency, BenchmarkFact.customer_id,
+    BenchmarkFact.contract_id, BenchmarkFact.first_month, BenchmarkFact.months,
+    BenchmarkFact.labour_amount, BenchmarkFact.labour_minutes, BenchmarkFact.labour_lines,
+    BenchmarkFact.other_amount, BenchmarkFact.other_lines,
+    name="benchmark_fact_window"))
+
+
+
+class BenchmarkPair(BaseModel):
+    """One (issue date, currency) of the facts, with the USD conversion its kept sums
+    below were made with: ``rate_a / rate_b`` turns minor units into US cents
+    (``state`` ok), or none (failed: no ECB rate; overflow: amounts too large for
+    64-bit arithmetic). The benchmark checks it against the rates of today."""
+
+    pair_key = BigIntegerField(primary_key=True)
+    currency = CharField(max_length=3)
+    issue_date = DateField(index=True)
+    issue_month = IntegerField()
+    state = CharField(max_length=10)
+    rate_a = BigIntegerField(null=True)
+    rate_b = BigIntegerField(null=True)
+    odd_labels = IntegerField(default=0)  # facts whose period label billing does not write
+
+
+class BenchmarkMonth(BaseModel):
+    """USD invoiced per customer and month (in twelfths of a cent: a quarter's third and a
+    year's twelfth are whole), summed over the facts' groups as the benchmark converts
+    them. ``bucket`` is the month itself for groups issued in or after it, else their
+    issue month (a group issued before a window's start is left out of that window).
+    ``inexact``: a third or twelfth that does not end in Decimal is among them."""
+
+    customer_id = BigIntegerField()
+    month = IntegerField()
+    bucket = IntegerField()
+    total = BigIntegerField()
+    inexact = IntegerField()
+    groups = IntegerField()
+
+    class Meta:
+        indexes = ((("customer_id", "month", "bucket"), True),)
+
+
+class BenchmarkPeriod(BaseModel):
+    """Labour of an hourly contract per billed period (and currency), in minor units, US
+    cents and minutes, with ``ratio`` = usd / minutes for ordering. ``month`` is the
+    period's last month; ``bucket`` as in BenchmarkMonth."""
+
+    contract_id = BigIntegerField()
+    first_month = IntegerField()
+    months = IntegerField()
+    currency = CharField(max_length=3)
+    month = IntegerField()
+    bucket = IntegerField()
+    billed = BigIntegerField()
+    usd = BigIntegerField()
+    minutes = BigIntegerField()
+    groups = IntegerField()
+    ratio = DoubleField(null=True)
+
+    class Meta:
+        indexes = ((("contract_id", "first_month", "months", "currency", "bucket"), True),)
+
+
+class BenchmarkState(BaseModel):
+    """What the kept benchmark sums were made with besides the rates (the hourly contracts)."""
+
+    name = CharField(primary_key=True, max_length=50)
+    value = TextField()
+
+
+# The benchmark's reads: medians walk these in value order; "early" rows (a group issued
+# before the month it counts in) are found without reading the others.
+_base_month = BenchmarkMonth.bucket == BenchmarkMonth.month
+BenchmarkMonth.add_index(BenchmarkMonth.index(
+    BenchmarkMonth.month, BenchmarkMonth.customer_id, BenchmarkMonth.total, BenchmarkMonth.inexact,
+    name="benchmark_month_window", where=_base_month))
+BenchmarkMonth.add_index(BenchmarkMonth.index(
+    BenchmarkMonth.total, BenchmarkMonth.month, BenchmarkMonth.inexact, BenchmarkMonth.customer_id,
+    name="benchmark_month_total", where=_base_month))
+BenchmarkMonth.add_index(BenchmarkMonth.index(
+    BenchmarkMonth.month, BenchmarkMonth.bucket, name="benchmark_month_early",
+    where=BenchmarkMonth.bucket < BenchmarkMonth.month))
+_base_period = (BenchmarkPeriod.bucket == BenchmarkPeriod.month) & (BenchmarkPeriod.minutes > 0)
+BenchmarkPeriod.add_index(BenchmarkPeriod.index(
+    BenchmarkPeriod.month, BenchmarkPeriod.ratio, BenchmarkPeriod.usd, BenchmarkPeriod.minutes,
+    name="benchmark_period_month", where=_base_period))
+BenchmarkPeriod.add_index(BenchmarkPeriod.index(
+    BenchmarkPeriod.ratio, BenchmarkPeriod.month, BenchmarkPeriod.usd, BenchmarkPeriod.minutes,
+    name="benchmark_period_ratio", where=_base_period))
+BenchmarkPeriod.add_index(BenchmarkPeriod.index(
+    BenchmarkPeriod.contract_id, BenchmarkPeriod.month, BenchmarkPeriod.usd, BenchmarkPeriod.minutes,
+    BenchmarkPeriod.billed, BenchmarkPeriod.currency, name="benchmark_period_contract", where=_base_period))
+BenchmarkPeriod.add_index(BenchmarkPeriod.index(
+    BenchmarkPeriod.month, BenchmarkPeriod.bucket, name="benchmark_period_early",
+    where=BenchmarkPeriod.bucket < BenchmarkPeriod.month))
+
+
 ALL_MODELS = [
     SchemaVersion,
     Setting,
@@ -338,4 +464,9 @@ ALL_MODELS = [
     BenchmarkReference,
     AuditEvent,
     DerivedCache,
+    BenchmarkFact,
+    BenchmarkPair,
+    BenchmarkMonth,
+    BenchmarkPeriod,
+    BenchmarkState,
 ]

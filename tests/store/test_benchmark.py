@@ -16,6 +16,7 @@ from store.benchmark import (
     shipped_references, sparkline,
 )
 from store.errors import ImportFileError
+from store.facts import refresh_batch as refresh_facts
 from store.models import Batch, Contract, Customer, Invoice, InvoiceLine
 
 TODAY = dt.date(2026, 11, 15)  # window: 2025-11 .. 2026-10
@@ -44,6 +45,7 @@ def _invoice(customer, issued, lines, status="issued"):
         InvoiceLine.create(invoice=invoice, position=pos, kind=kind, contract=contract, period=period,
                            description=f"{kind} {pos}", quantity=Decimal("1"), unit_price=amount,
                            amount=amount, source_kind=kind, minutes_worked=minutes)
+    refresh_facts(batch.id)  # as billing.save_batch does with the lines it writes
     return invoice
 
 

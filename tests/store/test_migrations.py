@@ -16,7 +16,7 @@ def test_a_version_3_database_gains_batch_reviewed_and_keeps_its_rows(db):
     close_database()
 
     database = open_database(target)
-    assert current_version(database) == SCHEMA_VERSION == 4
+    assert current_version(database) == SCHEMA_VERSION == 5
     assert "reviewed" in {c.name for c in database.get_columns("batch")}
     row = Batch.get(Batch.name == "old draft")
     assert row.reviewed == "" and row.created_by == "ann"

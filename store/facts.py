@@ -1,0 +1,400 @@
+"""The benchmark's facts and the sums kept from them, maintained with the invoices.
+
+``benchmark_fact``: one row per (customer, contract, period, issue date, currency) of
+the invoices that are not void, with the sums of their lines, ticket and time-entry
+lines (the labour of an hourly contract) apart from the others. These are the groups
+:func:`store.benchmark.benchmark_summary` converts to USD, one conversion each, as it
+did over the lines. A row depends only on the invoices of its (issue date, customer).
+
+Kept from them, so that the summary reads a few hundred rows instead of converting
+30,000 groups (store.benchmark):
+
+- ``benchmark_pair``: per (issue date, currency), the conversion to USD the sums were
+  made with (an exact fraction of integers, or none).
+- ``benchmark_month``: USD invoiced per customer and month, in twelfths of a cent.
+- ``benchmark_period``: labour of hourly contracts per billed period, with USD.
+- ``benchmark_state``: the hourly contracts the sums were made with.
+
+Every change goes through :func:`_apply`, which adds (or takes away) the converted
+groups of some facts with the kept conversions, in SQL alone: saving or voiding a
+batch (:func:`refresh_batch`, in the caller's transaction), a conversion that no
+longer matches the rates (:func:`restamp`: rates imported, a newer bundled ECB file),
+contracts whose type changed (:func:`sync_hourly`), and :func:`rebuild` (the
+migration). The summary checks the conversions and hourly contracts it would use
+against the kept ones and uses the sums only when they match.
+"""
+from __future__ import annotations
+
+LABOUR_KINDS = ("ticket", "time_entry")
+
+_COLUMNS = ("customer_id", "contract_id", "period", "issue_date", "currency", "pair_key", "first_month",
+            "months", "labour_amount", "labour_minutes", "labour_lines", "other_amount", "other_lines")
+
+# A period label billing writes (2026-10, 2026-Q4, 2026) -> its first month (year * 12 +
+# month - 1) and how many months it covers; anything else gets months 0, and the
+# benchmark then works from the label itself (store.benchmark.period_months).
+_LABEL_TESTS = {
+    "sqlite": {
+        "month": "{p} GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]' AND substr({p}, 6, 2) BETWEEN '01' AND '12'",
+        "quarter": "{p} GLOB '[0-9][0-9][0-9][0-9]-Q[1-4]'",
+        "year": "{p} GLOB '[0-9][0-9][0-9][0-9]'",
+    },
+    "postgres": {
+        "month": "{p} ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])$'",
+        "quarter": "{p} ~ '^[0-9]{{4}}-Q[1-4]$'",
+        "year": "{p} ~ '^[0-9]{{4}}$'",
+    },
+}
+
+
+def _dialect(database) -> str:
+    from store.db import is_postgres
+
+    return "postgres" if is_postgres(database) else "sqlite"
+
+
+def label_sql(database, p: str) -> tuple[str, str]:
+    """SQL for (first month, months) of the period label in column ``p``."""
+    t = {k: v.format(p=p) for k, v in _LABEL_TESTS[_dialect(database)].items()}
+    year = f"CAST(substr({p}, 1, 4) AS INTEGER) * 12"
+    first = (f"CASE WHEN {t['month']} THEN {year} + CAST(substr({p}, 6, 2) AS INTEGER) - 1 "
+             f"WHEN {t['quarter']} THEN {year} + CAST(substr({p}, 7, 1) AS INTEGER) * 3 - 3 "
+             f"WHEN {t['year']} THEN {year} ELSE 0 END")
+    months = f"CASE WHEN {t['month']} THEN 1 WHEN {t['quarter']} THEN 3 WHEN {t['year']} THEN 12 ELSE 0 END"
+    return first, months
+
+
+def pair_key_sql(database, day: str, currency: str) -> str:
+    """SQL for a number of the (issue date, currency) pair: the day number times 2^24
+    plus the code's three characters. The benchmark checks that each number it reads
+    stands for one pair only (a code outside A-Z could make two alike)."""
+    if _dialect(database) == "postgres":
+        number = f"({day} - DATE '1970-01-01')::bigint"
+        char = "ascii(substr({c}, {i}, 1))"
+    else:
+        number = f"CAST(julianday({day}) AS INTEGER)"
+        char = "unicode(substr({c}, {i}, 1))"
+    chars = " + ".join(f"COALESCE({char.format(c=currency, i=i)}, 0) * {256 ** (3 - i)}" for i in (1, 2, 3))
+    return f"(COALESCE({number}, 0) * 16777216 + {chars})"
+
+
+def _insert_sql(database, where: str) -> str:
+    """INSERT ... SELECT of the facts of the non-void invoices matching ``where`` (on ``i``)."""
+    first, months = label_sql(database, "l.period")
+    labour = " OR ".join(f"l.kind = '{kind}'" for kind in LABOUR_KINDS)
+    la = f"SUM(CASE WHEN {labour} THEN l.amount ELSE 0 END)"
+    ll = f"SUM(CASE WHEN {labour} THEN 1 ELSE 0 END)"
+    return (
+        f'INSERT INTO "benchmark_fact" ({", ".join(_COLUMNS)}) '
+        f"SELECT i.customer_id, COALESCE(l.contract_id, 0), l.period, i.issue_date, i.currency, "
+        f"{pair_key_sql(database, 'i.issue_date', 'i.currency')}, {first}, {months}, {la}, "
+        f"SUM(CASE WHEN {labour} THEN l.minutes_worked ELSE 0 END), {ll}, SUM(l.amount) - {la}, COUNT(*) - {ll} "
+        f'FROM "invoice" i JOIN "invoice_line" l ON l.invoice_id = i.id '
+        f"WHERE i.status <> 'void' AND {where} "
+        f"GROUP BY i.customer_id, COALESCE(l.contract_id, 0), l.period, i.issue_date, i.currency"
+    )
+
+
+def refresh_batch(batch_id: int, database=None, book=None) -> None:
+    """Recompute the facts of the batch's issue dates and customers from the lines of
+    the non-void invoices there, and the kept sums with them (inside the caller's
+    transaction: save_batch after writing the lines, void_batch after voiding). A fact
+    depends only on the invoices of its issue date and customer, so recomputing these
+    is enough (and recomputing more than the batch's own pairs, for a batch of two
+    dates, is harmless)."""
+    from store.db import db
+
+    database = database or db.obj
+    if book is None:
+        from store.rates import RateBook
+
+        book = RateBook()
+    mark = database.param
+    days = f'(SELECT issue_date FROM "invoice" WHERE batch_id = {mark})'
+    # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
+    part = f'{{day}} IN {days} AND +{{customer}} IN (SELECT customer_id FROM "invoice" WHERE batch_id = {mark})'
+    facts = part.format(day="f.issue_date", customer="f.customer_id")
+    both = (batch_id, batch_id)
+    sync_hourly(database, book)
+    if database.execute_sql(f'SELECT 1 FROM "benchmark_fact" f WHERE {facts} LIMIT 1', both).fetchone():
+        _apply(database, facts, both, -1)
+    database.execute_sql('DELETE FROM "benchmark_fact" WHERE '
+                         + part.format(day="issue_date", customer="customer_id"), both)
+    database.execute_sql(_insert_sql(database, part.format(day="i.issue_date", customer="i.customer_id")), both)
+    # the pairs of these days: new ones get their conversion, gone ones go
+    stats = _pair_stats(database, f"f.issue_date IN {days}", (batch_id,))
+    live = {row[0] for row in stats}
+    gone = [k for (k,) in database.execute_sql(
+        f'SELECT pair_key FROM "benchmark_pair" WHERE issue_date IN {days}', (batch_id,)).fetchall()
+        if k not in live]
+    if gone:
+        database.execute_sql(f'DELETE FROM "benchmark_pair" WHERE pair_key IN ({", ".join(map(str, gone))})')
+    _store_stamps(database, stats, book, restrict=facts, restrict_params=both)
+    _apply(database, facts, both, 1)
+
+
+def rebuild(database=None, book=None) -> None:
+    """Every fact and kept sum again, from every non-void invoice (the migration)."""
+    from store.db import db
+
+    database = database or db.obj
+    database.execute_sql('DELETE FROM "benchmark_fact"')
+    database.execute_sql(_insert_sql(database, "1 = 1"))
+    rebuild_kept(database, book)
+
+# --- the kept sums ----------------------------------------------------------------------
+
+STATE_OK, STATE_FAILED, STATE_OVERFLOW = "ok", "failed", "overflow"
+_INT62 = 1 << 62
+_PAIR_BOUND = 1 << 44  # a pair's USD (twelfths) and minutes: sums over 512 pairs stay exact as doubles
+
+
+def usd_sql(amount: str, a: str, b: str) -> str:
+    """SQL for round_half_up(amount x a / b) in integers (half away from zero), the
+    rounding of :meth:`store.benchmark._Converter.to_usd`."""
+    return (f"(CASE WHEN {amount} >= 0 THEN (2 * ({amount}) * {a} + {b}) / (2 * {b}) "
+            f"ELSE -(({b} - 2 * ({amount}) * {a}) / (2 * {b})) END)")
+
+
+def integer_rate(currency: str, per_eur_src, per_eur_usd) -> tuple[int, int] | None:
+    """(A, B) with round_half_up(minor * A / B) the US cents of ``minor`` units of
+    ``currency``: 10^(2 - exponent) x per_eur_usd / per_eur_src as a reduced fraction.
+    The Decimal conversion rounds that quotient to 28 digits before rounding to the
+    cent, which changes nothing while |minor x A| < 10^26 (an exact quotient of
+    integers is never that close to a half without being one); the 64-bit bounds
+    checked with it are far below."""
+    from math import gcd
+
+    from store.money import exponent
+
+    if currency == "USD":
+        return 1, 1
+    if not (per_eur_src.is_finite() and per_eur_usd.is_finite()) or per_eur_src <= 0 or per_eur_usd <= 0:
+        return None
+    usd = per_eur_usd.as_tuple()
+    src = per_eur_src.as_tuple()
+    num = int("".join(map(str, usd.digits)))
+    den = int("".join(map(str, src.digits)))
+    shift = 2 - exponent(currency) + usd.exponent - src.exponent
+    if shift >= 0:
+        num *= 10 ** shift
+    else:
+        den *= 10 ** -shift
+    g = gcd(num, den)
+    return num // g, den // g
+
+
+def stamp(book, currency: str, day, biggest: int, total: int, minutes: int, rows: int) -> tuple:
+    """(state, a, b): how a pair converts today (``book``), given its facts' bounds."""
+    from store.errors import ValidationError
+
+    try:
+        got = book.rate(currency, "USD", day)
+    except ValidationError:
+        return STATE_FAILED, None, None
+    fraction = integer_rate(currency, got[2], got[3])
+    if fraction is None:
+        return STATE_OVERFLOW, None, None
+    a, b = fraction
+    if (2 * biggest * a + b >= _INT62 or 12 * (total * a // b + 2 * rows) >= _PAIR_BOUND
+            or minutes >= _PAIR_BOUND):
+        return STATE_OVERFLOW, None, None
+    return STATE_OK, a, b
+
+
+def _current_hourly_sql() -> str:
+    return "SELECT id FROM \"contract\" WHERE type = 'hourly'"
+
+
+def _listed_sql(ids) -> str:
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return "SELECT id FROM \"contract\" WHERE 1 = 0"
+    return "VALUES " + ", ".join(f"({i})" for i in ids)
+
+
+def _apply(database, where: str, params, sign: int, hourly: str | None = None) -> None:
+    """Add (sign 1) or take away (sign -1) the converted groups of the facts matching
+    ``where`` (on ``f``) in benchmark_month and benchmark_period, with the kept
+    conversions of their pairs and the hourly contracts of ``hourly`` (SQL of ids;
+    default: the contracts' types now)."""
+    hourly = hourly or _current_hourly_sql()
+    sign = int(sign)
+    both = usd_sql("f.labour_amount + f.other_amount", "p.rate_a", "p.rate_b")
+    labour = usd_sql("f.labour_amount", "p.rate_a", "p.rate_b")
+    other = usd_sql("f.other_amount", "p.rate_a", "p.rate_b")
+
+    def third(x: str) -> str:  # a third (or twelfth) of x that does not end as a Decimal
+        return f"({x}) - (({x}) / 3) * 3 <> 0"
+
+    spread = ", ".join(f"({i})" for i in range(12))
+    database.execute_sql(f"""
+WITH hourly(id) AS ({hourly}),
+src AS (
+  SELECT f.customer_id AS cu,
+         CASE WHEN f.months = 0 THEN p.issue_month ELSE f.first_month END AS m0,
+         CASE WHEN f.months = 0 THEN 1 ELSE f.months END AS n, p.issue_month AS im,
+         CASE WHEN h.id IS NULL THEN {both} ELSE {labour} + {other} END AS usd,
+         CASE WHEN f.months <= 1 THEN 0
+              WHEN h.id IS NULL AND {third(both)} THEN 1
+              WHEN h.id IS NOT NULL AND ({third(labour)} OR {third(other)}) THEN 1 ELSE 0 END AS x,
+         CASE WHEN h.id IS NULL THEN 1
+              ELSE (CASE WHEN f.labour_lines > 0 THEN 1 ELSE 0 END)
+                   + (CASE WHEN f.other_lines > 0 THEN 1 ELSE 0 END) END AS g
+  FROM "benchmark_fact" f JOIN "benchmark_pair" p ON p.pair_key = f.pair_key AND p.state = 'ok'
+       LEFT JOIN hourly h ON h.id = f.contract_id
+  WHERE {where}),
+spread(i) AS (VALUES {spread})
+INSERT INTO "benchmark_month" (customer_id, month, bucket, total, inexact, groups)
+SELECT cu, m0 + i, CASE WHEN im < m0 + i THEN im ELSE m0 + i END, SUM({sign} * usd * (12 / n)), MAX(x), SUM({sign} * g)
+FROM src CROSS JOIN spread WHERE i < n
+GROUP BY 1, 2, 3
+ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
+  total = "benchmark_month".total + excluded.total,
+  inexact = CASE WHEN excluded.inexact > "benchmark_month".inexact THEN excluded.inexact
+                 ELSE "benchmark_month".inexact END,
+  groups = "benchmark_month".groups + excluded.groups""", params)
+    end = "f.first_month + f.months - 1"
+    database.execute_sql(f"""
+WITH hourly(id) AS ({hourly})
+INSERT INTO "benchmark_period" (contract_id, first_month, months, currency, month, bucket, billed, usd,
+                                minutes, groups, ratio)
+SELECT f.contract_id, f.first_month, f.months, f.currency, {end},
+       CASE WHEN p.issue_month < {end} THEN p.issue_month ELSE {end} END,
+       SUM({sign} * f.labour_amount), SUM({sign} * {labour}), SUM({sign} * f.labour_minutes), SUM({sign}),
+       CASE WHEN SUM({sign} * f.labour_minutes) > 0
+            THEN CAST(SUM({sign} * {labour}) AS DOUBLE PRECISION)
+                 / CAST(SUM({sign} * f.labour_minutes) AS DOUBLE PRECISION) END
+FROM "benchmark_fact" f JOIN "benchmark_pair" p ON p.pair_key = f.pair_key AND p.state = 'ok'
+     JOIN hourly h ON h.id = f.contract_id
+WHERE ({where}) AND f.labour_lines > 0 AND f.months > 0
+GROUP BY 1, 2, 3, 4, 5, 6
+ON CONFLICT (contract_id, first_month, months, currency, bucket) DO UPDATE SET
+  billed = "benchmark_period".billed + excluded.billed,
+  usd = "benchmark_period".usd + excluded.usd,
+  minutes = "benchmark_period".minutes + excluded.minutes,
+  groups = "benchmark_period".groups + excluded.groups,
+  ratio = CASE WHEN "benchmark_period".minutes + excluded.minutes > 0
+               THEN CAST("benchmark_period".usd + excluded.usd AS DOUBLE PRECISION)
+                    / CAST("benchmark_period".minutes + excluded.minutes AS DOUBLE PRECISION) END""", params)
+    if sign < 0:
+        database.execute_sql('DELETE FROM "benchmark_month" WHERE groups = 0')
+        database.execute_sql('DELETE FROM "benchmark_period" WHERE groups = 0')
+
+
+def _pair_stats(database, where: str, params) -> list[tuple]:
+    """(pair_key, currency, issue_date, biggest, total, minutes, rows, odd labels) of the
+    facts matching ``where`` (on ``f``), one per pair."""
+    return database.execute_sql(
+        "SELECT f.pair_key, f.currency, f.issue_date, MAX(ABS(f.labour_amount) + ABS(f.other_amount)), "
+        "SUM(ABS(f.labour_amount) + ABS(f.other_amount)), SUM(ABS(f.labour_minutes)), COUNT(*), "
+        "SUM(CASE WHEN f.months = 0 THEN 1 ELSE 0 END) "
+        f'FROM "benchmark_fact" f WHERE {where} GROUP BY f.issue_date, f.pair_key, f.currency', params).fetchall()
+
+
+def _kept_stamps(database, keys) -> dict[int, tuple]:
+    from store.models import BenchmarkPair as P
+
+    if not keys:
+        return {}
+    query = P.select(P.pair_key, P.state, P.rate_a, P.rate_b, P.odd_labels).where(P.pair_key.in_(list(keys)))
+    return {k: (state, a, b, odd) for k, state, a, b, odd in query.tuples()}
+
+
+def _pair_filter(database, key: int, day) -> tuple[str, list]:
+    mark = database.param
+    return f"f.issue_date = {mark} AND f.pair_key = {mark}", [day, key]
+
+
+def _store_stamps(database, stats, book, restrict: str = "", restrict_params=()) -> None:
+    """Bring the kept conversions of the pairs in ``stats`` (from _pair_stats over all of
+    each pair's facts) to today's: a pair whose conversion changes has its facts
+    (other than those matching ``restrict``, which the caller applies itself) taken
+    away with the old one and added with the new."""
+    from store.models import BenchmarkPair as P
+    from store.rows import as_date
+
+    kept = _kept_stamps(database, [row[0] for row in stats])
+    for key, currency, issued, biggest, total, minutes, rows, odd in stats:
+        day = as_date(issued)
+        state, a, b = stamp(book, currency, day, int(biggest or 0), int(total or 0), int(minutes or 0), int(rows))
+        old = kept.get(key)
+        if old is not None and old == (state, a, b, int(odd or 0)):
+            continue
+        where, params = _pair_filter(database, key, issued)
+        if restrict:
+            where, params = f"{where} AND NOT ({restrict})", [*params, *restrict_params]
+        if old is not None and old[0] == STATE_OK:
+            _apply(database, where, params, -1)
+        P.delete().where(P.pair_key == key).execute()
+        P.insert(pair_key=key, currency=currency, issue_date=day, issue_month=day.year * 12 + day.month - 1,
+                 state=state, rate_a=a, rate_b=b, odd_labels=int(odd or 0)).execute()
+        if state == STATE_OK:
+            _apply(database, where, params, 1)
+
+
+def kept_hourly(database) -> list[int] | None:
+    from store.models import BenchmarkState
+
+    row = BenchmarkState.get_or_none(BenchmarkState.name == "hourly")
+    if row is None:
+        return None
+    return [int(x) for x in row.value.split(",") if x]
+
+
+def current_hourly(database) -> list[int]:
+    return sorted(int(i) for (i,) in database.execute_sql(_current_hourly_sql()).fetchall())
+
+
+def _keep_hourly(database, ids) -> None:
+    from store.models import BenchmarkState
+
+    value = ",".join(str(i) for i in sorted(ids))
+    (BenchmarkState.insert(name="hourly", value=value)
+     .on_conflict(conflict_target=[BenchmarkState.name], update={BenchmarkState.value: value}).execute())
+
+
+def sync_hourly(database=None, book=None) -> None:
+    """Make the kept sums follow the contracts' types now: the facts of each contract
+    that became or stopped being hourly are taken away as they were and added as they
+    are (nothing kept yet: :func:`rebuild_kept`)."""
+    from store.db import db
+
+    database = database or db.obj
+    kept = kept_hourly(database)
+    if kept is None:
+        rebuild_kept(database, book)
+        return
+    now = current_hourly(database)
+    changed = set(kept) ^ set(now)
+    if changed:
+        where = f"f.contract_id IN ({', '.join(str(i) for i in sorted(changed))})"
+        _apply(database, where, (), -1, _listed_sql(kept))
+        _apply(database, where, (), 1)
+        _keep_hourly(database, now)
+
+
+def restamp(database, keys, book) -> None:
+    """Bring the conversions of these pairs (and their sums) to today's rates."""
+    if not keys:
+        return
+    mark = database.param
+    keys = sorted(keys)
+    stats = _pair_stats(database, f"f.pair_key IN ({', '.join([mark] * len(keys))})", keys)
+    _store_stamps(database, stats, book)
+
+
+def rebuild_kept(database=None, book=None) -> None:
+    """Every kept sum again from the facts, with today's rates and contract types."""
+    from store.db import db
+    from store.models import BenchmarkMonth, BenchmarkPair, BenchmarkPeriod
+
+    database = database or db.obj
+    if book is None:
+        from store.rates import RateBook
+
+        book = RateBook()
+    for model in (BenchmarkMonth, BenchmarkPeriod, BenchmarkPair):
+        model.delete().execute()
+    _keep_hourly(database, current_hourly(database))
+    _store_stamps(database, _pair_stats(database, "1 = 1", ()), book)
