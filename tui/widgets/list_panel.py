@@ -9,10 +9,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Input, Static
 
 from tui.format import cell
 from tui.work import run_store
@@ -59,16 +59,24 @@ class PagedTable(DataTable):
         return self.query_ancestor(ListPanel)
 
 
-class ListPanel(Vertical):
-    """Title, search box and one page of a store list."""
+class ListPanel(Widget):
+    """Title, search box and one page of a store list.
+
+    A grid: title, search box and page range on the first row, the table under
+    them (no row container: each widget costs the app's start styling and layout)."""
 
     DEFAULT_CSS = """
-    ListPanel { height: 1fr; }
-    ListPanel > Horizontal { height: 1; }
+    ListPanel {
+        height: 1fr;
+        layout: grid;
+        grid-size: 3 2;
+        grid-columns: auto 1fr auto;
+        grid-rows: 1 1fr;
+    }
     ListPanel .list-title { text-style: bold; color: $accent; width: auto; padding-right: 1; }
     ListPanel .list-page { color: $text-muted; width: auto; padding-left: 1; }
     ListPanel Input { width: 1fr; height: 1; }
-    ListPanel PagedTable { height: 1fr; }
+    ListPanel PagedTable { height: 1fr; column-span: 3; }
     """
 
     class Opened(Message):
@@ -108,10 +116,9 @@ class ListPanel(Vertical):
         self._reset_cursor = False
 
     def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Label(self.title, classes="list-title")
-            yield Input(placeholder=self.placeholder, compact=True)
-            yield Label("", classes="list-page")
+        yield Static(self.title, classes="list-title")
+        yield Input(placeholder=self.placeholder, compact=True)
+        yield Static("", classes="list-page")
         table = PagedTable(cursor_type="row", zebra_stripes=False)
         # Text, not str: a str label is parsed as markup (and loads rich's emoji table)
         table.add_columns(*(Text(column) for column in self.columns))
@@ -188,7 +195,7 @@ class ListPanel(Vertical):
             table.add_row(*map(cell, self.row_of(item)), key=str(index))
         if items:
             table.move_cursor(row=max(0, min(row, len(items) - 1)), animate=False)
-        label = self.query_one(".list-page", Label)
+        label = self.query_one(".list-page", Static)
         if not items:
             label.update(self.empty if not self.query_text else "no match")
         else:
