@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +64,8 @@ _METRIC_WORDS = {
 
 @dataclass(frozen=True)
 class ReferenceRow:
+    """One reference figure of a region, shipped or imported."""
+
     region: str
     metric: str
     value: Decimal  # in ``currency``, major units
@@ -108,6 +111,8 @@ class ContractRate:
 
 @dataclass(frozen=True)
 class MonthPoint:
+    """The median EHR of the contract-periods ending in one month."""
+
     month: str  # YYYY-MM (the last month of the billed period)
     median_ehr_usd: Decimal | None
     contract_periods: int
@@ -115,6 +120,8 @@ class MonthPoint:
 
 @dataclass(frozen=True)
 class InvoicesVsMarket:
+    """The median amount invoiced per customer and month against a reference."""
+
     median_monthly_invoice_usd: Decimal | None
     customer_months: int
     customers: int
@@ -126,6 +133,8 @@ class InvoicesVsMarket:
 
 @dataclass(frozen=True)
 class BenchmarkSummary:
+    """Everything the benchmark shows (:func:`benchmark_summary`)."""
+
     region: str
     today: dt.date
     window_start: str  # first month, YYYY-MM
@@ -285,10 +294,18 @@ def _parse_reference_rows(text: str, name: str, origin: str, book: RateBook | No
 
 def shipped_references() -> list[ReferenceRow]:
     """The default reference set shipped with the package."""
-    from importlib import resources  # pulls in zipfile: only when computing
+    return list(_shipped_references())
 
-    text = resources.files("store").joinpath("data", SHIPPED_FILE).read_text(encoding="utf-8")
-    return _parse_reference_rows(text, f"store/data/{SHIPPED_FILE}", "shipped")
+
+@lru_cache(maxsize=1)
+def _shipped_references() -> tuple[ReferenceRow, ...]:
+    try:  # beside this module (importlib.resources costs its own import and zipfile's)
+        text = (Path(__file__).with_name("data") / SHIPPED_FILE).read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        text = resources.files("store").joinpath("data", SHIPPED_FILE).read_text(encoding="utf-8")
+    return tuple(_parse_reference_rows(text, f"store/data/{SHIPPED_FILE}", "shipped"))
 
 
 def _key(row: ReferenceRow) -> tuple:
@@ -297,15 +314,19 @@ def _key(row: ReferenceRow) -> tuple:
 
 def all_references(region: str | None = None) -> list[ReferenceRow]:
     """Shipped rows, replaced or extended by imported ones (same region, metric, year, source)."""
-    from store.models import BenchmarkReference as BR
+    from store.db import db
 
-    merged = {_key(r): r for r in shipped_references()}
-    query = BR.select()
+    merged = {_key(r): r for r in _shipped_references()}
+    sql = ("SELECT region, metric, value, currency, statistic, year, sample_size, source, confidence, notes "
+           'FROM "benchmark_reference"')
+    params: tuple = ()
     if region:
-        query = query.where(BR.region == region.upper())
-    for r in query:
-        row = ReferenceRow(r.region, r.metric, Decimal(r.value), r.currency, r.statistic, r.year,
-                           r.sample_size, r.source, r.confidence or "", r.notes or "", "imported")
+        sql += f" WHERE region = {db.obj.param}"
+        params = (region.upper(),)
+    for reg, metric, value, currency, statistic, year, sample, source, confidence, notes in (
+            db.obj.execute_sql(sql, params).fetchall()):
+        row = ReferenceRow(reg, metric, Decimal(value), currency, statistic, year, sample, source,
+                           confidence or "", notes or "", "imported")
         merged[_key(row)] = row
     rows = [r for r in merged.values() if not region or r.region == region.upper()]
     return sorted(rows, key=lambda r: (r.region, r.metric, -(r.year or 0), r.source))
@@ -313,6 +334,8 @@ def all_references(region: str | None = None) -> list[ReferenceRow]:
 
 @dataclass(frozen=True)
 class ReferencesImportResult:
+    """What ``benchmark import`` did."""
+
     added: int
     replaced: int
     rows: int
@@ -396,14 +419,18 @@ def reference_figure(row: ReferenceRow, book: RateBook) -> ReferenceFigure:
 
 # --- the shop's figures --------------------------------------------------------------
 
-@dataclass
 class _PeriodAcc:
-    contract_id: int
-    currency: str
-    month: int
-    billed: int = 0  # minor units of ``currency``
-    usd: int = 0  # cents
-    minutes: int = 0
+    """One contract-period's labour, summed over its groups."""
+
+    __slots__ = ("contract_id", "currency", "month", "billed", "usd", "minutes")
+
+    def __init__(self, contract_id: int, currency: str, month: int):
+        self.contract_id = contract_id
+        self.currency = currency
+        self.month = month
+        self.billed = 0  # minor units of ``currency``
+        self.usd = 0  # cents
+        self.minutes = 0
 
 
 def _window(today: dt.date) -> tuple[int, int, dt.date]:
@@ -455,22 +482,24 @@ class _Converter:
         return int((scaled * per_eur_usd / per_eur_src).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-@dataclass
 class _Figures:
     """What the summary needs of the shop's invoices in the window."""
 
-    median: Decimal | None = None  # median EHR in USD over the contract-periods (not rounded)
-    contract_periods: int = 0
-    # month index -> (median EHR in USD, contract-periods ending in that month)
-    months: dict[int, tuple[Decimal | None, int]] = field(default_factory=dict)
-    # the hourly contracts with the lowest EHR, lowest first (at most BELOW_COUNT): (ehr_usd,
-    # contract id, currency, periods, minutes, billed in that currency, minutes of that
-    # currency's periods, usd)
-    contracts: list[tuple] = field(default_factory=list)
-    hourly_contracts: int = 0
-    invoice_median: Decimal | None = None  # USD, not rounded
-    customer_months: int = 0
-    customers: int = 0
+    def __init__(self, **values):
+        self.median: Decimal | None = None  # median EHR in USD over the contract-periods (not rounded)
+        self.contract_periods = 0
+        # month index -> (median EHR in USD, contract-periods ending in that month)
+        self.months: dict[int, tuple[Decimal | None, int]] = {}
+        # the hourly contracts with the lowest EHR, lowest first (at most BELOW_COUNT):
+        # (ehr_usd, contract id, currency, periods, minutes, billed in that currency,
+        # minutes of that currency's periods, usd)
+        self.contracts: list[tuple] = []
+        self.hourly_contracts = 0
+        self.invoice_median: Decimal | None = None  # USD, not rounded
+        self.customer_months = 0
+        self.customers = 0
+        for name, value in values.items():
+            setattr(self, name, value)
 
 
 def _ehr(usd: int, minutes: int) -> Decimal:
@@ -751,26 +780,30 @@ _BASE_PERIOD = "bucket = month AND minutes > 0"
 
 def _labour_kept(database, mark: str, window: tuple[int, int], figures: _Figures) -> bool:
     """Contract-periods from benchmark_period: the lowest contracts, medians per month and
-    overall (False: a contract billed in two currencies, left to the Python path).
+    overall (False: one of the lowest contracts billed in two currencies, left to the
+    Python path).
     ``+month``: SQLite then walks the indexes in contract or ratio order instead of
     sorting the window's rows."""
     by_contract = database.execute_sql(
-        "SELECT contract_id, COUNT(*), SUM(minutes), SUM(usd), SUM(billed), MIN(currency), MAX(currency) "
+        "SELECT contract_id, SUM(usd), SUM(minutes) "
         f'FROM "benchmark_period" WHERE {_BASE_PERIOD} AND +month BETWEEN {mark} AND {mark} '
         "GROUP BY contract_id", window).fetchall()
-    if any(cur != cur2 for *_x, cur, cur2 in by_contract):
-        return False
     figures.hourly_contracts = len(by_contract)
-    # the lowest effective rates: ordered by a float first (never against the exact order,
-    # only ties), then the few up to the BELOW_COUNT-th float exactly
-    by_contract.sort(key=lambda r: (int(r[3]) / int(r[2]), r[0]))
     if by_contract:
-        edge = by_contract[min(BELOW_COUNT, len(by_contract)) - 1]
-        edge = int(edge[3]) / int(edge[2])
-        few = [r for r in by_contract if int(r[3]) / int(r[2]) <= edge]
+        # the lowest effective rates: ordered by a float first (never against the exact
+        # order, only ties), then the few up to the BELOW_COUNT-th float exactly
+        keyed = sorted((int(usd) / int(minutes), cid) for cid, usd, minutes in by_contract)
+        edge = keyed[min(BELOW_COUNT, len(keyed)) - 1][0]
+        few = [cid for key, cid in keyed if key <= edge]
+        rows = database.execute_sql(
+            "SELECT contract_id, COUNT(*), SUM(minutes), SUM(usd), SUM(billed), MIN(currency), MAX(currency) "
+            f'FROM "benchmark_period" WHERE {_BASE_PERIOD} AND month BETWEEN {mark} AND {mark} '
+            f"AND contract_id IN ({', '.join(str(int(c)) for c in few)}) GROUP BY contract_id", window).fetchall()
+        if any(cur != cur2 for *_x, cur, cur2 in rows):
+            return False  # which currency such a contract shows depends on the order of its groups
         figures.contracts = sorted(
             ((_ehr(int(usd), int(minutes)), cid, cur, int(periods), int(minutes), int(billed), int(minutes), int(usd))
-             for cid, periods, minutes, usd, billed, cur, _cur in few), key=lambda t: (t[0], t[1]))[:BELOW_COUNT]
+             for cid, periods, minutes, usd, billed, cur, _cur in rows), key=lambda t: (t[0], t[1]))[:BELOW_COUNT]
     counts = {m: int(n) for m, n in database.execute_sql(
         f'SELECT month, COUNT(*) FROM "benchmark_period" WHERE {_BASE_PERIOD} AND month BETWEEN {mark} AND {mark} '
         "GROUP BY month", window)}

@@ -171,11 +171,10 @@ def integer_rate(currency: str, per_eur_src, per_eur_usd) -> tuple[int, int] | N
         return 1, 1
     if not (per_eur_src.is_finite() and per_eur_usd.is_finite()) or per_eur_src <= 0 or per_eur_usd <= 0:
         return None
-    usd = per_eur_usd.as_tuple()
-    src = per_eur_src.as_tuple()
-    num = int("".join(map(str, usd.digits)))
-    den = int("".join(map(str, src.digits)))
-    shift = 2 - exponent(currency) + usd.exponent - src.exponent
+    n_usd, d_usd = per_eur_usd.as_integer_ratio()
+    n_src, d_src = per_eur_src.as_integer_ratio()
+    num, den = n_usd * d_src, d_usd * n_src
+    shift = 2 - exponent(currency)
     if shift >= 0:
         num *= 10 ** shift
     else:
@@ -334,12 +333,11 @@ def _store_stamps(database, stats, book, restrict: str = "", restrict_params=())
 
 
 def kept_hourly(database) -> list[int] | None:
-    from store.models import BenchmarkState
-
-    row = BenchmarkState.get_or_none(BenchmarkState.name == "hourly")
+    row = database.execute_sql(
+        f'SELECT value FROM "benchmark_state" WHERE name = {database.param}', ("hourly",)).fetchone()
     if row is None:
         return None
-    return [int(x) for x in row.value.split(",") if x]
+    return [int(x) for x in row[0].split(",") if x]
 
 
 def current_hourly(database) -> list[int]:
