@@ -111,15 +111,20 @@ def refresh_batch(batch_id: int, database=None, book=None) -> None:
         book = RateBook()
     mark = database.param
     days = f'(SELECT issue_date FROM "invoice" WHERE batch_id = {mark})'
-    # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
-    part = f'{{day}} IN {days} AND +{{customer}} IN (SELECT customer_id FROM "invoice" WHERE batch_id = {mark})'
-    facts = part.format(day="f.issue_date", customer="f.customer_id")
-    both = (batch_id, batch_id)
     sync_hourly(database, book)
+    if database.execute_sql(f'SELECT 1 FROM "invoice" WHERE issue_date IN {days} AND batch_id <> {mark} LIMIT 1',
+                            (batch_id, batch_id)).fetchone() is None:
+        # its days are the batch's alone (the usual save): all their facts are its own
+        part, both = f"{{day}} IN {days}", (batch_id,)
+    else:
+        # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
+        part = f'{{day}} IN {days} AND +{{customer}} IN (SELECT customer_id FROM "invoice" WHERE batch_id = {mark})'
+        both = (batch_id, batch_id)
+    facts = part.format(day="f.issue_date", customer="f.customer_id")
     if database.execute_sql(f'SELECT 1 FROM "benchmark_fact" f WHERE {facts} LIMIT 1', both).fetchone():
         _apply(database, facts, both, -1)
-    database.execute_sql('DELETE FROM "benchmark_fact" WHERE '
-                         + part.format(day="issue_date", customer="customer_id"), both)
+        database.execute_sql('DELETE FROM "benchmark_fact" WHERE '
+                             + part.format(day="issue_date", customer="customer_id"), both)
     database.execute_sql(_insert_sql(database, part.format(day="i.issue_date", customer="i.customer_id")), both)
     # the pairs of these days: new ones get their conversion, gone ones go
     stats = _pair_stats(database, f"f.issue_date IN {days}", (batch_id,))
@@ -217,8 +222,13 @@ def _apply(database, where: str, params, sign: int, hourly: str | None = None) -
     ``where`` (on ``f``) in benchmark_month and benchmark_period, with the kept
     conversions of their pairs and the hourly contracts of ``hourly`` (SQL of ids;
     default: the contracts' types now)."""
-    hourly = hourly or _current_hourly_sql()
     sign = int(sign)
+    if hourly is None:  # the contracts' types now: looked up by id
+        with_hourly = ""
+        join_hourly = "LEFT JOIN \"contract\" h ON h.id = f.contract_id AND h.type = 'hourly'"
+    else:
+        with_hourly = f"hourly(id) AS ({hourly}),"
+        join_hourly = "LEFT JOIN hourly h ON h.id = f.contract_id"
     both = usd_sql("f.labour_amount + f.other_amount", "p.rate_a", "p.rate_b")
     labour = usd_sql("f.labour_amount", "p.rate_a", "p.rate_b")
     other = usd_sql("f.other_amount", "p.rate_a", "p.rate_b")
@@ -226,10 +236,12 @@ def _apply(database, where: str, params, sign: int, hourly: str | None = None) -
     def third(x: str) -> str:  # a third (or twelfth) of x that does not end as a Decimal
         return f"({x}) - (({x}) / 3) * 3 <> 0"
 
-    spread = ", ".join(f"({i})" for i in range(12))
+    spread = ", ".join(f"({i})" for i in range(1, 12))
+    # src is read twice (a month's groups as they are, a quarter's or year's spread over
+    # its months): materialized once
     database.execute_sql(f"""
-WITH hourly(id) AS ({hourly}),
-src AS (
+WITH {with_hourly}
+src AS MATERIALIZED (
   SELECT f.customer_id AS cu,
          CASE WHEN f.months = 0 THEN p.issue_month ELSE f.first_month END AS m0,
          CASE WHEN f.months = 0 THEN 1 ELSE f.months END AS n, p.issue_month AS im,
@@ -241,12 +253,16 @@ src AS (
               ELSE (CASE WHEN f.labour_lines > 0 THEN 1 ELSE 0 END)
                    + (CASE WHEN f.other_lines > 0 THEN 1 ELSE 0 END) END AS g
   FROM "benchmark_fact" f JOIN "benchmark_pair" p ON p.pair_key = f.pair_key AND p.state = 'ok'
-       LEFT JOIN hourly h ON h.id = f.contract_id
+       {join_hourly}
   WHERE {where}),
-spread(i) AS (VALUES {spread})
+spread(i) AS (VALUES {spread}),
+parts AS (
+  SELECT cu, m0 AS mo, im, usd * (12 / n) AS t, x, g FROM src
+  UNION ALL
+  SELECT cu, m0 + i, im, usd * (12 / n), x, g FROM src CROSS JOIN spread WHERE i < n)
 INSERT INTO "benchmark_month" (customer_id, month, bucket, total, inexact, groups)
-SELECT cu, m0 + i, CASE WHEN im < m0 + i THEN im ELSE m0 + i END, SUM({sign} * usd * (12 / n)), MAX(x), SUM({sign} * g)
-FROM src CROSS JOIN spread WHERE i < n
+SELECT cu, mo, CASE WHEN im < mo THEN im ELSE mo END, SUM({sign} * t), MAX(x), SUM({sign} * g)
+FROM parts WHERE 1 = 1
 GROUP BY 1, 2, 3
 ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
   total = "benchmark_month".total + excluded.total,
@@ -254,8 +270,10 @@ ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
                  ELSE "benchmark_month".inexact END,
   groups = "benchmark_month".groups + excluded.groups""", params)
     end = "f.first_month + f.months - 1"
+    labour_hourly = ("JOIN \"contract\" h ON h.id = f.contract_id AND h.type = 'hourly'" if hourly is None
+                     else "JOIN hourly h ON h.id = f.contract_id")
     database.execute_sql(f"""
-WITH hourly(id) AS ({hourly})
+{"WITH " + with_hourly.rstrip(",") if with_hourly else ""}
 INSERT INTO "benchmark_period" (contract_id, first_month, months, currency, month, bucket, billed, usd,
                                 minutes, groups, ratio)
 SELECT f.contract_id, f.first_month, f.months, f.currency, {end},
@@ -265,7 +283,7 @@ SELECT f.contract_id, f.first_month, f.months, f.currency, {end},
             THEN CAST(SUM({sign} * {labour}) AS DOUBLE PRECISION)
                  / CAST(SUM({sign} * f.labour_minutes) AS DOUBLE PRECISION) END
 FROM "benchmark_fact" f JOIN "benchmark_pair" p ON p.pair_key = f.pair_key AND p.state = 'ok'
-     JOIN hourly h ON h.id = f.contract_id
+     {labour_hourly}
 WHERE ({where}) AND f.labour_lines > 0 AND f.months > 0
 GROUP BY 1, 2, 3, 4, 5, 6
 ON CONFLICT (contract_id, first_month, months, currency, bucket) DO UPDATE SET
@@ -323,12 +341,14 @@ def _store_stamps(database, stats, book, restrict: str = "", restrict_params=())
         where, params = _pair_filter(database, key, issued)
         if restrict:
             where, params = f"{where} AND NOT ({restrict})", [*params, *restrict_params]
+        # a pair without a kept conversion has no facts but the caller's (every pair with
+        # facts has one), so only a pair that had one has others to take away and add
         if old is not None and old[0] == STATE_OK:
             _apply(database, where, params, -1)
         P.delete().where(P.pair_key == key).execute()
         P.insert(pair_key=key, currency=currency, issue_date=day, issue_month=day.year * 12 + day.month - 1,
                  state=state, rate_a=a, rate_b=b, odd_labels=int(odd or 0)).execute()
-        if state == STATE_OK:
+        if state == STATE_OK and (old is not None or not restrict):
             _apply(database, where, params, 1)
 
 
@@ -368,7 +388,7 @@ def sync_hourly(database=None, book=None) -> None:
     if changed:
         where = f"f.contract_id IN ({', '.join(str(i) for i in sorted(changed))})"
         _apply(database, where, (), -1, _listed_sql(kept))
-        _apply(database, where, (), 1)
+        _apply(database, where, (), 1)  # with the types now
         _keep_hourly(database, now)
 
 
