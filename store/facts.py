@@ -25,7 +25,12 @@ against the kept ones and uses the sums only when they match.
 """
 from __future__ import annotations
 
+import re
+
 LABOUR_KINDS = ("ticket", "time_entry")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_QUARTER = re.compile(r"[0-9]{4}-Q[1-4]")
+_YEAR = re.compile(r"[0-9]{4}")
 
 _COLUMNS = ("customer_id", "contract_id", "period", "issue_date", "currency", "pair_key", "first_month",
             "months", "labour_amount", "labour_minutes", "labour_lines", "other_amount", "other_lines")
@@ -95,13 +100,18 @@ def _insert_sql(database, where: str) -> str:
     )
 
 
-def refresh_batch(batch_id: int, database=None, book=None) -> None:
+def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None:
     """Recompute the facts of the batch's issue dates and customers from the lines of
     the non-void invoices there, and the kept sums with them (inside the caller's
     transaction: save_batch after writing the lines, void_batch after voiding). A fact
     depends only on the invoices of its issue date and customer, so recomputing these
     is enough (and recomputing more than the batch's own pairs, for a batch of two
-    dates, is harmless)."""
+    dates, is harmless).
+
+    ``written``: the save's own rows, (invoices {id: (customer, currency, issue date)},
+    lines (invoice id, kind, contract id, period, amount, minutes worked)). When the
+    batch's days are its alone (the usual save), its facts and sums are made from
+    these in memory (:func:`_save_alone`) instead of reading its lines back."""
     from store.db import db
 
     database = database or db.obj
@@ -111,10 +121,14 @@ def refresh_batch(batch_id: int, database=None, book=None) -> None:
         book = RateBook()
     mark = database.param
     days = f'(SELECT issue_date FROM "invoice" WHERE batch_id = {mark})'
-    sync_hourly(database, book)
+    hourly = sync_hourly(database, book)
     if database.execute_sql(f'SELECT 1 FROM "invoice" WHERE issue_date IN {days} AND batch_id <> {mark} LIMIT 1',
                             (batch_id, batch_id)).fetchone() is None:
         # its days are the batch's alone (the usual save): all their facts are its own
+        if written is not None and database.execute_sql(
+                f'SELECT 1 FROM "benchmark_fact" WHERE issue_date IN {days} LIMIT 1', (batch_id,)).fetchone() is None:
+            _save_alone(database, book, set(hourly), *written)
+            return
         part, both = f"{{day}} IN {days}", (batch_id,)
     else:
         # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
@@ -136,6 +150,150 @@ def refresh_batch(batch_id: int, database=None, book=None) -> None:
         database.execute_sql(f'DELETE FROM "benchmark_pair" WHERE pair_key IN ({", ".join(map(str, gone))})')
     _store_stamps(database, stats, book, restrict=facts, restrict_params=both)
     _apply(database, facts, both, 1)
+
+
+def _label_months(period: str) -> tuple[int, int]:
+    """(first month, months) of a label, as label_sql reads it in SQL."""
+    if _MONTH.fullmatch(period):
+        return int(period[:4]) * 12 + int(period[5:7]) - 1, 1
+    if _QUARTER.fullmatch(period):
+        return int(period[:4]) * 12 + int(period[6]) * 3 - 3, 3
+    if _YEAR.fullmatch(period):
+        return int(period[:4]) * 12, 12
+    return 0, 0
+
+
+def _pair_key(database, day, currency: str) -> int:
+    """pair_key_sql's number, in Python."""
+    import datetime as dt
+
+    if _dialect(database) == "postgres":
+        number = (day - dt.date(1970, 1, 1)).days
+    else:
+        number = day.toordinal() + 1721424  # julianday() of the day's midnight, whole
+    chars = sum((ord(currency[i]) if i < len(currency) else 0) * 256 ** (2 - i) for i in range(3))
+    return number * 16777216 + chars
+
+
+def _usd(amount: int, a: int, b: int) -> int:
+    """usd_sql in Python (floor and truncation agree on these signs)."""
+    if amount >= 0:
+        return (2 * amount * a + b) // (2 * b)
+    return -((b - 2 * amount * a) // (2 * b))
+
+
+def _save_alone(database, book, hourly: set[int], invoices, lines) -> None:
+    """The facts and kept sums of a save whose days hold no other invoice, made in memory
+    from the rows it wrote: the same rows :func:`_insert_sql` and :func:`_apply` would
+    write, without reading 11,000 lines back and sorting them (about 35 ms less on a
+    2,000-customer save). The property test compares them with a rebuild in SQL."""
+    labour_kinds = set(LABOUR_KINDS)
+    acc: dict[tuple, list[int]] = {}
+    for invoice_id, kind, contract_id, period, amount, minutes in lines:
+        customer_id, currency, day = invoices[invoice_id]
+        key = (customer_id, contract_id or 0, period, day, currency)
+        item = acc.get(key)
+        if item is None:
+            item = acc[key] = [0, 0, 0, 0, 0]
+        if kind in labour_kinds:
+            item[0] += int(amount)
+            item[1] += int(minutes)
+            item[2] += 1
+        else:
+            item[3] += int(amount)
+            item[4] += 1
+    labels: dict[str, tuple[int, int]] = {}
+    keys: dict[tuple, int] = {}
+    facts = []
+    stats: dict[int, list] = {}
+    for (customer_id, contract_id, period, day, currency), (la, lm, ll, oa, ol) in acc.items():
+        first, months = labels.get(period) or labels.setdefault(period, _label_months(period))
+        pair = keys.get((day, currency)) or keys.setdefault((day, currency), _pair_key(database, day, currency))
+        facts.append((customer_id, contract_id, period, day, currency, pair, first, months, la, lm, ll, oa, ol))
+        st = stats.get(pair)
+        if st is None:
+            st = stats[pair] = [pair, currency, day, 0, 0, 0, 0, 0]
+        st[3] = max(st[3], abs(la) + abs(oa))
+        st[4] += abs(la) + abs(oa)
+        st[5] += abs(lm)
+        st[6] += 1
+        st[7] += 1 if months == 0 else 0
+    _insert_many(database, "benchmark_fact", _COLUMNS, facts)
+    _store_stamps(database, [tuple(st) for st in stats.values()], book, restrict="1 = 1")
+    kept = _kept_stamps(database, list(stats))
+    months_acc: dict[tuple, list[int]] = {}
+    periods_acc: dict[tuple, list[int]] = {}
+    for customer_id, contract_id, period, day, currency, pair, first, months, la, lm, ll, oa, ol in facts:
+        state, a, b, _odd = kept[pair]
+        if state != STATE_OK:
+            continue
+        issue_month = day.year * 12 + day.month - 1
+        is_hourly = contract_id in hourly
+        if is_hourly:
+            labour, other = _usd(la, a, b), _usd(oa, a, b)
+            usd = labour + other
+            inexact = months > 1 and (labour % 3 != 0 or other % 3 != 0)
+            groups = (1 if ll > 0 else 0) + (1 if ol > 0 else 0)
+        else:
+            usd = _usd(la + oa, a, b)
+            inexact = months > 1 and usd % 3 != 0
+            groups = 1
+        m0, n = (first, months) if months else (issue_month, 1)
+        for i in range(n):
+            month = m0 + i
+            item = months_acc.get((customer_id, month, min(issue_month, month)))
+            if item is None:
+                item = months_acc[(customer_id, month, min(issue_month, month))] = [0, 0, 0]
+            item[0] += usd * (12 // n)
+            item[1] = max(item[1], int(inexact))
+            item[2] += groups
+        if is_hourly and ll > 0 and months > 0:
+            end = first + months - 1
+            key = (contract_id, first, months, currency, min(issue_month, end))
+            item = periods_acc.get(key)
+            if item is None:
+                item = periods_acc[key] = [0, 0, 0, 0]
+            item[0] += la
+            item[1] += labour
+            item[2] += lm
+            item[3] += 1
+    _insert_many(database, "benchmark_month", ("customer_id", "month", "bucket", "total", "inexact", "groups"),
+                 [(*k, *v) for k, v in months_acc.items()], _MONTH_UPSERT)
+    _insert_many(database, "benchmark_period", ("contract_id", "first_month", "months", "currency", "month", "bucket",
+                                                "billed", "usd", "minutes", "groups", "ratio"),
+                 [(co, fm, n, cur, fm + n - 1, bucket, billed, usd, minutes, groups,
+                   usd / minutes if minutes > 0 else None)
+                  for (co, fm, n, cur, bucket), (billed, usd, minutes, groups) in periods_acc.items()],
+                 _PERIOD_UPSERT)
+
+
+_MONTH_UPSERT = """ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
+  total = "benchmark_month".total + excluded.total,
+  inexact = CASE WHEN excluded.inexact > "benchmark_month".inexact THEN excluded.inexact
+                 ELSE "benchmark_month".inexact END,
+  groups = "benchmark_month".groups + excluded.groups"""
+_PERIOD_UPSERT = """ON CONFLICT (contract_id, first_month, months, currency, bucket) DO UPDATE SET
+  billed = "benchmark_period".billed + excluded.billed,
+  usd = "benchmark_period".usd + excluded.usd,
+  minutes = "benchmark_period".minutes + excluded.minutes,
+  groups = "benchmark_period".groups + excluded.groups,
+  ratio = CASE WHEN "benchmark_period".minutes + excluded.minutes > 0
+               THEN CAST("benchmark_period".usd + excluded.usd AS DOUBLE PRECISION)
+                    / CAST("benchmark_period".minutes + excluded.minutes AS DOUBLE PRECISION) END"""
+
+
+def _insert_many(database, table: str, columns, rows, suffix: str = "") -> None:
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    if _dialect(database) == "postgres":
+        from psycopg2.extras import execute_values
+
+        execute_values(database.cursor(), f'INSERT INTO "{table}" ({cols}) VALUES %s {suffix}', rows,
+                       page_size=1000)
+    else:
+        marks = ", ".join("?" * len(columns))
+        database.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) {suffix}', rows)
 
 
 def rebuild(database=None, book=None) -> None:
@@ -372,7 +530,7 @@ def _keep_hourly(database, ids) -> None:
      .on_conflict(conflict_target=[BenchmarkState.name], update={BenchmarkState.value: value}).execute())
 
 
-def sync_hourly(database=None, book=None) -> None:
+def sync_hourly(database=None, book=None) -> list[int]:
     """Make the kept sums follow the contracts' types now: the facts of each contract
     that became or stopped being hourly are taken away as they were and added as they
     are (nothing kept yet: :func:`rebuild_kept`)."""
@@ -382,7 +540,7 @@ def sync_hourly(database=None, book=None) -> None:
     kept = kept_hourly(database)
     if kept is None:
         rebuild_kept(database, book)
-        return
+        return current_hourly(database)
     now = current_hourly(database)
     changed = set(kept) ^ set(now)
     if changed:
@@ -390,6 +548,7 @@ def sync_hourly(database=None, book=None) -> None:
         _apply(database, where, (), -1, _listed_sql(kept))
         _apply(database, where, (), 1)  # with the types now
         _keep_hourly(database, now)
+    return now
 
 
 def restamp(database, keys, book) -> None:
