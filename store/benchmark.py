@@ -11,6 +11,22 @@ of the last 12 closed months. References come from the shipped CSV
 nothing falls back to another region.
 
 :func:`benchmark_summary` is the one call the CLI and the dashboard make.
+
+How the shop's figures are computed (all three give the same figures, to the last
+Decimal digit, as the per-group loop over the invoice lines did before):
+
+1. :func:`_figures_kept`: from the sums billing keeps with its invoices
+   (store/facts.py: USD per customer-month and per hourly contract-period, each
+   group of lines converted once with an exact integer fraction of the ECB rates);
+   medians are read in index order. Used when the kept conversions and hourly
+   contracts match today's (they are brought up to date first when they do not).
+2. :func:`_figures_sql`: from the facts (the groups), converted and summed by the
+   database at each call: when the kept sums cannot be used (a group issued before a
+   month it counts in, within the window; a book that cannot take the write that
+   would bring them up to date).
+3. :func:`_figures_python`: the groups converted one by one in Python, the old
+   loop: for what the other two leave (a period label billing does not write, one
+   of the lowest contracts billed in two currencies, amounts beyond 64-bit sums).
 """
 from __future__ import annotations
 
@@ -1114,7 +1130,7 @@ def sparkline(values) -> str:
 
 
 def benchmark_summary(region: str | None = None, today: dt.date | None = None) -> BenchmarkSummary:
-    """Everything the benchmark shows, in one call (aggregated in SQL)."""
+    """Everything the benchmark shows, in one call (see the module's notes for how)."""
     from store import settings
 
     region = (region or settings.get("home_region") or "").strip().upper()

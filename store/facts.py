@@ -15,13 +15,15 @@ Kept from them, so that the summary reads a few hundred rows instead of converti
 - ``benchmark_period``: labour of hourly contracts per billed period, with USD.
 - ``benchmark_state``: the hourly contracts the sums were made with.
 
-Every change goes through :func:`_apply`, which adds (or takes away) the converted
-groups of some facts with the kept conversions, in SQL alone: saving or voiding a
-batch (:func:`refresh_batch`, in the caller's transaction), a conversion that no
-longer matches the rates (:func:`restamp`: rates imported, a newer bundled ECB file),
-contracts whose type changed (:func:`sync_hourly`), and :func:`rebuild` (the
-migration). The summary checks the conversions and hourly contracts it would use
-against the kept ones and uses the sums only when they match.
+Changes go through :func:`_apply`, which adds (or takes away) the converted groups of
+some facts with the kept conversions, in SQL alone: voiding a batch and saving one on a
+day with other invoices (:func:`refresh_batch`, in the caller's transaction), a
+conversion that no longer matches the rates (:func:`restamp`: rates imported, a newer
+bundled ECB file), contracts whose type changed (:func:`sync_hourly`), and
+:func:`rebuild` (the migration). The usual save, alone on its day, makes the same
+rows in memory from what it wrote (:func:`_save_alone`). The summary checks the
+conversions and hourly contracts it would use against the kept ones and uses the sums
+only when they match.
 """
 from __future__ import annotations
 
