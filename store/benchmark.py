@@ -781,6 +781,8 @@ def _bring_kept_up_to_date(stale_pairs, book) -> bool:
             waited = database.execute_sql("PRAGMA busy_timeout").fetchone()[0]
             database.execute_sql("PRAGMA busy_timeout = 200")
         with database.atomic():
+            if is_postgres(database):  # as SQLite's busy timeout: no long wait for a saving process
+                database.execute_sql("SET LOCAL lock_timeout = '200ms'")
             facts.sync_hourly(database, book)
             facts.restamp(database, stale_pairs, book)
         return True
