@@ -11,6 +11,22 @@ of the last 12 closed months. References come from the shipped CSV
 nothing falls back to another region.
 
 :func:`benchmark_summary` is the one call the CLI and the dashboard make.
+
+How the shop's figures are computed (all three give the same figures, to the last
+Decimal digit, as the per-group loop over the invoice lines did before):
+
+1. :func:`_figures_kept`: from the sums billing keeps with its invoices
+   (store/facts.py: USD per customer-month and per hourly contract-period, each
+   group of lines converted once with an exact integer fraction of the ECB rates);
+   medians are read in index order. Used when the kept conversions and hourly
+   contracts match today's (they are brought up to date first when they do not).
+2. :func:`_figures_sql`: from the facts (the groups), converted and summed by the
+   database at each call: when the kept sums cannot be used (a group issued before a
+   month it counts in, within the window; a book that cannot take the write that
+   would bring them up to date).
+3. :func:`_figures_python`: the groups converted one by one in Python, the old
+   loop: for what the other two leave (a period label billing does not write, one
+   of the lowest contracts billed in two currencies, amounts beyond 64-bit sums).
 """
 from __future__ import annotations
 
@@ -19,6 +35,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,6 +80,8 @@ _METRIC_WORDS = {
 
 @dataclass(frozen=True)
 class ReferenceRow:
+    """One reference figure of a region, shipped or imported."""
+
     region: str
     metric: str
     value: Decimal  # in ``currency``, major units
@@ -108,6 +127,8 @@ class ContractRate:
 
 @dataclass(frozen=True)
 class MonthPoint:
+    """The median EHR of the contract-periods ending in one month."""
+
     month: str  # YYYY-MM (the last month of the billed period)
     median_ehr_usd: Decimal | None
     contract_periods: int
@@ -115,6 +136,8 @@ class MonthPoint:
 
 @dataclass(frozen=True)
 class InvoicesVsMarket:
+    """The median amount invoiced per customer and month against a reference."""
+
     median_monthly_invoice_usd: Decimal | None
     customer_months: int
     customers: int
@@ -126,6 +149,8 @@ class InvoicesVsMarket:
 
 @dataclass(frozen=True)
 class BenchmarkSummary:
+    """Everything the benchmark shows (:func:`benchmark_summary`)."""
+
     region: str
     today: dt.date
     window_start: str  # first month, YYYY-MM
@@ -285,10 +310,18 @@ def _parse_reference_rows(text: str, name: str, origin: str, book: RateBook | No
 
 def shipped_references() -> list[ReferenceRow]:
     """The default reference set shipped with the package."""
-    from importlib import resources  # pulls in zipfile: only when computing
+    return list(_shipped_references())
 
-    text = resources.files("store").joinpath("data", SHIPPED_FILE).read_text(encoding="utf-8")
-    return _parse_reference_rows(text, f"store/data/{SHIPPED_FILE}", "shipped")
+
+@lru_cache(maxsize=1)
+def _shipped_references() -> tuple[ReferenceRow, ...]:
+    try:  # beside this module (importlib.resources costs its own import and zipfile's)
+        text = (Path(__file__).with_name("data") / SHIPPED_FILE).read_text(encoding="utf-8")
+    except OSError:
+        from importlib import resources
+
+        text = resources.files("store").joinpath("data", SHIPPED_FILE).read_text(encoding="utf-8")
+    return tuple(_parse_reference_rows(text, f"store/data/{SHIPPED_FILE}", "shipped"))
 
 
 def _key(row: ReferenceRow) -> tuple:
@@ -297,15 +330,19 @@ def _key(row: ReferenceRow) -> tuple:
 
 def all_references(region: str | None = None) -> list[ReferenceRow]:
     """Shipped rows, replaced or extended by imported ones (same region, metric, year, source)."""
-    from store.models import BenchmarkReference as BR
+    from store.db import db
 
-    merged = {_key(r): r for r in shipped_references()}
-    query = BR.select()
+    merged = {_key(r): r for r in _shipped_references()}
+    sql = ("SELECT region, metric, value, currency, statistic, year, sample_size, source, confidence, notes "
+           'FROM "benchmark_reference"')
+    params: tuple = ()
     if region:
-        query = query.where(BR.region == region.upper())
-    for r in query:
-        row = ReferenceRow(r.region, r.metric, Decimal(r.value), r.currency, r.statistic, r.year,
-                           r.sample_size, r.source, r.confidence or "", r.notes or "", "imported")
+        sql += f" WHERE region = {db.obj.param}"
+        params = (region.upper(),)
+    for reg, metric, value, currency, statistic, year, sample, source, confidence, notes in (
+            db.obj.execute_sql(sql, params).fetchall()):
+        row = ReferenceRow(reg, metric, Decimal(value), currency, statistic, year, sample, source,
+                           confidence or "", notes or "", "imported")
         merged[_key(row)] = row
     rows = [r for r in merged.values() if not region or r.region == region.upper()]
     return sorted(rows, key=lambda r: (r.region, r.metric, -(r.year or 0), r.source))
@@ -313,6 +350,8 @@ def all_references(region: str | None = None) -> list[ReferenceRow]:
 
 @dataclass(frozen=True)
 class ReferencesImportResult:
+    """What ``benchmark import`` did."""
+
     added: int
     replaced: int
     rows: int
@@ -396,14 +435,18 @@ def reference_figure(row: ReferenceRow, book: RateBook) -> ReferenceFigure:
 
 # --- the shop's figures --------------------------------------------------------------
 
-@dataclass
 class _PeriodAcc:
-    contract_id: int
-    currency: str
-    month: int
-    billed: int = 0  # minor units of ``currency``
-    usd: int = 0  # cents
-    minutes: int = 0
+    """One contract-period's labour, summed over its groups."""
+
+    __slots__ = ("contract_id", "currency", "month", "billed", "usd", "minutes")
+
+    def __init__(self, contract_id: int, currency: str, month: int):
+        self.contract_id = contract_id
+        self.currency = currency
+        self.month = month
+        self.billed = 0  # minor units of ``currency``
+        self.usd = 0  # cents
+        self.minutes = 0
 
 
 def _window(today: dt.date) -> tuple[int, int, dt.date]:
@@ -455,22 +498,24 @@ class _Converter:
         return int((scaled * per_eur_usd / per_eur_src).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-@dataclass
 class _Figures:
     """What the summary needs of the shop's invoices in the window."""
 
-    median: Decimal | None = None  # median EHR in USD over the contract-periods (not rounded)
-    contract_periods: int = 0
-    # month index -> (median EHR in USD, contract-periods ending in that month)
-    months: dict[int, tuple[Decimal | None, int]] = field(default_factory=dict)
-    # the hourly contracts with the lowest EHR, lowest first (at most BELOW_COUNT): (ehr_usd,
-    # contract id, currency, periods, minutes, billed in that currency, minutes of that
-    # currency's periods, usd)
-    contracts: list[tuple] = field(default_factory=list)
-    hourly_contracts: int = 0
-    invoice_median: Decimal | None = None  # USD, not rounded
-    customer_months: int = 0
-    customers: int = 0
+    def __init__(self, **values):
+        self.median: Decimal | None = None  # median EHR in USD over the contract-periods (not rounded)
+        self.contract_periods = 0
+        # month index -> (median EHR in USD, contract-periods ending in that month)
+        self.months: dict[int, tuple[Decimal | None, int]] = {}
+        # the hourly contracts with the lowest EHR, lowest first (at most BELOW_COUNT):
+        # (ehr_usd, contract id, currency, periods, minutes, billed in that currency,
+        # minutes of that currency's periods, usd)
+        self.contracts: list[tuple] = []
+        self.hourly_contracts = 0
+        self.invoice_median: Decimal | None = None  # USD, not rounded
+        self.customer_months = 0
+        self.customers = 0
+        for name, value in values.items():
+            setattr(self, name, value)
 
 
 def _ehr(usd: int, minutes: int) -> Decimal:
@@ -736,6 +781,8 @@ def _bring_kept_up_to_date(stale_pairs, book) -> bool:
             waited = database.execute_sql("PRAGMA busy_timeout").fetchone()[0]
             database.execute_sql("PRAGMA busy_timeout = 200")
         with database.atomic():
+            if is_postgres(database):  # as SQLite's busy timeout: no long wait for a saving process
+                database.execute_sql("SET LOCAL lock_timeout = '200ms'")
             facts.sync_hourly(database, book)
             facts.restamp(database, stale_pairs, book)
         return True
@@ -751,26 +798,30 @@ _BASE_PERIOD = "bucket = month AND minutes > 0"
 
 def _labour_kept(database, mark: str, window: tuple[int, int], figures: _Figures) -> bool:
     """Contract-periods from benchmark_period: the lowest contracts, medians per month and
-    overall (False: a contract billed in two currencies, left to the Python path).
+    overall (False: one of the lowest contracts billed in two currencies, left to the
+    Python path).
     ``+month``: SQLite then walks the indexes in contract or ratio order instead of
     sorting the window's rows."""
     by_contract = database.execute_sql(
-        "SELECT contract_id, COUNT(*), SUM(minutes), SUM(usd), SUM(billed), MIN(currency), MAX(currency) "
+        "SELECT contract_id, SUM(usd), SUM(minutes) "
         f'FROM "benchmark_period" WHERE {_BASE_PERIOD} AND +month BETWEEN {mark} AND {mark} '
         "GROUP BY contract_id", window).fetchall()
-    if any(cur != cur2 for *_x, cur, cur2 in by_contract):
-        return False
     figures.hourly_contracts = len(by_contract)
-    # the lowest effective rates: ordered by a float first (never against the exact order,
-    # only ties), then the few up to the BELOW_COUNT-th float exactly
-    by_contract.sort(key=lambda r: (int(r[3]) / int(r[2]), r[0]))
     if by_contract:
-        edge = by_contract[min(BELOW_COUNT, len(by_contract)) - 1]
-        edge = int(edge[3]) / int(edge[2])
-        few = [r for r in by_contract if int(r[3]) / int(r[2]) <= edge]
+        # the lowest effective rates: ordered by a float first (never against the exact
+        # order, only ties), then the few up to the BELOW_COUNT-th float exactly
+        keyed = sorted((int(usd) / int(minutes), cid) for cid, usd, minutes in by_contract)
+        edge = keyed[min(BELOW_COUNT, len(keyed)) - 1][0]
+        few = [cid for key, cid in keyed if key <= edge]
+        rows = database.execute_sql(
+            "SELECT contract_id, COUNT(*), SUM(minutes), SUM(usd), SUM(billed), MIN(currency), MAX(currency) "
+            f'FROM "benchmark_period" WHERE {_BASE_PERIOD} AND month BETWEEN {mark} AND {mark} '
+            f"AND contract_id IN ({', '.join(str(int(c)) for c in few)}) GROUP BY contract_id", window).fetchall()
+        if any(cur != cur2 for *_x, cur, cur2 in rows):
+            return False  # which currency such a contract shows depends on the order of its groups
         figures.contracts = sorted(
             ((_ehr(int(usd), int(minutes)), cid, cur, int(periods), int(minutes), int(billed), int(minutes), int(usd))
-             for cid, periods, minutes, usd, billed, cur, _cur in few), key=lambda t: (t[0], t[1]))[:BELOW_COUNT]
+             for cid, periods, minutes, usd, billed, cur, _cur in rows), key=lambda t: (t[0], t[1]))[:BELOW_COUNT]
     counts = {m: int(n) for m, n in database.execute_sql(
         f'SELECT month, COUNT(*) FROM "benchmark_period" WHERE {_BASE_PERIOD} AND month BETWEEN {mark} AND {mark} '
         "GROUP BY month", window)}
@@ -1081,7 +1132,7 @@ def sparkline(values) -> str:
 
 
 def benchmark_summary(region: str | None = None, today: dt.date | None = None) -> BenchmarkSummary:
-    """Everything the benchmark shows, in one call (aggregated in SQL)."""
+    """Everything the benchmark shows, in one call (see the module's notes for how)."""
     from store import settings
 
     region = (region or settings.get("home_region") or "").strip().upper()

@@ -1226,7 +1226,10 @@ def save_batch(
                                           "description", "quantity", "unit_price", "amount",
                                           "taxable", "source_kind", "source_id", "minutes_worked"],
                          line_rows)
-            refresh_facts(batch_id)  # the benchmark's sums of these lines (store/facts.py)
+            # the benchmark's facts and sums of these lines (store/facts.py)
+            refresh_facts(batch_id, written=(
+                {r[0]: (r[4], r[5], r[6]) for r in inv_rows},
+                ((r[0], r[2], r[3], r[4], r[8], r[12]) for r in line_rows)))
             currency_of_source = _source_currencies(p)
             ledger_rows = [
                 (kind, sid, period, batch_id,

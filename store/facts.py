@@ -15,17 +15,24 @@ Kept from them, so that the summary reads a few hundred rows instead of converti
 - ``benchmark_period``: labour of hourly contracts per billed period, with USD.
 - ``benchmark_state``: the hourly contracts the sums were made with.
 
-Every change goes through :func:`_apply`, which adds (or takes away) the converted
-groups of some facts with the kept conversions, in SQL alone: saving or voiding a
-batch (:func:`refresh_batch`, in the caller's transaction), a conversion that no
-longer matches the rates (:func:`restamp`: rates imported, a newer bundled ECB file),
-contracts whose type changed (:func:`sync_hourly`), and :func:`rebuild` (the
-migration). The summary checks the conversions and hourly contracts it would use
-against the kept ones and uses the sums only when they match.
+Changes go through :func:`_apply`, which adds (or takes away) the converted groups of
+some facts with the kept conversions, in SQL alone: voiding a batch and saving one on a
+day with other invoices (:func:`refresh_batch`, in the caller's transaction), a
+conversion that no longer matches the rates (:func:`restamp`: rates imported, a newer
+bundled ECB file), contracts whose type changed (:func:`sync_hourly`), and
+:func:`rebuild` (the migration). The usual save, alone on its day, makes the same
+rows in memory from what it wrote (:func:`_save_alone`). The summary checks the
+conversions and hourly contracts it would use against the kept ones and uses the sums
+only when they match.
 """
 from __future__ import annotations
 
+import re
+
 LABOUR_KINDS = ("ticket", "time_entry")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_QUARTER = re.compile(r"[0-9]{4}-Q[1-4]")
+_YEAR = re.compile(r"[0-9]{4}")
 
 _COLUMNS = ("customer_id", "contract_id", "period", "issue_date", "currency", "pair_key", "first_month",
             "months", "labour_amount", "labour_minutes", "labour_lines", "other_amount", "other_lines")
@@ -95,13 +102,18 @@ def _insert_sql(database, where: str) -> str:
     )
 
 
-def refresh_batch(batch_id: int, database=None, book=None) -> None:
+def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None:
     """Recompute the facts of the batch's issue dates and customers from the lines of
     the non-void invoices there, and the kept sums with them (inside the caller's
     transaction: save_batch after writing the lines, void_batch after voiding). A fact
     depends only on the invoices of its issue date and customer, so recomputing these
     is enough (and recomputing more than the batch's own pairs, for a batch of two
-    dates, is harmless)."""
+    dates, is harmless).
+
+    ``written``: the save's own rows, (invoices {id: (customer, currency, issue date)},
+    lines (invoice id, kind, contract id, period, amount, minutes worked)). When the
+    batch's days are its alone (the usual save), its facts and sums are made from
+    these in memory (:func:`_save_alone`) instead of reading its lines back."""
     from store.db import db
 
     database = database or db.obj
@@ -111,15 +123,24 @@ def refresh_batch(batch_id: int, database=None, book=None) -> None:
         book = RateBook()
     mark = database.param
     days = f'(SELECT issue_date FROM "invoice" WHERE batch_id = {mark})'
-    # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
-    part = f'{{day}} IN {days} AND +{{customer}} IN (SELECT customer_id FROM "invoice" WHERE batch_id = {mark})'
+    hourly = sync_hourly(database, book)
+    if database.execute_sql(f'SELECT 1 FROM "invoice" WHERE issue_date IN {days} AND batch_id <> {mark} LIMIT 1',
+                            (batch_id, batch_id)).fetchone() is None:
+        # its days are the batch's alone (the usual save): all their facts are its own
+        if written is not None and database.execute_sql(
+                f'SELECT 1 FROM "benchmark_fact" WHERE issue_date IN {days} LIMIT 1', (batch_id,)).fetchone() is None:
+            _save_alone(database, book, set(hourly), *written)
+            return
+        part, both = f"{{day}} IN {days}", (batch_id,)
+    else:
+        # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
+        part = f'{{day}} IN {days} AND +{{customer}} IN (SELECT customer_id FROM "invoice" WHERE batch_id = {mark})'
+        both = (batch_id, batch_id)
     facts = part.format(day="f.issue_date", customer="f.customer_id")
-    both = (batch_id, batch_id)
-    sync_hourly(database, book)
     if database.execute_sql(f'SELECT 1 FROM "benchmark_fact" f WHERE {facts} LIMIT 1', both).fetchone():
         _apply(database, facts, both, -1)
-    database.execute_sql('DELETE FROM "benchmark_fact" WHERE '
-                         + part.format(day="issue_date", customer="customer_id"), both)
+        database.execute_sql('DELETE FROM "benchmark_fact" WHERE '
+                             + part.format(day="issue_date", customer="customer_id"), both)
     database.execute_sql(_insert_sql(database, part.format(day="i.issue_date", customer="i.customer_id")), both)
     # the pairs of these days: new ones get their conversion, gone ones go
     stats = _pair_stats(database, f"f.issue_date IN {days}", (batch_id,))
@@ -131,6 +152,150 @@ def refresh_batch(batch_id: int, database=None, book=None) -> None:
         database.execute_sql(f'DELETE FROM "benchmark_pair" WHERE pair_key IN ({", ".join(map(str, gone))})')
     _store_stamps(database, stats, book, restrict=facts, restrict_params=both)
     _apply(database, facts, both, 1)
+
+
+def _label_months(period: str) -> tuple[int, int]:
+    """(first month, months) of a label, as label_sql reads it in SQL."""
+    if _MONTH.fullmatch(period):
+        return int(period[:4]) * 12 + int(period[5:7]) - 1, 1
+    if _QUARTER.fullmatch(period):
+        return int(period[:4]) * 12 + int(period[6]) * 3 - 3, 3
+    if _YEAR.fullmatch(period):
+        return int(period[:4]) * 12, 12
+    return 0, 0
+
+
+def _pair_key(database, day, currency: str) -> int:
+    """pair_key_sql's number, in Python."""
+    import datetime as dt
+
+    if _dialect(database) == "postgres":
+        number = (day - dt.date(1970, 1, 1)).days
+    else:
+        number = day.toordinal() + 1721424  # julianday() of the day's midnight, whole
+    chars = sum((ord(currency[i]) if i < len(currency) else 0) * 256 ** (2 - i) for i in range(3))
+    return number * 16777216 + chars
+
+
+def _usd(amount: int, a: int, b: int) -> int:
+    """usd_sql in Python (floor and truncation agree on these signs)."""
+    if amount >= 0:
+        return (2 * amount * a + b) // (2 * b)
+    return -((b - 2 * amount * a) // (2 * b))
+
+
+def _save_alone(database, book, hourly: set[int], invoices, lines) -> None:
+    """The facts and kept sums of a save whose days hold no other invoice, made in memory
+    from the rows it wrote: the same rows :func:`_insert_sql` and :func:`_apply` would
+    write, without reading 11,000 lines back and sorting them (about 35 ms less on a
+    2,000-customer save). The property test compares them with a rebuild in SQL."""
+    labour_kinds = set(LABOUR_KINDS)
+    acc: dict[tuple, list[int]] = {}
+    for invoice_id, kind, contract_id, period, amount, minutes in lines:
+        customer_id, currency, day = invoices[invoice_id]
+        key = (customer_id, contract_id or 0, period, day, currency)
+        item = acc.get(key)
+        if item is None:
+            item = acc[key] = [0, 0, 0, 0, 0]
+        if kind in labour_kinds:
+            item[0] += int(amount)
+            item[1] += int(minutes)
+            item[2] += 1
+        else:
+            item[3] += int(amount)
+            item[4] += 1
+    labels: dict[str, tuple[int, int]] = {}
+    keys: dict[tuple, int] = {}
+    facts = []
+    stats: dict[int, list] = {}
+    for (customer_id, contract_id, period, day, currency), (la, lm, ll, oa, ol) in acc.items():
+        first, months = labels.get(period) or labels.setdefault(period, _label_months(period))
+        pair = keys.get((day, currency)) or keys.setdefault((day, currency), _pair_key(database, day, currency))
+        facts.append((customer_id, contract_id, period, day, currency, pair, first, months, la, lm, ll, oa, ol))
+        st = stats.get(pair)
+        if st is None:
+            st = stats[pair] = [pair, currency, day, 0, 0, 0, 0, 0]
+        st[3] = max(st[3], abs(la) + abs(oa))
+        st[4] += abs(la) + abs(oa)
+        st[5] += abs(lm)
+        st[6] += 1
+        st[7] += 1 if months == 0 else 0
+    _insert_many(database, "benchmark_fact", _COLUMNS, facts)
+    _store_stamps(database, [tuple(st) for st in stats.values()], book, restrict="1 = 1")
+    kept = _kept_stamps(database, list(stats))
+    months_acc: dict[tuple, list[int]] = {}
+    periods_acc: dict[tuple, list[int]] = {}
+    for customer_id, contract_id, period, day, currency, pair, first, months, la, lm, ll, oa, ol in facts:
+        state, a, b, _odd = kept[pair]
+        if state != STATE_OK:
+            continue
+        issue_month = day.year * 12 + day.month - 1
+        is_hourly = contract_id in hourly
+        if is_hourly:
+            labour, other = _usd(la, a, b), _usd(oa, a, b)
+            usd = labour + other
+            inexact = months > 1 and (labour % 3 != 0 or other % 3 != 0)
+            groups = (1 if ll > 0 else 0) + (1 if ol > 0 else 0)
+        else:
+            usd = _usd(la + oa, a, b)
+            inexact = months > 1 and usd % 3 != 0
+            groups = 1
+        m0, n = (first, months) if months else (issue_month, 1)
+        for i in range(n):
+            month = m0 + i
+            item = months_acc.get((customer_id, month, min(issue_month, month)))
+            if item is None:
+                item = months_acc[(customer_id, month, min(issue_month, month))] = [0, 0, 0]
+            item[0] += usd * (12 // n)
+            item[1] = max(item[1], int(inexact))
+            item[2] += groups
+        if is_hourly and ll > 0 and months > 0:
+            end = first + months - 1
+            key = (contract_id, first, months, currency, min(issue_month, end))
+            item = periods_acc.get(key)
+            if item is None:
+                item = periods_acc[key] = [0, 0, 0, 0]
+            item[0] += la
+            item[1] += labour
+            item[2] += lm
+            item[3] += 1
+    _insert_many(database, "benchmark_month", ("customer_id", "month", "bucket", "total", "inexact", "groups"),
+                 [(*k, *v) for k, v in months_acc.items()], _MONTH_UPSERT)
+    _insert_many(database, "benchmark_period", ("contract_id", "first_month", "months", "currency", "month", "bucket",
+                                                "billed", "usd", "minutes", "groups", "ratio"),
+                 [(co, fm, n, cur, fm + n - 1, bucket, billed, usd, minutes, groups,
+                   usd / minutes if minutes > 0 else None)
+                  for (co, fm, n, cur, bucket), (billed, usd, minutes, groups) in periods_acc.items()],
+                 _PERIOD_UPSERT)
+
+
+_MONTH_UPSERT = """ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
+  total = "benchmark_month".total + excluded.total,
+  inexact = CASE WHEN excluded.inexact > "benchmark_month".inexact THEN excluded.inexact
+                 ELSE "benchmark_month".inexact END,
+  groups = "benchmark_month".groups + excluded.groups"""
+_PERIOD_UPSERT = """ON CONFLICT (contract_id, first_month, months, currency, bucket) DO UPDATE SET
+  billed = "benchmark_period".billed + excluded.billed,
+  usd = "benchmark_period".usd + excluded.usd,
+  minutes = "benchmark_period".minutes + excluded.minutes,
+  groups = "benchmark_period".groups + excluded.groups,
+  ratio = CASE WHEN "benchmark_period".minutes + excluded.minutes > 0
+               THEN CAST("benchmark_period".usd + excluded.usd AS DOUBLE PRECISION)
+                    / CAST("benchmark_period".minutes + excluded.minutes AS DOUBLE PRECISION) END"""
+
+
+def _insert_many(database, table: str, columns, rows, suffix: str = "") -> None:
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    if _dialect(database) == "postgres":
+        from psycopg2.extras import execute_values
+
+        execute_values(database.cursor(), f'INSERT INTO "{table}" ({cols}) VALUES %s {suffix}', rows,
+                       page_size=1000)
+    else:
+        marks = ", ".join("?" * len(columns))
+        database.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) {suffix}', rows)
 
 
 def rebuild(database=None, book=None) -> None:
@@ -171,11 +336,10 @@ def integer_rate(currency: str, per_eur_src, per_eur_usd) -> tuple[int, int] | N
         return 1, 1
     if not (per_eur_src.is_finite() and per_eur_usd.is_finite()) or per_eur_src <= 0 or per_eur_usd <= 0:
         return None
-    usd = per_eur_usd.as_tuple()
-    src = per_eur_src.as_tuple()
-    num = int("".join(map(str, usd.digits)))
-    den = int("".join(map(str, src.digits)))
-    shift = 2 - exponent(currency) + usd.exponent - src.exponent
+    n_usd, d_usd = per_eur_usd.as_integer_ratio()
+    n_src, d_src = per_eur_src.as_integer_ratio()
+    num, den = n_usd * d_src, d_usd * n_src
+    shift = 2 - exponent(currency)
     if shift >= 0:
         num *= 10 ** shift
     else:
@@ -218,8 +382,13 @@ def _apply(database, where: str, params, sign: int, hourly: str | None = None) -
     ``where`` (on ``f``) in benchmark_month and benchmark_period, with the kept
     conversions of their pairs and the hourly contracts of ``hourly`` (SQL of ids;
     default: the contracts' types now)."""
-    hourly = hourly or _current_hourly_sql()
     sign = int(sign)
+    if hourly is None:  # the contracts' types now: looked up by id
+        with_hourly = ""
+        join_hourly = "LEFT JOIN \"contract\" h ON h.id = f.contract_id AND h.type = 'hourly'"
+    else:
+        with_hourly = f"hourly(id) AS ({hourly}),"
+        join_hourly = "LEFT JOIN hourly h ON h.id = f.contract_id"
     both = usd_sql("f.labour_amount + f.other_amount", "p.rate_a", "p.rate_b")
     labour = usd_sql("f.labour_amount", "p.rate_a", "p.rate_b")
     other = usd_sql("f.other_amount", "p.rate_a", "p.rate_b")
@@ -227,10 +396,12 @@ def _apply(database, where: str, params, sign: int, hourly: str | None = None) -
     def third(x: str) -> str:  # a third (or twelfth) of x that does not end as a Decimal
         return f"({x}) - (({x}) / 3) * 3 <> 0"
 
-    spread = ", ".join(f"({i})" for i in range(12))
+    spread = ", ".join(f"({i})" for i in range(1, 12))
+    # src is read twice (a month's groups as they are, a quarter's or year's spread over
+    # its months): materialized once
     database.execute_sql(f"""
-WITH hourly(id) AS ({hourly}),
-src AS (
+WITH {with_hourly}
+src AS MATERIALIZED (
   SELECT f.customer_id AS cu,
          CASE WHEN f.months = 0 THEN p.issue_month ELSE f.first_month END AS m0,
          CASE WHEN f.months = 0 THEN 1 ELSE f.months END AS n, p.issue_month AS im,
@@ -242,12 +413,16 @@ src AS (
               ELSE (CASE WHEN f.labour_lines > 0 THEN 1 ELSE 0 END)
                    + (CASE WHEN f.other_lines > 0 THEN 1 ELSE 0 END) END AS g
   FROM "benchmark_fact" f JOIN "benchmark_pair" p ON p.pair_key = f.pair_key AND p.state = 'ok'
-       LEFT JOIN hourly h ON h.id = f.contract_id
+       {join_hourly}
   WHERE {where}),
-spread(i) AS (VALUES {spread})
+spread(i) AS (VALUES {spread}),
+parts AS (
+  SELECT cu, m0 AS mo, im, usd * (12 / n) AS t, x, g FROM src
+  UNION ALL
+  SELECT cu, m0 + i, im, usd * (12 / n), x, g FROM src CROSS JOIN spread WHERE i < n)
 INSERT INTO "benchmark_month" (customer_id, month, bucket, total, inexact, groups)
-SELECT cu, m0 + i, CASE WHEN im < m0 + i THEN im ELSE m0 + i END, SUM({sign} * usd * (12 / n)), MAX(x), SUM({sign} * g)
-FROM src CROSS JOIN spread WHERE i < n
+SELECT cu, mo, CASE WHEN im < mo THEN im ELSE mo END, SUM({sign} * t), MAX(x), SUM({sign} * g)
+FROM parts WHERE 1 = 1
 GROUP BY 1, 2, 3
 ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
   total = "benchmark_month".total + excluded.total,
@@ -255,8 +430,10 @@ ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
                  ELSE "benchmark_month".inexact END,
   groups = "benchmark_month".groups + excluded.groups""", params)
     end = "f.first_month + f.months - 1"
+    labour_hourly = ("JOIN \"contract\" h ON h.id = f.contract_id AND h.type = 'hourly'" if hourly is None
+                     else "JOIN hourly h ON h.id = f.contract_id")
     database.execute_sql(f"""
-WITH hourly(id) AS ({hourly})
+{"WITH " + with_hourly.rstrip(",") if with_hourly else ""}
 INSERT INTO "benchmark_period" (contract_id, first_month, months, currency, month, bucket, billed, usd,
                                 minutes, groups, ratio)
 SELECT f.contract_id, f.first_month, f.months, f.currency, {end},
@@ -266,7 +443,7 @@ SELECT f.contract_id, f.first_month, f.months, f.currency, {end},
             THEN CAST(SUM({sign} * {labour}) AS DOUBLE PRECISION)
                  / CAST(SUM({sign} * f.labour_minutes) AS DOUBLE PRECISION) END
 FROM "benchmark_fact" f JOIN "benchmark_pair" p ON p.pair_key = f.pair_key AND p.state = 'ok'
-     JOIN hourly h ON h.id = f.contract_id
+     {labour_hourly}
 WHERE ({where}) AND f.labour_lines > 0 AND f.months > 0
 GROUP BY 1, 2, 3, 4, 5, 6
 ON CONFLICT (contract_id, first_month, months, currency, bucket) DO UPDATE SET
@@ -324,22 +501,23 @@ def _store_stamps(database, stats, book, restrict: str = "", restrict_params=())
         where, params = _pair_filter(database, key, issued)
         if restrict:
             where, params = f"{where} AND NOT ({restrict})", [*params, *restrict_params]
+        # a pair without a kept conversion has no facts but the caller's (every pair with
+        # facts has one), so only a pair that had one has others to take away and add
         if old is not None and old[0] == STATE_OK:
             _apply(database, where, params, -1)
         P.delete().where(P.pair_key == key).execute()
         P.insert(pair_key=key, currency=currency, issue_date=day, issue_month=day.year * 12 + day.month - 1,
                  state=state, rate_a=a, rate_b=b, odd_labels=int(odd or 0)).execute()
-        if state == STATE_OK:
+        if state == STATE_OK and (old is not None or not restrict):
             _apply(database, where, params, 1)
 
 
 def kept_hourly(database) -> list[int] | None:
-    from store.models import BenchmarkState
-
-    row = BenchmarkState.get_or_none(BenchmarkState.name == "hourly")
+    row = database.execute_sql(
+        f'SELECT value FROM "benchmark_state" WHERE name = {database.param}', ("hourly",)).fetchone()
     if row is None:
         return None
-    return [int(x) for x in row.value.split(",") if x]
+    return [int(x) for x in row[0].split(",") if x]
 
 
 def current_hourly(database) -> list[int]:
@@ -354,7 +532,7 @@ def _keep_hourly(database, ids) -> None:
      .on_conflict(conflict_target=[BenchmarkState.name], update={BenchmarkState.value: value}).execute())
 
 
-def sync_hourly(database=None, book=None) -> None:
+def sync_hourly(database=None, book=None) -> list[int]:
     """Make the kept sums follow the contracts' types now: the facts of each contract
     that became or stopped being hourly are taken away as they were and added as they
     are (nothing kept yet: :func:`rebuild_kept`)."""
@@ -364,14 +542,15 @@ def sync_hourly(database=None, book=None) -> None:
     kept = kept_hourly(database)
     if kept is None:
         rebuild_kept(database, book)
-        return
+        return current_hourly(database)
     now = current_hourly(database)
     changed = set(kept) ^ set(now)
     if changed:
         where = f"f.contract_id IN ({', '.join(str(i) for i in sorted(changed))})"
         _apply(database, where, (), -1, _listed_sql(kept))
-        _apply(database, where, (), 1)
+        _apply(database, where, (), 1)  # with the types now
         _keep_hourly(database, now)
+    return now
 
 
 def restamp(database, keys, book) -> None:

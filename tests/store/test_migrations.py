@@ -33,3 +33,39 @@ def test_a_newer_database_is_refused_with_a_reason(sqlite_db):
 
     with pytest.raises(BatchbillError, match="newer than this batchbill"):
         open_database(sqlite_db.batchbill_test_target)
+
+
+def test_a_version_4_book_with_invoices_gets_its_benchmark_facts_and_sums(db):
+    """Version 5 fills the benchmark's facts and kept sums from the invoices already there:
+    the summary on the migrated book is the one computed from its invoice lines."""
+    import datetime as dt
+
+    from store import benchmark, billing
+    from store.db import close_database, open_database
+    from store.models import BenchmarkFact, BenchmarkMonth, BenchmarkPair, BenchmarkPeriod, BenchmarkState
+    from tests.factories import contract, customer, ticket
+
+    today = dt.date(2026, 11, 15)
+    cust = customer("Acme", "DE", "EUR", "0")
+    hourly = contract(cust, "Hourly", "hourly", hourly_rate=9500)
+    ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(75, 30))
+    draft = billing.create_batch("oct", "2026-10", today=today)
+    billing.save_batch(draft.id, today=today, issue_date=dt.date(2026, 11, 2))
+    expected = benchmark._figures_python(*benchmark._window(today), benchmark._Converter(_rates()))
+    target = db.batchbill_test_target
+    db.drop_tables([BenchmarkFact, BenchmarkPair, BenchmarkMonth, BenchmarkPeriod, BenchmarkState])
+    SchemaVersion.update(version=4).execute()
+    close_database()
+
+    database = open_database(target)
+    assert current_version(database) == SCHEMA_VERSION == 5
+    assert BenchmarkFact.select().count() == 1 and BenchmarkPeriod.select().count() == 1
+    figures = benchmark._figures_kept(*benchmark._window(today), benchmark._Converter(_rates()))
+    assert figures is not None and vars(figures) == vars(expected)
+    assert figures.contract_periods == 1 and figures.customer_months == 1
+
+
+def _rates():
+    from store.rates import RateBook
+
+    return RateBook()
