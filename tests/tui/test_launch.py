@@ -106,3 +106,24 @@ async def test_the_title_bar_follows_the_screen_and_the_book(book):
         app.screen.sub_title = "somewhere else"
         await settle(pilot)
         assert "somewhere else" in title.content.plain
+
+
+async def test_the_benchmark_panel_is_laid_out_for_its_width_and_again_after_a_resize(book):
+    from tui.screens.dashboard import BenchmarkPanel
+
+    from tests.tui.conftest import make_app as plain_app
+
+    app = plain_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        panel = app.screen.query_one(BenchmarkPanel)
+        lines = panel._laid_out[1].plain.splitlines()
+        assert panel.region.height == len(lines) == 5  # two head lines, three of detail
+        assert lines[0].startswith("Shop median EHR 138.95 USD/h · US mean 57.00 USD/h (+144%)")
+        assert len(lines[0]) == 98 and lines[1].endswith("EHR by month")  # the sparkline at the right
+        assert lines[4].startswith("Median invoice/customer-month: 2,542.05 USD")
+        await pilot.resize_terminal(70, 24)
+        await settle(pilot)
+        lines = panel._laid_out[1].plain.splitlines()
+        assert len(lines[0]) == 68 and "…" in lines[0] and lines[1].endswith("EHR by month")
+        assert panel.region.height == len(lines)

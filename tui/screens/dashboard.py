@@ -54,36 +54,39 @@ class BenchmarkPanel(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data = None
-        self.panel: PanelText | None = None  # what is shown, for the width it was made for
+        self._laid_out: tuple[tuple, Text] | None = None  # ((width, tall), text) last drawn
 
     def show(self, summary, activity) -> None:
         self.data = (summary, activity)
-        self.panel = None
+        self._laid_out = None
         self.refresh(layout=True)
-
-    def on_resize(self) -> None:
-        self.panel = None
 
     @property
     def headline(self) -> str:
         """The first line as shown (plain text)."""
-        return self.render().plain.split("\n", 1)[0]
+        if self._laid_out is None:
+            return "Benchmark: loading..." if self.data is None else ""
+        return self._laid_out[1].plain.split("\n", 1)[0]
 
-    def render(self) -> Text:
+    def render(self) -> _LaidOut | Text:
         if self.data is None:
             return Text("Benchmark: loading...")
-        width = self.size.width
-        if self.panel is None:
-            tall = self.app.size.height >= TALL_SCREEN
-            self.panel = describe_benchmark(*self.data, width=max(40, width - 2), tall=tall)
-        panel = self.panel
+        return _LaidOut(self)
+
+    def lay_out(self, width: int, console) -> Text:
+        """The panel's lines for ``width`` cells (the width Textual renders it at)."""
+        tall = self.app.size.height >= TALL_SCREEN
+        key = (width, tall)
+        if self._laid_out is not None and self._laid_out[0] == key:
+            return self._laid_out[1]
+        panel = describe_benchmark(*self.data, width=max(40, width - 2), tall=tall)
         left = max(1, width - SPARK_WIDTH - self.SPARK_MARGIN)
-        head = panel.head.wrap(self.app.console, left, no_wrap=False)
+        head = panel.head.wrap(console, left, no_wrap=False)
         beside = (
             (panel.spark, self.get_component_rich_style("benchmark-panel--spark")),
             (panel.caption, self.get_component_rich_style("benchmark-panel--caption")),
         )
-        out = Text(end="")
+        out = Text()  # ends with a newline: Textual counts the lines by them
         for row, (cells, style) in enumerate(beside):
             line = Text(end="")
             if row < len(head):
@@ -94,7 +97,20 @@ class BenchmarkPanel(Widget):
             out.append_text(line)
             out.append("\n")
         out.append_text(panel.detail)
+        self._laid_out = (key, out)
         return out
+
+
+class _LaidOut:
+    """The benchmark panel as a Rich renderable: laid out for the width it is
+    given when drawn (and when Textual measures its height), never for an
+    earlier width."""
+
+    def __init__(self, panel: BenchmarkPanel) -> None:
+        self.panel = panel
+
+    def __rich_console__(self, console, options):
+        yield self.panel.lay_out(options.max_width, console)
 
 
 def describe_benchmark(summary, activity, width: int = 78, tall: bool = False) -> PanelText:
