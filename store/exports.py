@@ -95,21 +95,36 @@ def numbered_paths(path: Path, count: int) -> list[Path]:
 
 
 def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
-    """All files or none: each goes to a temporary file beside its target, then
-    every one is renamed into place."""
+    """All files or none: each goes to a temporary file beside its target, every
+    one is flushed to disk, then every one is renamed into place. The fsyncs run
+    side by side (a batch to Xero is 20-odd files; each fsync waits on the disk,
+    not on Python)."""
     temps: list[tuple[str, Path]] = []
+    fds: list[int] = []
     try:
         for path, data in payloads:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fds.append(fd)
             temps.append((tmp, path))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        if len(fds) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(8, len(fds))) as pool:
+                list(pool.map(os.fsync, fds))
+        else:
+            for fd in fds:
+                os.fsync(fd)
+        while fds:
+            os.close(fds.pop())
         for tmp, path in temps:
             os.replace(tmp, path)
     except BaseException:
+        for fd in fds:
+            os.close(fd)
         for tmp, _ in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)

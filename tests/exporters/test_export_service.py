@@ -232,3 +232,29 @@ def test_rate_specific_tax_names_from_settings_reach_the_xero_file(db, out):
     text = result.files[0].read_text("utf-8")
     assert ",Sales Tax 8.25%," in text and ",Tax on Sales," not in text
     assert result.warnings == []
+
+
+def test_several_files_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    import os
+
+    from store import exports
+
+    targets = [(tmp_path / f"part-{i}.csv", f"file {i}\r\n".encode() * 1000) for i in range(5)]
+    exports._write_atomically(targets)
+    assert [p.read_bytes() for p, _ in targets] == [data for _, data in targets]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"part-{i}.csv" for i in range(5)]
+
+    again = [(tmp_path / f"next-{i}.csv", b"x" * 10) for i in range(5)]
+    real_fsync, calls = os.fsync, []
+
+    def failing_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        exports._write_atomically(again)
+    # nothing of the failed export is left: no target, no temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"part-{i}.csv" for i in range(5)]
