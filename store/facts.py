@@ -424,11 +424,7 @@ INSERT INTO "benchmark_month" (customer_id, month, bucket, total, inexact, group
 SELECT cu, mo, CASE WHEN im < mo THEN im ELSE mo END, SUM({sign} * t), MAX(x), SUM({sign} * g)
 FROM parts WHERE 1 = 1
 GROUP BY 1, 2, 3
-ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
-  total = "benchmark_month".total + excluded.total,
-  inexact = CASE WHEN excluded.inexact > "benchmark_month".inexact THEN excluded.inexact
-                 ELSE "benchmark_month".inexact END,
-  groups = "benchmark_month".groups + excluded.groups""", params)
+{_MONTH_UPSERT}""", params)
     end = "f.first_month + f.months - 1"
     labour_hourly = ("JOIN \"contract\" h ON h.id = f.contract_id AND h.type = 'hourly'" if hourly is None
                      else "JOIN hourly h ON h.id = f.contract_id")
@@ -446,14 +442,7 @@ FROM "benchmark_fact" f JOIN "benchmark_pair" p ON p.pair_key = f.pair_key AND p
      {labour_hourly}
 WHERE ({where}) AND f.labour_lines > 0 AND f.months > 0
 GROUP BY 1, 2, 3, 4, 5, 6
-ON CONFLICT (contract_id, first_month, months, currency, bucket) DO UPDATE SET
-  billed = "benchmark_period".billed + excluded.billed,
-  usd = "benchmark_period".usd + excluded.usd,
-  minutes = "benchmark_period".minutes + excluded.minutes,
-  groups = "benchmark_period".groups + excluded.groups,
-  ratio = CASE WHEN "benchmark_period".minutes + excluded.minutes > 0
-               THEN CAST("benchmark_period".usd + excluded.usd AS DOUBLE PRECISION)
-                    / CAST("benchmark_period".minutes + excluded.minutes AS DOUBLE PRECISION) END""", params)
+{_PERIOD_UPSERT}""", params)
     if sign < 0:
         database.execute_sql('DELETE FROM "benchmark_month" WHERE groups = 0')
         database.execute_sql('DELETE FROM "benchmark_period" WHERE groups = 0')
