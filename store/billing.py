@@ -987,6 +987,19 @@ def _audit(actor: str, action: str, subject: str, **details) -> None:
                       details=json.dumps(details, default=str, sort_keys=True))
 
 
+def free_batch_name(base: str) -> str:
+    """``base``, or ``base (2)``, ``base (3)``...: the first name no batch has (a
+    period billed again after its batch was voided gets a name of its own)."""
+    base = base.strip()
+    taken = {name for (name,) in Batch.select(Batch.name).where(Batch.name.startswith(base)).tuples()}
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base} ({n})" in taken:
+        n += 1
+    return f"{base} ({n})"
+
+
 def create_batch(
     name: str,
     period: str,

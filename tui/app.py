@@ -177,16 +177,32 @@ class BatchbillApp(App[int]):
 
         self.push_screen(InvoiceDetailScreen(number))
 
-    def export_invoices(self, numbers: list[str]) -> None:
+    def export_invoices(self, numbers: list[str], *, status: str | None = None,
+                        then: Callable[[], None] | None = None) -> None:
+        """The export dialog for these invoices; ``status``: the one invoice's status
+        when the caller knows it (a void invoice is refused here, before the dialog);
+        ``then``: called after a successful export (a screen showing the invoice reloads)."""
         from tui.screens.export_dialog import ExportDialog
 
-        self.push_screen(ExportDialog(numbers=numbers))
+        if status == "void":
+            self.notify(f"{numbers[0]} is void: a void invoice cannot be exported.", severity="warning")
+            return
+
+        def exported(result) -> None:
+            if result is not None and then is not None:
+                then()
+
+        self.push_screen(ExportDialog(numbers=numbers), callback=exported)
 
     def export_batch(self, summary) -> None:
         from tui.screens.export_dialog import ExportDialog
 
         if summary.status == "draft":
             self.notify("A draft has no invoices yet: save it first.", severity="warning")
+            return
+        if summary.status == "voided":
+            self.notify(f"Batch {summary.name} was voided: its invoices are void and cannot be exported.",
+                        severity="warning")
             return
         self.push_screen(ExportDialog(batch=summary))
 

@@ -236,3 +236,47 @@ async def test_quitting_right_after_a_toggle_keeps_the_draft_selection(book):
         await pilot.press("space", "q")
         await pilot.pause(0.2)
     assert billing.get_draft(draft.id).excluded == frozenset({customer_ref})
+
+
+async def test_billing_a_period_again_after_a_void_proposes_a_free_name(book):
+    from store import billing
+    from tui.screens.batch_editor import BatchEditorScreen
+
+    draft = billing.create_batch("2026-10 billing", "2026-10", [MAPLE], actor="alice")
+    billing.save_batch(draft.id, actor="alice", today=TODAY)
+    billing.void_batch(draft.id, "wrong rates", actor="alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BatchEditorScreen)
+        assert app.screen.draft.summary.name == "2026-10 billing (2)"
+
+
+async def test_a_void_batch_or_invoice_is_refused_before_the_export_dialog(book):
+    from store import billing, listing
+    from tui.screens.export_dialog import ExportDialog
+
+    draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
+    billing.save_batch(draft.id, actor="alice", today=TODAY)
+    billing.void_batch(draft.id, "wrong rates", actor="alice")
+    voided = billing.get_batch(draft.id)
+    number = listing.recent_invoices("", 0, 1)[0]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.export_batch(voided)
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportDialog)
+        app.export_invoices([number.number], status="void")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportDialog)
+        messages = [n.message for n in app._notifications]
+        assert any("was voided" in m for m in messages) and any("is void" in m for m in messages)

@@ -127,3 +127,22 @@ async def test_the_benchmark_panel_is_laid_out_for_its_width_and_again_after_a_r
         lines = panel._laid_out[1].plain.splitlines()
         assert len(lines[0]) == 68 and "…" in lines[0] and lines[1].endswith("EHR by month")
         assert panel.region.height == len(lines)
+
+
+async def test_every_area_footer_fits_80_columns(book):
+    from tui.widgets.footer import KeyFooter
+
+    from tests.tui.conftest import make_app as plain_app
+
+    app = plain_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in ("d", "b", "i", "slash"):
+            await pilot.press(key)
+            await settle(pilot)
+            if key == "slash":
+                await pilot.press(*"hartley", "escape")  # results focused: the list's keys
+                await settle(pilot)
+            line = app.screen.query_one(KeyFooter).render().plain
+            assert len(line) <= 80, (app.current_mode, line)
+            assert line.endswith("q Quit"), (app.current_mode, line)

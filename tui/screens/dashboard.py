@@ -255,7 +255,7 @@ class DashboardScreen(Screen):
         if panel.id == "recent-batches":
             self.app.export_batch(panel.current)
         else:
-            self.app.export_invoices([panel.current.number])
+            self.app.export_invoices([panel.current.number], status=panel.current.status)
 
     def action_leave_search(self) -> None:
         panel = self.focused_panel()

@@ -38,8 +38,10 @@ def grouped_lines(lines):
 
 
 def status_text(inv) -> str:
-    """The status, with the export date on the first line (where it is never cut)."""
-    if inv.exported_at is not None:
+    """The status; an exported invoice's with the time of its last export (on the
+    first line, where it is never cut). A void invoice says only that it is void:
+    an export time beside it would read as the time it was voided."""
+    if inv.status == "exported" and inv.exported_at is not None:
         return f"{inv.status} {inv.exported_at:%Y-%m-%d %H:%M}"
     return inv.status
 
@@ -70,6 +72,9 @@ class InvoiceDetailScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
         run_store(self, invoices.load_invoice, self.number, done=self._show, group="invoice")
 
     def _show(self, inv) -> None:
@@ -109,7 +114,8 @@ class InvoiceDetailScreen(Screen):
             table.action_cursor_up()
 
     def action_export(self) -> None:
-        self.app.export_invoices([self.number])
+        self.app.export_invoices([self.number], status=self.invoice.status if self.invoice else None,
+                                 then=self.reload)
 
     def action_back(self) -> None:
         self.dismiss()

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 
 from store import listing
-from tui.commands import quiet_global_bindings
+from tui.commands import hidden_global_bindings, quiet_global_bindings
 from tui.format import clip, day, money
 from tui.widgets.footer import KeyFooter
 from tui.screens.list_screen import ListScreen
@@ -30,6 +30,7 @@ class InvoicesScreen(ListScreen):
         Binding("x", "export_batch", "Export batch", id="invoices.export_batch",
                 tooltip="Export every invoice of this batch"),
         Binding("escape", "back", "Back", id="invoices.back", tooltip="Leave the search box, or go back"),
+        *hidden_global_bindings("invoices"),  # the area this is: its key works, the footer has no room
     ]
 
     def __init__(self, batch=None) -> None:
@@ -63,7 +64,7 @@ class InvoicesScreen(ListScreen):
 
     def action_export(self) -> None:
         if self.panel.current is not None:
-            self.app.export_invoices([self.panel.current.number])
+            self.app.export_invoices([self.panel.current.number], status=self.panel.current.status)
 
     def action_export_batch(self) -> None:
         if self.batch is not None:

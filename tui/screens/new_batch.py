@@ -83,8 +83,15 @@ class NewBatchDialog(ModalScreen):
         name = self.query_one("#name", Input).value.strip()
         period = self.query_one("#period", Input).value.strip()
         names = [n.strip() for n in self.query_one("#customers", Input).value.split(",") if n.strip()]
-        run_store(self, billing.create_batch, name, period, names or None,
-                  actor=self.app.actor, done=self.dismiss, failed=self._failed, group="create")
+        default = name == f"{period} billing"  # the name the dialog proposed, not one typed
+        actor = self.app.actor
+
+        def create():
+            # a proposed name already taken (the period's batch was voided, say) gets "(2)"
+            chosen = billing.free_batch_name(name) if default else name
+            return billing.create_batch(chosen, period, names or None, actor=actor)
+
+        run_store(self, create, done=self.dismiss, failed=self._failed, group="create")
 
     def _failed(self, error) -> None:
         self.query_one("#new-batch-error", Label).update(str(error))

@@ -9,6 +9,7 @@ from textual.widgets import Input
 
 from store import search
 from tui.format import clip, day, money
+from tui.commands import hidden_global_bindings
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 from tui.widgets.title_bar import TitleBar
@@ -32,6 +33,7 @@ class SearchScreen(Screen):
     BINDINGS = [
         Binding("escape", "toggle_focus", "Results/query", id="search.toggle_focus",
                 tooltip="Move between the query and the results"),
+        *hidden_global_bindings("search"),  # the area this is: its key works, the footer has no room
     ]
 
     def compose(self) -> ComposeResult:

@@ -81,12 +81,13 @@ class KeyFooter(Widget, can_focus=False):
         text = Text(no_wrap=True, end="")
         spans = []
         for key, display, description, enabled in self._keys:
+            if spans:
+                text.append(" ")  # between keys, none after the last (80 columns hold them)
             start = text.cell_len
             text.append(display, key_style if enabled else key_style + dim)
             if description:
                 text.append(f" {description}", description_style if enabled else description_style + dim)
             spans.append((start, text.cell_len, key, enabled))
-            text.append(" ")
         self._spans = spans
         return text
 
