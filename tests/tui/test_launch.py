@@ -146,3 +146,18 @@ async def test_every_area_footer_fits_80_columns(book):
             line = app.screen.query_one(KeyFooter).render().plain
             assert len(line) <= 80, (app.current_mode, line)
             assert line.endswith("q Quit"), (app.current_mode, line)
+
+
+def test_a_void_invoice_is_struck_through_in_the_recent_invoices():
+    import datetime as dt
+
+    from store.domain import InvoiceSummary
+    from tui.screens.dashboard import invoice_row
+
+    void = InvoiceSummary("NS-000288", 11, "2026-10 billing", "Zoë Café GmbH", "EUR",
+                          dt.date(2026, 11, 27), 258203, "void")
+    live = InvoiceSummary("NS-000287", 11, "2026-10 billing", "Zoë Café GmbH", "EUR",
+                          dt.date(2026, 11, 27), 258203, "exported")
+    struck = invoice_row(void)[2]
+    assert struck.plain == "2,582.03 EUR" and "strike" in str(struck.style)
+    assert invoice_row(live)[2] == "2,582.03 EUR"

@@ -29,7 +29,10 @@ def batch_row(b):
 
 
 def invoice_row(inv):
-    return (inv.number, clip(inv.customer, 24), money(inv.total, inv.currency),
+    amount = money(inv.total, inv.currency)
+    if inv.status == "void":  # a voided batch's invoice: struck through, never read as owed
+        amount = Text(amount, style="strike dim")
+    return (inv.number, clip(inv.customer, 24), amount,
             clip(inv.batch_name, 14), day(inv.created_at or inv.issue_date))
 
 
