@@ -193,18 +193,27 @@ def shop_activity(today: dt.date | None = None, months: int = 12) -> ShopActivit
 
 
 def customer_names(prefix: str, limit: int = 10) -> list[str]:
-    """Active customers whose name starts with ``prefix`` (any case), by name:
-    the new-batch dialog completes names with it."""
+    """Active customers whose name starts with ``prefix``, by name, ignoring case
+    and accents ("mull" finds "Müller & Söhne GmbH", as search does): the
+    new-batch dialog completes names with it."""
     from store.models import Customer
 
-    text = (prefix or "").strip()
-    if not text:
+    wanted = fold(prefix or "").strip()
+    if not wanted:
         return []
-    rows = (
-        Customer.select(Customer.name)
-        .where(Customer.active & Customer.name.startswith(text))
-        .order_by(Customer.name)
-        .limit(limit)
-        .tuples()
-    )
-    return [name for (name,) in rows]
+    out = []
+    for (name,) in (Customer.select(Customer.name).where(Customer.active)
+                    .order_by(Customer.name).tuples()):
+        if fold(name).startswith(wanted):
+            out.append(name)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def fold(text: str) -> str:
+    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

@@ -144,6 +144,7 @@ async def test_help_lists_every_global_key(book):
         keys = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         for key in ("d", "b", "i", "/", "n", "?", "q", "e", "ctrl+p"):
             assert key in keys
+        assert keys.count("tab") == 1  # the dashboard's own tab, not a second general one
         await pilot.press("escape")
         assert app.current_mode == "dashboard"
 
