@@ -11,18 +11,11 @@ from store import listing
 
 
 def load_benchmark(today: dt.date):
-    """The benchmark service's summary when it exists, and the shop's own months."""
-    try:
-        from store import benchmark
-    except ImportError:
-        benchmark = None
-    summary = None
-    if benchmark is not None and hasattr(benchmark, "cached_benchmark_summary"):
-        # kept in the book until its data changes: a start reads it back instead of computing it
-        summary = benchmark.cached_benchmark_summary(today=today)
-    elif benchmark is not None and hasattr(benchmark, "benchmark_summary"):
-        summary = benchmark.benchmark_summary(today=today)
-    return summary, listing.shop_activity(today=today)
+    """The benchmark summary (kept in the book until its data changes: a start reads
+    it back instead of computing it) and the shop's own months."""
+    from store import benchmark
+
+    return benchmark.cached_benchmark_summary(today=today), listing.shop_activity(today=today)
 
 
 def list_page_size(app_page_size: int) -> int:

@@ -64,7 +64,7 @@ class BatchEditorScreen(Screen):
         yield Static("Loading the plan...", id="editor-summary")
         yield PlanTree(id="plan-tree")
         yield Static("", id="editor-status")
-        yield KeyFooter(show_command_palette=False, compact=True)
+        yield KeyFooter()
 
     @property
     def tree(self) -> PlanTree:

@@ -48,7 +48,7 @@ class BatchesScreen(ListScreen):
                         load_batches, batch_row,
                         page_size=self.app.page_size, id="batches", placeholder="search name or period",
                         empty="no batches yet: n starts one")
-        yield KeyFooter(show_command_palette=False, compact=True)
+        yield KeyFooter()
 
     @on(ListPanel.Opened)
     def _opened(self, event: ListPanel.Opened) -> None:

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 
-from tui.dashboard_data import (FirstLoad, list_page_size, load_benchmark, recent_batches,
+from tui.dashboard_data import (FirstLoad, first_load, list_page_size, load_benchmark, recent_batches,
                                  recent_invoices)
 from store import listing
 from tui.format import clip, day, money, number_range
@@ -161,47 +161,41 @@ class DashboardScreen(Screen):
                         recent_invoices, invoice_row,
                         page_size=list_page_size(self.app.page_size), id="recent-invoices", placeholder="search invoices",
                         load_on_mount=False)
-        yield KeyFooter(show_command_palette=False, compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # The first load: both lists and the benchmark in one worker (one thread,
         # one connection, one hand-back to the UI), not three that contend. When the
         # app was started by tui.launch, that load began before Textual was imported:
         # take its result (now if it is there, else in a worker that waits for it).
-        panels = list(self.query(ListPanel))
-        calls = [panel.first_page_call() for panel in panels]
         today = self.app.today
-        prefetch, self.app.prefetch = getattr(self.app, "prefetch", None), None
         size = list_page_size(self.app.page_size)
-        expected = [(recent_batches, ("", 0, size)), (recent_invoices, ("", 0, size))]
+        prefetch, self.app.prefetch = getattr(self.app, "prefetch", None), None
 
         def usable(first: FirstLoad) -> bool:
-            return first.today == today and first.page_size == size and calls == expected
+            return first.today == today and first.page_size == size
 
-        def load_all(today):
+        def load(today) -> FirstLoad:
             if prefetch is not None:
                 try:
                     first = prefetch.result()
                 except Exception:  # loaded again below: a lasting problem is shown from there
                     first = None
                 if first is not None and usable(first):
-                    return [first.batches, first.invoices], first.benchmark
-            pages = [loader(*args) for loader, args in calls]
-            return pages, load_benchmark(today)
-
-        def loaded(result) -> None:
-            pages, benchmark = result
-            for panel, items in zip(panels, pages):
-                panel.show_page(items)
-            self._show_benchmark(benchmark)
+                    return first
+            return first_load(today, size)
 
         future = getattr(prefetch, "future", None)
         if future is not None and future.done() and future.exception() is None and usable(future.result()):
-            first = future.result()
-            loaded(([first.batches, first.invoices], first.benchmark))  # before the first paint
+            self._show_first(future.result())  # before the first paint
         else:
-            run_store(self, load_all, today, done=loaded, group="benchmark")
+            run_store(self, load, today, done=self._show_first, group="benchmark")
         self.set_interval(POLL_SECONDS, self.poll)
+
+    def _show_first(self, first: FirstLoad) -> None:
+        self.query_one("#recent-batches", ListPanel).show_page(first.batches)
+        self.query_one("#recent-invoices", ListPanel).show_page(first.invoices)
+        self._show_benchmark(first.benchmark)
 
     def load_benchmark(self) -> None:
         run_store(self, load_benchmark, self.app.today, done=self._show_benchmark, group="benchmark")

@@ -68,7 +68,7 @@ class InvoiceDetailScreen(Screen):
         table.add_columns("Description", "Qty", "Unit price", "Amount")
         yield table
         yield Static("", id="invoice-totals")
-        yield KeyFooter(show_command_palette=False, compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -51,7 +51,7 @@ class InvoicesScreen(ListScreen):
                         page_size=self.app.page_size, id="invoices",
                         placeholder="search number, customer, batch",
                         empty="no invoices yet")
-        yield KeyFooter(show_command_palette=False, compact=True)
+        yield KeyFooter()
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "export_batch":

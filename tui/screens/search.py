@@ -44,7 +44,7 @@ class SearchScreen(Screen):
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
                         empty="type to search; enter opens the result", submit_opens=True)
-        yield KeyFooter(show_command_palette=False, compact=True)
+        yield KeyFooter()
 
     @property
     def panel(self) -> ListPanel:

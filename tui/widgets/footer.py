@@ -40,10 +40,7 @@ class KeyFooter(Widget, can_focus=False):
     }
     """
 
-    def __init__(self, *, show_command_palette: bool = False, compact: bool = True,
-                 id: str | None = None) -> None:
-        # show_command_palette and compact: the arguments Textual's Footer took here (the
-        # palette is opened with ctrl+p and listed in help; the layout is always compact)
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._keys: list[tuple[str, str, str, bool]] = []  # key, key display, description, enabled
         self._spans: list[tuple[int, int, str, bool]] = []  # cells start, end, key, enabled

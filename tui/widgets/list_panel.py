@@ -128,11 +128,6 @@ class ListPanel(Widget):
         if self.load_on_mount:
             self.reload()
 
-    def first_page_call(self) -> tuple[Loader, tuple[str, int, int]]:
-        """The loader and its arguments for the page to show now, for a screen
-        that loads it with other things in one worker and gives it to show_page."""
-        return self.loader, (self.query_text, self.page, self.page_size)
-
     def show_page(self, items: Sequence[Any]) -> None:
         """Rows loaded by the screen; ignored once the list loaded its own."""
         if not self.loaded:
