@@ -362,7 +362,7 @@ def import_references(path: str | Path) -> ReferencesImportResult:
     from store.db import db
     from store.models import AuditEvent
     from store.models import BenchmarkReference as BR
-    from store.billing import current_actor
+    from store.audit import current_actor
     from store.rates import RateBook
 
     path = Path(path)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import getpass
 import json
 import operator
 from collections import defaultdict
@@ -36,6 +35,7 @@ from store.domain import (
     PlanItem,
     PlanPeriod,
 )
+from store.audit import current_actor
 from store.gcpause import no_gc_pauses
 from store.errors import AlreadyBilledError, NotFoundError, ValidationError
 from store.facts import refresh_batch as refresh_facts
@@ -59,13 +59,6 @@ from store.search import search_record, write_index
 
 ONCE = "*"  # ledger period of one-time sources (tickets, expenses, project fees)
 RECURRING_KINDS = ("service_item", "device", "block", "overage")
-
-
-def current_actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers)
-        return "unknown"
 
 
 # --- refs -------------------------------------------------------------------

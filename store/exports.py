@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import getpass
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from typing import Sequence
 
 from exporters.common import FORMATS, exporter
 from store import settings
+from store.audit import current_actor
 from store.db import db
 from store.gcpause import no_gc_pauses
 from store.errors import ValidationError
@@ -64,11 +64,6 @@ class ExportResult:
         ]
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no user name in the environment
-        return "unknown"
 
 
 def _safe_name(text: str) -> str:
@@ -216,7 +211,7 @@ def export_invoices(
             marked += mark.where(Invoice.number.in_(chunk) & (Invoice.status != "void")).execute()
         # at = the invoices' exported_at, so a later re-export finds this event (and its format)
         AuditEvent.create(
-            at=stamp, actor=actor or _actor(), action="export", subject=subject,
+            at=stamp, actor=actor or current_actor(), action="export", subject=subject,
             details=json.dumps({
                 "format": fmt, "files": [str(p) for p in paths], "invoices": len(invoices),
                 # a batch export covers the batch's non-void invoices: a sample of numbers is enough

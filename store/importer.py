@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
-import getpass
 import io
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from peewee import IntegrityError, chunked
 
+from store.audit import current_actor
 from store.db import db, is_postgres
 from store.errors import ImportFileError, ValidationError
 from store.models import (
@@ -920,7 +920,7 @@ def import_bytes(kind: str, data: bytes, name: str) -> ImportSummary:
                                   "imported") from None
         summary.created, summary.updated = len(creates), len(updates)
         AuditEvent.create(
-            actor=_actor(), action="import", subject=f"{kind} {Path(name).name}"[:200],
+            actor=current_actor(), action="import", subject=f"{kind} {Path(name).name}"[:200],
             details=f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}",
         )
     return summary
@@ -944,8 +944,3 @@ def _sorted(problems: list[str], name: str) -> list[str]:
     return sorted(problems, key=line_of)
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no user name in some containers
-        return "unknown"

@@ -678,7 +678,7 @@ def import_ecb_rates(path: str | Path) -> RatesImportResult:
             for chunk in chunked(new_rows, 500):
                 ExchangeRate.insert_many(chunk).execute()
             if added or updated:  # the change token moves: cached figures in USD go stale
-                from store.billing import current_actor
+                from store.audit import current_actor
                 from store.models import AuditEvent
 
                 AuditEvent.create(actor=current_actor(), action="rates.import", subject=f"file {Path(path).name}"[:200],

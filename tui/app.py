@@ -9,12 +9,12 @@ import contextlib
 import datetime as dt
 import gc
 from concurrent.futures import ThreadPoolExecutor
-import getpass
 from pathlib import Path
 from typing import Callable
 
 from textual.app import App
 
+from store.audit import current_actor
 from store.errors import BatchbillError
 from store.gcpause import no_gc_pauses
 from tui.commands import BatchbillCommands, global_bindings
@@ -72,7 +72,7 @@ class BatchbillApp(App[int]):
         self.animation_level = "none"
         self.db_label = db_label
         self.fixed_today = today
-        self.actor = actor or _os_user()
+        self.actor = actor or current_actor()
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.sub_title = db_label
         self.page_size = page_size  # rows a list holds: one page, loaded from SQL
@@ -256,11 +256,6 @@ class BatchbillApp(App[int]):
                         severity="error", timeout=10)
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in this environment
-        return "unknown"
 
 
 def run(target: str | None) -> int:
