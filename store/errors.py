@@ -29,3 +29,12 @@ class ImportFileError(BatchbillError):
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class StaleReviewError(AlreadyBilledError):
+    """A save whose reviewed items changed since review (time added to a ticket...)."""
+
+
+class StorageError(BatchbillError):
+    """The database failed under a write (connection lost, disk full, read-only
+    file): the message names the real cause; the transaction was rolled back."""
