@@ -930,7 +930,24 @@ def period_lines(co: PlanContract, pe: PlanPeriod, excluded: frozenset[str], det
                 hours = hours_from_minutes(minutes)
                 lines.append(draft("block", over, source_kind="overage", quantity=hours,
                                    amount=line_amount(hours, over.unit_price)))
-    return lines
+    return [ln if _is_exact(ln) else _exact_line(ln, co.currency) for ln in lines]
+
+
+def _is_exact(ln: LineDraft) -> bool:
+    q = ln.quantity
+    return q * ln.unit_price == ln.amount
+
+
+def _exact_line(ln: LineDraft, currency: str) -> LineDraft:
+    """A line whose quantity x unit price is not a whole number of minor units
+    (61 min at JPY 99/h: 1.02 x 99 = 100.98, billed 101): written as quantity 1
+    at its amount, the hours and rate in the description, so that every line
+    equals quantity x unit price exactly, in every currency (the accounting
+    imports check it). The amount is the same either way."""
+    return dataclasses.replace(
+        ln, description=f"{ln.description} ({quantity_str(ln.quantity)} x "
+                        f"{format_minor(ln.unit_price, currency)})",
+        quantity=Decimal(1), unit_price=ln.amount)
 
 
 def _ticket_amounts(t: PlanItem, excluded: frozenset[str]) -> dict:
@@ -1703,7 +1720,7 @@ def plan_to_json(p: Plan, excluded: frozenset[str] = frozenset()) -> dict:
                               "totals": {k: _money(v, k) for k, v in
                                          selection_totals(p, excluded, co.ref).items()},
                               "periods": periods})
-        customers.append({"ref": cu.ref, "name": cu.name,
+        customers.append({"ref": cu.ref, "name": cu.name, "final_bill": cu.final_bill,
                           "totals": {k: _money(v, k) for k, v in
                                      selection_totals(p, excluded, cu.ref).items()},
                           "contracts": contracts})
