@@ -465,7 +465,7 @@ def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currenc
         rate = 0
         suffix = " (in block)" if c.type == "block_hours" else " (covered by contract)"
     children = ()
-    if detail == "time_entry":
+    if entries:  # time-entry detail, or an entry of this ticket left out one by one
         children = tuple(
             PlanItem(
                 ref=f"time_entry:{e.id}", kind="time_entry",

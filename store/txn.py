@@ -34,7 +34,8 @@ def describe(exc: BaseException) -> str | None:
     for words, what in ((_FULL, "the disk is full (or the file reached its size limit)"),
                         (_READONLY, "the database file is read-only"),
                         (_LOST, "the connection to the database was lost"),
-                        (_IO, "a disk I/O error")):
+                        (_IO, "the database file could not be written (a full disk, a file size "
+                               "limit or a failing device)")):
         for x, text in zip(chain, texts):
             if any(w in text for w in words):
                 first = str(x).strip().splitlines()[0] if str(x).strip() else type(x).__name__
