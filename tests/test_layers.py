@@ -40,7 +40,8 @@ def test_headless_module_does_not_import_textual(module):
 
 
 def test_headless_subcommand_does_not_import_textual(tmp_path):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     open_database(str(tmp_path / "x.sqlite3"))
     close_database()
