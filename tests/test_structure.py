@@ -160,3 +160,28 @@ def test_the_cycle_finder_sees_an_import_inside_a_function(tmp_path, monkeypatch
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
     (pkg / "b.py").write_text("def f():\n    import json\n")
     assert cycles(import_graph("pkg")) == []
+
+
+# ------------------------------------------------------------------ what ships
+
+PRODUCT = ("batchbill", "store", "exporters", "tui")
+
+
+def test_the_wheel_ships_the_product_packages_only():
+    """pip wheel . packs what packages.find includes: the four product packages,
+    never the tests (the perf harness runs from a checkout) or their data."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert config["packages"]["find"]["include"] == [f"{p}*" for p in PRODUCT]
+    assert set(config.get("package-data", {})) <= set(PRODUCT)
+
+
+def test_no_product_module_imports_the_tests():
+    for package in PRODUCT:
+        modules = module_files(package)
+        for name, path in modules.items():
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in _import_nodes(tree):
+                named = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                assert not any(n == "tests" or n.startswith("tests.") for n in named), f"{name} imports {named}"
