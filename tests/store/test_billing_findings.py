@@ -292,7 +292,7 @@ def test_finding07_inactive_customer_gets_no_recurring_charges_and_a_final_bill(
 
 @pytest.mark.parametrize("currency, rate, minutes", [("JPY", 99, 61), ("BHD", 12345, 61), ("USD", 12537, 10)])
 def test_finding08_every_line_is_quantity_times_price_exactly(db, tmp_path, currency, rate, minutes):
-    from exporters.checks import check_paths
+    from tests.support.checks import check_paths
     from store.exports import export_invoices
 
     cust = customer("Tokyo KK", currency=currency, tax="0.10")
