@@ -1452,7 +1452,7 @@ def save_batch(
                     _ticket_not_closed(chunk)
             # The tickets are billed (their rows locked): their time can no longer
             # change. Compare it, and the other reviewed items, with the plan.
-            _check_current(p, excluded, keys)
+            _check_current(p, excluded, keys, batch_id)
             Setting.update(value=str(next_number + len(previews))).where(
                 Setting.key == "next_invoice_number").execute()
             write_index(index_records)
@@ -1480,53 +1480,55 @@ def save_batch(
                       invoice_numbers=numbers, totals=dict(totals))
 
 
-def _check_current(p: Plan, excluded: frozenset[str], keys: list[LedgerKey]) -> None:
-    """Inside the save: every reviewed ticket, expense and service item still has
+def _check_current(p: Plan, excluded: frozenset[str], keys: list[LedgerKey], batch_id: int) -> None:
+    """Inside the save, after its ledger rows are written and its tickets billed
+    (their rows locked): every reviewed ticket, expense and service item still has
     the time, amount and price it was reviewed with; else StaleReviewError names
-    the first that changed, and the save rolls back."""
+    the first that changed, and the save rolls back. Read through the batch's own
+    ledger rows (three grouped reads, no list of ids to send)."""
     idx = _index(p)
-    tickets = [k.source_id for k in keys if k.kind == "ticket"]
-    for start in range(0, len(tickets), 5000):
-        chunk = tickets[start:start + 5000]
-        now = {tid: (int(b or 0), int(w or 0)) for tid, b, w in TimeEntry.select(
-            TimeEntry.ticket,
-            fn.SUM(Case(None, [(TimeEntry.billable == True, TimeEntry.minutes)], 0)),  # noqa: E712
-            fn.SUM(TimeEntry.minutes)).where(TimeEntry.ticket.in_(chunk)).group_by(
-            TimeEntry.ticket).tuples()}
-        for tid in chunk:
-            it = idx.node[f"ticket:{tid}"]
-            billable, worked = now.get(tid, (0, 0))
-            if (billable, worked) != (it.minutes, it.minutes_worked):
+    database = db.obj
+    mark = "%s" if is_postgres(database) else "?"
+    time_now = {tid: (int(b or 0), int(w or 0)) for tid, b, w in database.execute_sql(
+        "SELECT te.ticket_id, SUM(CASE WHEN te.billable THEN te.minutes ELSE 0 END), SUM(te.minutes) "
+        "FROM billed_ledger l JOIN time_entry te ON te.ticket_id = l.source_id "
+        f"WHERE l.batch_id = {mark} AND l.source_kind = 'ticket' GROUP BY te.ticket_id",
+        (batch_id,)).fetchall()}
+    for k in keys:
+        if k.kind != "ticket":
+            continue
+        it = idx.node[f"ticket:{k.source_id}"]
+        billable, worked = time_now.get(k.source_id, (0, 0))
+        if billable != it.minutes or worked != it.minutes_worked:
+            raise StaleReviewError(
+                f"{_describe_source('ticket', k.source_id)} changed since it was reviewed (billable "
+                f"time {quantity_str(hours_from_minutes(it.minutes))} h -> "
+                f"{quantity_str(hours_from_minutes(billable))} h, worked "
+                f"{quantity_str(hours_from_minutes(it.minutes_worked))} h -> "
+                f"{quantity_str(hours_from_minutes(worked))} h); nothing was saved: "
+                "review the batch again")
+    if any(k.kind == "expense" for k in keys):
+        now = {eid: (int(amount), bool(billable)) for eid, amount, billable in database.execute_sql(
+            "SELECT e.id, e.amount, e.billable FROM billed_ledger l JOIN expense e ON e.id = l.source_id "
+            f"WHERE l.batch_id = {mark} AND l.source_kind = 'expense'", (batch_id,)).fetchall()}
+        for k in keys:
+            if k.kind == "expense" and now.get(k.source_id) != (idx.node[f"expense:{k.source_id}"].amount, True):
                 raise StaleReviewError(
-                    f"{_describe_source('ticket', tid)} changed since it was reviewed (billable "
-                    f"time {quantity_str(hours_from_minutes(it.minutes))} h -> "
-                    f"{quantity_str(hours_from_minutes(billable))} h, worked "
-                    f"{quantity_str(hours_from_minutes(it.minutes_worked))} h -> "
-                    f"{quantity_str(hours_from_minutes(worked))} h); nothing was saved: "
-                    "review the batch again")
-    expenses = [k.source_id for k in keys if k.kind == "expense"]
-    for start in range(0, len(expenses), 5000):
-        chunk = expenses[start:start + 5000]
-        now = {eid: (int(amount), bool(billable)) for eid, amount, billable in Expense.select(
-            Expense.id, Expense.amount, Expense.billable).where(Expense.id.in_(chunk)).tuples()}
-        for eid in chunk:
-            it = idx.node[f"expense:{eid}"]
-            if now.get(eid) != (it.amount, True):
+                    f"{_describe_source('expense', k.source_id)} changed since it was reviewed; "
+                    "nothing was saved: review the batch again")
+    if any(k.kind == "service_item" for k in keys):
+        now = {sid: (Decimal(q), int(price), bool(active)) for sid, q, price, active in database.execute_sql(
+            "SELECT DISTINCT s.id, s.quantity, s.unit_price, s.active FROM billed_ledger l "
+            "JOIN service_item s ON s.id = l.source_id "
+            f"WHERE l.batch_id = {mark} AND l.source_kind = 'service_item'", (batch_id,)).fetchall()}
+        for k in keys:
+            if k.kind != "service_item":
+                continue
+            it = idx.node[f"service_item:{k.source_id}@{k.period}"]
+            if now.get(k.source_id) != (it.quantity, it.unit_price, True):
                 raise StaleReviewError(
-                    f"{_describe_source('expense', eid)} changed since it was reviewed; nothing was "
-                    "saved: review the batch again")
-    items = {k.source_id: k.period for k in keys if k.kind == "service_item"}
-    if items:
-        ids = sorted(items)
-        for start in range(0, len(ids), 5000):
-            for sid, quantity, price, active in ServiceItem.select(
-                    ServiceItem.id, ServiceItem.quantity, ServiceItem.unit_price, ServiceItem.active
-            ).where(ServiceItem.id.in_(ids[start:start + 5000])).tuples():
-                it = idx.node[f"service_item:{sid}@{items[sid]}"]
-                if (Decimal(quantity), int(price), bool(active)) != (it.quantity, it.unit_price, True):
-                    raise StaleReviewError(
-                        f"{_describe_source('service_item', sid)} changed since it was reviewed; "
-                        "nothing was saved: review the batch again")
+                    f"{_describe_source('service_item', k.source_id)} changed since it was reviewed; "
+                    "nothing was saved: review the batch again")
 
 
 def selected_refs(p: Plan, excluded: Iterable[str]) -> list[str]:

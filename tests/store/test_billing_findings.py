@@ -443,7 +443,8 @@ def _save_in_process(target, preexec=None):
 def test_finding11_a_file_size_limit_says_so_exit_2_and_writes_nothing(sqlite_db):
     import resource
 
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     target = sqlite_db.batchbill_test_target
     draft = _big_draft()
@@ -467,7 +468,8 @@ def test_finding11_a_full_disk_says_so_exit_2_and_writes_nothing(sqlite_db, tmp_
     import shutil
     import subprocess
 
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     draft = _big_draft()
     close_database()
