@@ -74,7 +74,7 @@ def _month_ledger(database) -> None:
     the later one keyed ``YYYY-MM!overlap<id>`` so the unique index holds, and a
     ``ledger.overlap`` audit event names the source, the month and both batches:
     the migration reports the double billing, it does not hide it (``batchbill
-    batch overlaps`` lists them; void one of the two invoices)."""
+    status`` lists them as "billed twice" until one of the two invoices is voided)."""
     from store import guards
     from store.db import is_postgres
     from store.periods import months_of, parse_period
