@@ -11,6 +11,7 @@ import pytest
 from peewee import IntegrityError
 
 from store import billing
+from store.billing import drafts, save, void
 from store.errors import AlreadyBilledError, StaleReviewError, StorageError, ValidationError
 from store.models import (
     AuditEvent, Batch, BilledLedger, Expense, Invoice, InvoiceLine, ServiceItem, Ticket, TimeEntry,
@@ -96,7 +97,8 @@ def test_finding02_autosave_after_a_save_never_turns_the_batch_back_to_draft(db,
     draft = billing.create_batch("Oct", "2026-10", today=TODAY)
     stale = Batch.get_by_id(draft.id)  # the autosave read the draft ...
     billing.save_batch(draft.id, today=TODAY)  # ... and a save happened meanwhile
-    monkeypatch.setattr(billing, "_batch_row", lambda batch: stale)
+    for module in (drafts, void):
+        monkeypatch.setattr(module, "_batch_row", lambda batch: stale)
     with pytest.raises(ValidationError, match="was saved meanwhile"):
         billing.update_draft(draft.id, excluded=[f"ticket:{b['t1'].id}"])
     monkeypatch.undo()
@@ -122,7 +124,8 @@ def test_finding02_delete_of_a_batch_saved_meanwhile_is_refused_cleanly(db, monk
     draft = billing.create_batch("Oct", "2026-10", today=TODAY)
     stale = Batch.get_by_id(draft.id)
     billing.save_batch(draft.id, today=TODAY)
-    monkeypatch.setattr(billing, "_batch_row", lambda batch: stale)
+    for module in (drafts, void):
+        monkeypatch.setattr(module, "_batch_row", lambda batch: stale)
     with pytest.raises(ValidationError, match="no longer a draft"):
         billing.delete_draft(draft.id)
     monkeypatch.undo()
@@ -380,7 +383,8 @@ def test_finding10_a_stale_void_is_refused_inside_the_transaction(db, monkeypatc
     billing.save_batch(draft.id, today=TODAY)
     stale = Batch.get_by_id(draft.id)
     billing.void_batch(draft.id, "first")
-    monkeypatch.setattr(billing, "_batch_row", lambda batch: stale)
+    for module in (drafts, void):
+        monkeypatch.setattr(module, "_batch_row", lambda batch: stale)
     with pytest.raises(ValidationError, match="was voided meanwhile"):
         billing.void_batch(draft.id, "second")
     monkeypatch.undo()
@@ -399,14 +403,14 @@ def test_finding11_a_killed_postgres_connection_says_so_and_writes_nothing(db, m
 
     small_book()
     draft = billing.create_batch("Oct", "2026-10", today=TODAY)
-    original = billing.refresh_facts
+    original = save.refresh_facts
 
     def kill_then_go_on(*args, **kw):
         pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
         _pg_admin(f"SELECT pg_terminate_backend({pid})")
         return original(*args, **kw)
 
-    monkeypatch.setattr(billing, "refresh_facts", kill_then_go_on)
+    monkeypatch.setattr(save, "refresh_facts", kill_then_go_on)
     with pytest.raises(StorageError) as caught:
         billing.save_batch(draft.id, today=TODAY)
     message = str(caught.value)
