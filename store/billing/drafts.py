@@ -8,14 +8,14 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
-from store.invoices import find_batch
-from store.db import db
-from store.domain import BatchSummary, Plan
+
 from store.audit import current_actor
+from store.domain import BatchSummary, Plan
 from store.errors import ValidationError
-from store.txn import write_transaction
+from store.invoices import find_batch
 from store.models import DETAIL_LEVELS, AuditEvent, Batch, Customer, Invoice
 from store.periods import parse_period
+from store.txn import write_transaction
 from store.billing.planning import _resolve_customers, plan
 from store.billing.refs import _encode_refs, check_refs
 from store.billing.selection import selected_refs
@@ -111,7 +111,7 @@ def create_batch(
     if Batch.get_or_none(Batch.name == name) is not None:
         raise ValidationError(f"a batch named {name!r} exists already")
     seen = reviewed or plan(span.label, ids, detail, today=today)
-    with db.atomic():
+    with write_transaction(f"creating batch {name!r}"):
         if Batch.get_or_none(Batch.name == name) is not None:
             raise ValidationError(f"a batch named {name!r} exists already")
         row = Batch.create(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import NamedTuple
+
 from store.domain import Plan
 from store.errors import AlreadyBilledError
 from store.models import Batch, BilledLedger, Contract, Expense, ServiceItem, Ticket

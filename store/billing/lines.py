@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
+
 from store.domain import PlanContract, PlanItem, PlanPeriod
 from store.money import format_minor, hours_from_minutes, line_amount, quantity_str
 from store.billing.refs import parse_ref

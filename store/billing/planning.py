@@ -11,14 +11,16 @@ import operator
 from collections import defaultdict
 from decimal import Decimal
 from typing import Iterable, NamedTuple
+
 from peewee import JOIN, Case, fn
-from store.rows import as_date as _date, as_datetime as _datetime, raw_rows as _raw
+
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
-from store.gcpause import no_gc_pauses
 from store.errors import NotFoundError, ValidationError
+from store.gcpause import no_gc_pauses
 from store.models import DETAIL_LEVELS, Batch, BilledLedger, Contract, Customer, Expense, ServiceItem, Ticket, TimeEntry
 from store.money import hours_from_minutes, line_amount, quantity_str
 from store.periods import Span, contract_periods, months_of, parse_period
+from store.rows import as_date as _date, as_datetime as _datetime, raw_rows as _raw
 from store.billing.lines import _overage_minutes
 from store.billing.refs import check_refs, parse_ref
 

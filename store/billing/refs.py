@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from typing import Iterable
+
 from store.errors import ValidationError
 
 

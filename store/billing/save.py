@@ -9,21 +9,23 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+
 import peewee
 from peewee import IntegrityError
+
 from store import settings
-from store.rows import as_date as _date
+from store.audit import current_actor
 from store.db import db, is_postgres
 from store.domain import Plan
-from store.audit import current_actor
 from store.errors import AlreadyBilledError, StaleReviewError, ValidationError
-from store.guards import guard_message
-from store.txn import write_transaction
 from store.facts import refresh_batch as refresh_facts
+from store.guards import guard_message
 from store.models import Batch, Invoice, Setting, Ticket
 from store.money import format_minor, hours_from_minutes, quantity_str
 from store.periods import months_of, parse_period
+from store.rows import as_date as _date
 from store.search import search_record, write_index
+from store.txn import write_transaction
 from store.billing.drafts import _audit, get_draft
 from store.billing.ledger import LedgerKey, _conflict, _describe_source, ledger_keys
 from store.billing.planning import plan

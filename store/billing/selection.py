@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
+
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
 from store.errors import NotFoundError
 from store.money import tax_amount
