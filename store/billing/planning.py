@@ -25,6 +25,19 @@ from store.billing.lines import _overage_minutes
 from store.billing.refs import check_refs, parse_ref
 
 
+_MONTHS: dict[str, list[str]] = {}
+
+
+def _months(span: Span) -> list[str]:
+    """months_of, remembered by label (a plan asks for the same few spans per item)."""
+    hit = _MONTHS.get(span.label)
+    if hit is None:
+        if len(_MONTHS) > 1000:
+            _MONTHS.clear()
+        hit = _MONTHS[span.label] = months_of(span)
+    return hit
+
+
 def _lock(span: Span, billing_period: str, today: dt.date) -> tuple[bool, str]:
     if billing_period == "on_demand" or span.end <= today:
         return False, ""
@@ -433,7 +446,7 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
         another label), show it locked, naming the month and the batch."""
         if not active:
             return  # an inactive customer gets no recurring charges
-        months = months_of(s)
+        months = _months(s)
         billed = [(m, billed_recurring[(kind, sid, m)]) for m in months
                   if (kind, sid, m) in billed_recurring]
         if not billed:

@@ -265,6 +265,12 @@ def test_finding06_billed_records_are_guarded_by_the_database(db):
         with pytest.raises(IntegrityError, match="batchbill guard"):
             with db.atomic():
                 change()
+    from store.errors import BilledRecordError
+
+    entry = TimeEntry.get_by_id(moving.id)
+    entry.ticket = billed.id
+    with pytest.raises(BilledRecordError, match=f"cannot move time to ticket {billed.number}: it is billed"):
+        entry.save()
     assert TimeEntry.get_by_id(moving.id).ticket_id == other.id
     assert Ticket.get_by_id(other.id).status == "open"
     assert Ticket.get_by_id(billed.id).title == "Printer jam"
