@@ -109,6 +109,24 @@ class BillingMachine(RuleBasedStateMachine):
             return
         self.statuses[draft.id] = "saved"
 
+    @rule(label=st.sampled_from(LABELS), pick=st.integers(0, 10_000),
+          detail=st.sampled_from(["ticket", "time_entry", "contract"]))
+    def leave_out_one_time_entry(self, label, pick, detail):
+        """--exclude time_entry:N: the ticket is billed without it, the entry recorded as not billed."""
+        p = billing.plan(label, detail="time_entry", today=TODAY)
+        entries = [ch.ref for cu in p.customers for co in cu.contracts for pe in co.periods if not pe.locked
+                   for it in pe.items for ch in it.children if ch.minutes]
+        if not entries:
+            return
+        ref = entries[pick % len(entries)]
+        draft = billing.create_batch(self._name("entry"), label, detail=detail, excluded=[ref], today=TODAY)
+        self.statuses[draft.id] = "draft"
+        billing.save_batch(draft.id, today=TODAY)
+        self.statuses[draft.id] = "saved"
+        entry = int(ref.split(":")[1])
+        assert BilledLedger.select().where((BilledLedger.source_kind == "time_entry")
+                                           & (BilledLedger.source_id == entry)).exists()
+
     @rule(label=st.sampled_from(LABELS))
     def save_from_the_command_line(self, label):
         """create then save: the plan is made again at save, with the draft's refs checked."""
