@@ -119,6 +119,29 @@ def test_finding02_autosave_after_a_save_never_turns_the_batch_back_to_draft(db,
     assert billing.void_batch(draft.id, "test").status == "voided"
 
 
+def test_finding02_autosaves_racing_a_save_leave_it_saved(db):
+    """Real interleavings: one thread saves while another autosaves the same draft."""
+    b = small_book()
+    for n in range(4):
+        draft = billing.create_batch(f"Oct {n}", "2026-10", today=TODAY)
+        reviewed = billing.plan("2026-10", today=TODAY)
+
+        def work(i, draft=draft, reviewed=reviewed):
+            if i == 0:
+                return billing.save_batch(draft.id, today=TODAY, reviewed=reviewed)
+            for _ in range(5):
+                billing.update_draft(draft.id, excluded=[f"expense:{b['ex'].id}"])
+
+        outcomes = _race(2, work)
+        assert outcomes[0][0] == "ok", outcomes
+        if outcomes[1][0] == "error":
+            assert isinstance(outcomes[1][1], ValidationError), outcomes[1][1]
+        row = Batch.get_by_id(draft.id)
+        assert row.status == "saved" and row.saved_at is not None
+        assert Invoice.select().where((Invoice.batch == draft.id) & (Invoice.status != "void")).exists()
+        billing.void_batch(draft.id, "again")  # never stuck
+
+
 def test_finding02_delete_of_a_batch_saved_meanwhile_is_refused_cleanly(db, monkeypatch):
     small_book()
     draft = billing.create_batch("Oct", "2026-10", today=TODAY)
