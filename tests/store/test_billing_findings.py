@@ -452,6 +452,33 @@ def test_finding11_a_killed_postgres_connection_says_so_and_writes_nothing(db, m
     assert billing.save_batch(draft.id, today=TODAY).invoice_numbers  # and it saves again
 
 
+def test_finding11_a_postgres_connection_killed_during_a_void_says_so(db, monkeypatch):
+    from store.db import is_postgres
+
+    if not is_postgres():
+        pytest.skip("PostgreSQL only: a backend killed by pg_terminate_backend")
+    from tests.conftest import _pg_admin
+
+    small_book()
+    draft = billing.create_batch("Oct", "2026-10", today=TODAY)
+    billing.save_batch(draft.id, today=TODAY)
+    original = void.refresh_facts
+
+    def kill_then_go_on(*args, **kw):
+        pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        _pg_admin(f"SELECT pg_terminate_backend({pid})")
+        return original(*args, **kw)
+
+    monkeypatch.setattr(void, "refresh_facts", kill_then_go_on)
+    with pytest.raises(StorageError, match="^voiding batch 'Oct' failed: the connection to the database "
+                                           "was lost .*nothing was written"):
+        billing.void_batch(draft.id, "test")
+    monkeypatch.undo()
+    assert Batch.get_by_id(draft.id).status == "saved"
+    assert not Invoice.select().where(Invoice.status == "void").exists()
+    assert Ticket.select().where(Ticket.status == "billed").exists()
+
+
 def _big_draft():
     for c in range(30):
         cust = customer(f"Customer {c:03d}", tax="0.1")
