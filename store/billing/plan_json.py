@@ -24,7 +24,8 @@ def plan_to_json(p: Plan, excluded: frozenset[str] = frozenset()) -> dict:
             out["time_entries"] = [
                 {"ref": ch.ref, "description": ch.description, "quantity": quantity_str(ch.quantity),
                  "unit_price": _money(ch.unit_price, ch.currency),
-                 "amount": _money(ch.amount, ch.currency)} for ch in it.children]
+                 "amount": _money(ch.amount, ch.currency),
+                 "selected": is_selected(p, excluded, ch.ref)} for ch in it.children]
         return out
 
     customers = []

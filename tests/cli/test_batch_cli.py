@@ -137,6 +137,12 @@ def test_exclude_time_entry_is_honoured_and_invoice_void_releases_only_that_invo
     ticket = next(it for _, co, _, it in _items(plan) if not it["locked"] and co["type"] == "hourly"
                   and len([e for e in it.get("time_entries", ()) if Decimal(e["amount"])]) >= 2)
     entry = next(e for e in ticket["time_entries"] if Decimal(e["amount"]))
+    assert entry["selected"] is True
+    left_out = run_json(capsys, "batch", "plan", "--period", "2026-10", "--detail", "time_entry",
+                        "--exclude", entry["ref"], "--today", TODAY, "--json", *db)
+    same = next(it for _, _, _, it in _items(left_out) if it["ref"] == ticket["ref"])
+    assert {e["ref"]: e["selected"] for e in same["time_entries"]}[entry["ref"]] is False
+    assert same["selected"] is True  # the ticket stays, without that entry
     saved = run_json(capsys, "batch", "create", "--name", "October", "--period", "2026-10",
                      "--exclude", entry["ref"], "--save", "--today", TODAY, "--json", *db)
     lines = []
