@@ -38,7 +38,7 @@ from store.domain import (
 from store.audit import current_actor
 from store.gcpause import no_gc_pauses
 from store.errors import AlreadyBilledError, NotFoundError, ValidationError
-from store.facts import refresh_batch as refresh_facts
+from store.benchmark.facts import refresh_batch as refresh_facts
 from store.models import (
     DETAIL_LEVELS,
     AuditEvent,

@@ -52,10 +52,10 @@ def _batch_reviewed(database) -> None:
 
 
 def _benchmark_facts(database) -> None:
-    """Version 5: the benchmark's facts and the sums kept from them (store/facts.py),
+    """Version 5: the benchmark's facts and the sums kept from them (store/benchmark/facts.py),
     filled from every invoice that is not void; billing keeps them from now on. The
     benchmark reads these instead of converting every group of invoice lines."""
-    from store.facts import rebuild
+    from store.benchmark.facts import rebuild
     from store.models import BenchmarkFact, BenchmarkMonth, BenchmarkPair, BenchmarkPeriod, BenchmarkState
 
     database.create_tables([BenchmarkFact, BenchmarkPair, BenchmarkMonth, BenchmarkPeriod, BenchmarkState],

@@ -1,8 +1,9 @@
-"""The benchmark read from its facts and kept sums (store/facts.py) against a
+"""The benchmark read from its facts and kept sums (store/benchmark/facts.py) against a
 straightforward recomputation from the invoice lines, on random books taken through
 saves, voids (two batches on one day among them), contracts changing type and rates
-imported, on SQLite and PostgreSQL. Also: the three ways store.benchmark computes the
-shop's figures agree, and the facts and kept sums equal a rebuild from scratch in SQL
+imported, on SQLite and PostgreSQL. Also: the kept sums and the database's
+recomputation (store.benchmark.kept, .sql) agree with the per-group oracle
+(tests/support/benchmark_oracle.py), and the facts and kept sums equal a rebuild from scratch in SQL
 (a save alone on its days makes them in Python from the rows it wrote)."""
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store import benchmark, billing, facts
+from store import billing
+from store.benchmark import facts
+from store.benchmark.figures import Converter, summary_window
+from store.benchmark.kept import kept_figures
+from store.benchmark.sql import sql_figures
+from store.benchmark.summary import benchmark_summary
 from store.errors import ValidationError
 from store.money import exponent
+from tests.support.benchmark_oracle import python_figures
 
 TODAY = dt.date(2027, 1, 20)  # window 2026-01 .. 2026-12
 DAYS = [TODAY, dt.date(2026, 12, 10)]
@@ -61,7 +68,7 @@ def _book(customers):
 
 def _import_rates(tmp_path, usd: str) -> None:
     """An ECB file with rates for 2026-11-02 (a day after the bundled history ends)."""
-    from store.rates import import_ecb_rates
+    from store.benchmark.conversion import import_ecb_rates
 
     path = tmp_path / "ecb.csv"
     path.write_text(f"Date,USD,GBP,JPY,\n2026-11-02,{usd},0.88,170.5,\n")
@@ -72,7 +79,7 @@ def _reference(today: dt.date, region_ref_usd):
     """The shop's figures straight from the invoice lines: group them, convert each group
     with Decimal, spread quarters and years over their months, take the medians."""
     from store.db import db
-    from store.rates import RateBook
+    from store.benchmark.conversion import RateBook
 
     last = today.year * 12 + today.month - 2
     first = last - 11
@@ -178,10 +185,10 @@ def _summary_facts(s):
 
 
 def _figures(path, today):
-    from store.rates import RateBook
+    from store.benchmark.conversion import RateBook
 
-    first, last, since = benchmark._window(today)
-    conv = benchmark._Converter(RateBook())
+    first, last, since = summary_window(today)
+    conv = Converter(RateBook())
     got = path(first, last, since, conv)
     if got is None:
         return None
@@ -245,14 +252,14 @@ def test_the_summary_equals_a_recomputation_from_the_lines(kind, tmp_path, custo
         from store.models import Invoice
         event(f"invoices: {min(Invoice.select().count(), 3)}")
         for today in DAYS:
-            event(f"kept: {_figures(benchmark._figures_kept, today) is not None}")
-            event(f"sql: {_figures(benchmark._figures_sql, today) is not None}")
-            summary = benchmark.benchmark_summary("US", today)
+            event(f"kept: {_figures(kept_figures, today) is not None}")
+            event(f"sql: {_figures(sql_figures, today) is not None}")
+            summary = benchmark_summary("US", today)
             event(f"periods>0: {summary.contract_periods > 0}, notes: {len(summary.notes)}")
             ref_usd = summary.reference.value_usd if summary.reference else None
             assert _summary_facts(summary) == _reference(today, ref_usd)
-            python = _figures(benchmark._figures_python, today)
-            for path in (benchmark._figures_kept, benchmark._figures_sql):
+            python = _figures(python_figures, today)
+            for path in (kept_figures, sql_figures):
                 got = _figures(path, today)
                 assert got is None or got == python
         kept = _kept_tables()
@@ -273,13 +280,13 @@ def test_a_saved_book_uses_the_kept_sums_and_a_rates_import_restamps_them(db, tm
     ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(90,))
     draft = billing.create_batch("oct", "2026-10", today=TODAY)
     billing.save_batch(draft.id, today=TODAY, issue_date=dt.date(2026, 11, 2))
-    assert _figures(benchmark._figures_kept, TODAY) is not None
+    assert _figures(kept_figures, TODAY) is not None
     before = BenchmarkPair.get().rate_a, BenchmarkPair.get().rate_b
     _import_rates(tmp_path, "1.25")
-    kept = _figures(benchmark._figures_kept, TODAY)
-    assert kept is not None and kept == _figures(benchmark._figures_python, TODAY)
+    kept = _figures(kept_figures, TODAY)
+    assert kept is not None and kept == _figures(python_figures, TODAY)
     assert (BenchmarkPair.get().rate_a, BenchmarkPair.get().rate_b) != before
-    summary = benchmark.benchmark_summary("DE", TODAY)
+    summary = benchmark_summary("DE", TODAY)
     assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd if summary.reference else None)
 
 
@@ -297,7 +304,7 @@ def test_a_median_customer_month_that_is_a_third_is_the_decimal_sum_to_usd_made(
     draft = billing.create_batch("q4", "2026-Q4", today=TODAY)
     billing.save_batch(draft.id, today=TODAY, issue_date=dt.date(2027, 1, 4))
     assert BenchmarkMonth.select().where(BenchmarkMonth.inexact == 1).count() == 9
-    kept = _figures(benchmark._figures_kept, TODAY)
-    assert kept is not None and kept == _figures(benchmark._figures_python, TODAY)
+    kept = _figures(kept_figures, TODAY)
+    assert kept is not None and kept == _figures(python_figures, TODAY)
     # 20002 / 3 = 6667.333... cents: the middle of nine thirds, in dollars, as Decimal made it
     assert kept[0]["invoice_median"] == Decimal(20002) / 3 / 100
