@@ -308,3 +308,119 @@ def test_a_median_customer_month_that_is_a_third_is_the_decimal_sum_to_usd_made(
     assert kept is not None and kept == _figures(python_figures, TODAY)
     # 20002 / 3 = 6667.333... cents: the middle of nine thirds, in dollars, as Decimal made it
     assert kept[0]["invoice_median"] == Decimal(20002) / 3 / 100
+
+
+# ------------------------------------------- the cases the kept sums cannot serve (store.benchmark.sql)
+
+
+def _save(name: str, period: str, issued: dt.date):
+    draft = billing.create_batch(name, period, today=TODAY)
+    return billing.save_batch(draft.id, today=TODAY, issue_date=issued)
+
+
+def _hourly_shops(*currencies):
+    from tests.factories import contract, customer, ticket
+
+    for i, currency in enumerate(currencies):
+        cust = customer(f"Shop {i}", "US", currency, "0")
+        hourly = contract(cust, "Hourly", "hourly", hourly_rate=9000 + 700 * i)
+        ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(90, 25 * i))
+
+
+def test_more_pairs_than_the_kept_sums_order_exactly_are_summed_by_the_database(db, monkeypatch):
+    """SQL case 1: more (issue date, currency) pairs in the window than KEPT_PAIRS_LIMIT."""
+    from store.benchmark import kept
+
+    _hourly_shops("USD", "EUR", "GBP")
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    oracle = _figures(python_figures, TODAY)
+    assert _figures(kept_figures, TODAY) == oracle  # three pairs: kept
+    monkeypatch.setattr(kept, "KEPT_PAIRS_LIMIT", 2)
+    assert _figures(kept_figures, TODAY) is None
+    assert _figures(sql_figures, TODAY) == oracle
+    summary = benchmark_summary("US", TODAY)
+    assert summary.contract_periods == 3 and summary.hourly_contracts == 3
+    assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd)
+
+
+def test_kept_sums_not_brought_up_to_date_on_a_locked_book_are_summed_by_the_database(db, tmp_path):
+    """SQL case 2: a rates import moved a kept conversion and the book does not take the
+    write that would restamp it (another process holds SQLite's write lock)."""
+    import sqlite3
+
+    from store.db import is_postgres
+
+    if is_postgres(db):
+        pytest.skip("SQLite only: PostgreSQL has no database-wide write lock to hold")
+    _hourly_shops("EUR", "GBP")
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    _import_rates(tmp_path, "1.25")  # the EUR and GBP conversions of 2026-11-02 move
+    oracle = _figures(python_figures, TODAY)
+    other = sqlite3.connect(str(db.batchbill_test_target), timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process in the middle of a save
+        assert _figures(kept_figures, TODAY) is None
+        assert _figures(sql_figures, TODAY) == oracle
+        summary = benchmark_summary("US", TODAY)
+        assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd)
+    finally:
+        other.rollback()
+        other.close()
+    assert _figures(kept_figures, TODAY) == oracle  # restamped now that the book takes the write
+
+
+def test_a_group_issued_before_a_month_it_counts_in_is_summed_by_the_database(db):
+    """SQL case 3: a quarter invoiced in its second month (issued 2026-11-02, counted in
+    October, November and December): the kept sums bucket it by its issue month."""
+    from store.models import ServiceItem
+    from tests.factories import contract, customer
+
+    _hourly_shops("USD")
+    cust = customer("Quarterly", "US", "USD", "0")
+    care = contract(cust, "Care", "retainer", period="quarterly")
+    ServiceItem.create(contract=care, description="Care", quantity=Decimal("1"), unit_price=90000)
+    _save("q4", "2026-Q4", dt.date(2026, 11, 2))
+    assert _figures(kept_figures, TODAY) is None
+    oracle = _figures(python_figures, TODAY)
+    assert _figures(sql_figures, TODAY) == oracle
+    assert oracle[0]["customer_months"] == 4  # Shop 0's October, the quarter's three months
+    summary = benchmark_summary("US", TODAY)
+    assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd)
+
+
+def test_a_contract_billed_in_two_currencies_shows_the_currency_of_its_first_period(db):
+    """A contract whose currency changed between two billed periods: the kept sums and the
+    database's recomputation both show it in the currency of its first period, with the
+    amount billed in that currency, as the per-group loop did."""
+    from store.models import Contract
+    from tests.factories import contract, customer, ticket
+
+    cust = customer("Euro GmbH", "DE", "EUR", "0")
+    hourly = contract(cust, "Hourly", "hourly", hourly_rate=9000)
+    ticket(cust, hourly, closed=dt.datetime(2026, 9, 10), minutes=(120,))
+    _save("sep", "2026-09", dt.date(2026, 10, 2))
+    Contract.update(currency="USD", hourly_rate=11000).where(Contract.id == hourly.id).execute()
+    ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(60,))
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    oracle = _figures(python_figures, TODAY)
+    contract_row = oracle[0]["contracts"][0]
+    assert contract_row[2] == "EUR" and contract_row[3] == 2  # shown in EUR, two periods
+    assert contract_row[5] == 18000 and contract_row[6] == 120  # billed in EUR over its EUR minutes
+    assert _figures(kept_figures, TODAY) == oracle
+    assert _figures(sql_figures, TODAY) == oracle
+    below = benchmark_summary("IL", TODAY).below[0]  # no reference in IL: the lowest contracts
+    assert (below.currency, below.billed, below.ehr, below.periods) == ("EUR", Decimal("180.00"), Decimal("90.00"), 2)
+
+
+def test_a_period_label_billing_never_writes_is_refused_with_its_cause(db):
+    """Facts that no save writes (a line's period edited by hand to 'Oct 2026'): the
+    summary says why it cannot be computed instead of guessing."""
+    from store.models import InvoiceLine
+
+    _hourly_shops("USD")
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    InvoiceLine.update(period="Oct 2026").execute()
+    facts.rebuild()
+    assert _figures(kept_figures, TODAY) is None
+    with pytest.raises(ValidationError, match="period label billing does not write"):
+        benchmark_summary("US", TODAY)
