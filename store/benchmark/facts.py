@@ -187,8 +187,8 @@ def _usd(amount: int, a: int, b: int) -> int:
 def _save_alone(database, book, hourly: set[int], invoices, lines) -> None:
     """The facts and kept sums of a save whose days hold no other invoice, made in memory
     from the rows it wrote: the same rows :func:`_insert_sql` and :func:`_apply` would
-    write, without reading 11,000 lines back and sorting them (about 35 ms less on a
-    2,000-customer save). The property test compares them with a rebuild in SQL."""
+    write, without reading the batch's lines back and sorting them. The property test
+    compares them with a rebuild in SQL."""
     labour_kinds = set(LABOUR_KINDS)
     acc: dict[tuple, list[int]] = {}
     for invoice_id, kind, contract_id, period, amount, minutes in lines:

@@ -129,18 +129,6 @@ class BenchmarkSummary:
     credit: str = field(default_factory=_ecb_credit)
 
 
-def decimal_median(values) -> Decimal | None:
-    """The exact median of Decimals (mean of the two middle values when even)."""
-    ordered = sorted(values)
-    n = len(ordered)
-    if not n:
-        return None
-    mid = n // 2
-    if n % 2:
-        return ordered[mid]
-    return (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def cents(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(_CENT, rounding=ROUND_HALF_UP)
 

@@ -9,7 +9,19 @@ from collections import defaultdict
 from decimal import Decimal
 
 from store.benchmark.figures import Converter, Figures, PeriodAcc, contract_tuple, customer_months, ehr, fact_groups
-from store.benchmark.results import BELOW_COUNT, decimal_median
+from store.benchmark.results import BELOW_COUNT
+
+
+def decimal_median(values) -> Decimal | None:
+    """The exact median of Decimals (mean of the two middle values when even)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        return None
+    mid = n // 2
+    if n % 2:
+        return ordered[mid]
+    return (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def python_figures(first: int, last: int, since: dt.date, conv: Converter) -> Figures:
