@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADLESS = [
     "store.db", "store.models", "store.money", "store.domain", "store.settings",
     "store.search", "store.status", "store.billing", "store.invoices", "store.exports",
-    "store.importer", "store.demo", "store.rates", "store.benchmark", "store.listing",
+    "store.importer", "store.importing", "store.demo", "store.rates", "store.benchmark", "store.listing",
     "store.session", "store.gcpause", "store.rows",
     "exporters.qbo_csv", "exporters.qbd_iif", "exporters.xero_csv", "exporters.csv",
     "batchbill.cli",

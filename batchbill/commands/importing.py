@@ -29,7 +29,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from store.errors import ImportFileError
-    from store.importer import import_file
+    from store.importing import import_file
 
     if args.columns:
         return print_columns(args.kind)
@@ -62,7 +62,7 @@ def run(args) -> int:
 def print_columns(kind: str) -> int:
     from tabulate import tabulate
 
-    from store.importer import SPECS, type_label
+    from store.importing import SPECS, type_label
 
     rows = [(c.name, "yes" if c.required else "", type_label(c), c.meaning) for c in SPECS[kind]]
     print(tabulate(rows, headers=("column", "req.", "type", "meaning"), tablefmt="simple",
