@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from store.importing.specs import Column
-from store.money import MoneyError, check_currency, parse_decimal
+from store.importing.specs import FIRST_DATE, LAST_DATE, Column
+from store.money import MoneyError, check_currency
 
-_LOCAL_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LOCAL_DATE = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:[ T,]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _date_hint(text: str, with_time: bool = False) -> str:
@@ -37,42 +37,92 @@ def _date_hint(text: str, with_time: bool = False) -> str:
     return ""
 
 
+def _in_range(value: dt.date, text: str) -> None:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{text!r} is out of range: dates go from {FIRST_DATE} to {LAST_DATE}")
+
+
 def _parse_date(text: str) -> dt.date:
     if not _ISO_DATE.match(text):
         raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD{_date_hint(text)}")
     try:
-        return dt.date.fromisoformat(text)
+        value = dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a valid date (no such day)") from None
+    _in_range(value, text)
+    return value
+
+
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+                       r"(Z|[+-][0-9]{2}:?[0-9]{2})?)?$")
 
 
 def _parse_datetime(text: str) -> dt.datetime:
     bad = f"{text!r} is not a date-time; write YYYY-MM-DDTHH:MM (ISO 8601){_date_hint(text, True)}"
-    if not re.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$", text):
+    if not _DATETIME.match(text):
         raise ValueError(bad)
+    if _valid_day(text[:10]):  # before any time zone arithmetic (year 9999 + 5 h overflows)
+        _in_range(dt.date.fromisoformat(text[:10]), text)
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{text!r} is not a valid date-time (no such day or time)") from None
     if value.tzinfo is not None:  # stored as local wall-clock time, like the rest of the book
         value = value.astimezone().replace(tzinfo=None)
-    return value.replace(microsecond=0)
+    value = value.replace(microsecond=0)
+    _in_range(value.date(), text)
+    return value
 
 
-def _parse_number(text: str, what: str = "number") -> Decimal:
+def _valid_day(text: str) -> bool:
     try:
-        value = parse_decimal(text)
-    except MoneyError:
-        hint = ""
-        if re.search(r"\d[,.]\d{3}[,.]", text) or re.match(r"^\d{1,3}(,\d{3})+(\.\d+)?$", text):
-            hint = "; leave out thousands separators"
-        elif "," in text:
-            hint = "; use a dot as the decimal separator"
-        elif re.search(r"[^\d.\-+ ]", text):
-            hint = "; write digits only, without a currency symbol or code"
-        raise ValueError(f"{text!r} is not a {what}{hint}") from None
-    if value < 0:
-        raise ValueError(f"{text} is negative; it must be >= 0")
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+# The number grammar: ASCII digits, optionally a dot and ASCII digits. No sign
+# (no column takes a negative number), no exponent, no grouping, no spaces.
+NUMBER = re.compile(r"^([0-9]+)(?:\.([0-9]+))?$")
+
+
+def _number_hint(text: str) -> str:
+    if text.startswith("+"):
+        return "; write it without '+'"
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
+        return "; write the digits as ASCII 0-9"
+    if re.match(r"^[0-9.]+[eE][+-]?[0-9]+$", text):
+        return "; write it without an exponent (all digits, e.g. 125 for 1.25E2)"
+    if re.search(r"[0-9][,._' ][0-9]{3}([,._' ]|$)", text) and not re.match(r"^[0-9]+\.[0-9]+$", text):
+        return "; leave out thousands separators"
+    if "," in text:
+        return "; use a dot as the decimal separator"
+    if re.search(r"[^0-9.\-+ ]", text):
+        return "; write digits only, without a currency symbol or code"
+    return ""
+
+
+def _parse_number(text: str, what: str = "number", *, high=None, places: int | None = None,
+                  whole: bool = False) -> Decimal | int:
+    """A number of the grammar above within 0..``high`` with at most ``places``
+    decimals (``whole``: none), or ValueError saying which rule it breaks."""
+    if text.startswith("-") and NUMBER.match(text[1:]):
+        raise ValueError(f"{text} is negative; it must be {'a whole number ' if whole else ''}>= 0")
+    m = NUMBER.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a {what}{_number_hint(text)}")
+    decimals = m.group(2) or ""
+    if whole and decimals:
+        raise ValueError(f"{text!r} is not a whole number")
+    if places is not None and len(decimals.rstrip("0")) > places:
+        raise ValueError(f"{text} has more than {places} decimals")
+    if len(m.group(1).lstrip("0")) > 30:  # far beyond any bound: do not build the number
+        raise ValueError(f"{text[:20]}... is far too large (at most {high:,})" if high is not None
+                         else f"{text[:20]}... is far too large")
+    value = Decimal(text) if not whole else int(text)
+    if high is not None and value > high:
+        raise ValueError(f"{text} is too large: at most {high:,}")
     return value
 
 
@@ -80,6 +130,28 @@ _CLOSED_WORDS = {"resolved", "completed", "complete", "done", "finished", "solve
 _OPEN_WORDS = {"new", "in progress", "in_progress", "pending", "waiting", "on hold", "assigned", "reopened"}
 _BOOLS = {"yes": True, "true": True, "1": True, "y": True,
           "no": False, "false": False, "0": False, "n": False}
+
+
+def _parse_rate(text: str, places: int) -> Decimal:
+    """``0.19`` (a fraction) or ``19%`` (a percentage): one '%' at most, right after the digits."""
+    percent = text.endswith("%")
+    digits = text[:-1] if percent else text
+    if digits.startswith("-") and NUMBER.match(digits[1:]):
+        raise ValueError(f"{text} is negative; it must be >= 0")
+    m = NUMBER.match(digits)
+    if not m:
+        hint = "" if "%" in digits else _number_hint(digits)
+        raise ValueError(f"{text!r} is not a rate: write a fraction (0.0825) or a percentage (8.25%){hint}")
+    most = places - 2 if percent else places
+    if len((m.group(2) or "").rstrip("0")) > most:
+        raise ValueError(f"{text} has more than {most} decimals")
+    if len(m.group(1).lstrip("0")) > 3:
+        raise ValueError(f"{text} is not a rate: write a fraction (0.0825) or a percentage (8.25%), under 100%")
+    value = Decimal(digits) / 100 if percent else Decimal(digits)
+    if value >= 1:
+        raise ValueError(f"{text} is not a rate: write a fraction (0.0825) or a percentage (8.25%), "
+                         "under 100%")
+    return value
 
 
 def _parse_cell(col: Column, text: str):
@@ -93,28 +165,18 @@ def _parse_cell(col: Column, text: str):
         return _parse_date(text)
     if kind == "datetime":
         return _parse_datetime(text)
-    if kind == "money":
-        return _parse_number(text, "number")  # to minor units once the currency is known
+    if kind == "money":  # to minor units once the currency is known (its decimals checked then)
+        return _parse_number(text, high=col.high)
     if kind == "decimal":
-        return _parse_number(text)
+        return _parse_number(text, high=col.high, places=col.places)
     if kind == "rate":
-        percent = text.endswith("%")
-        value = _parse_number(text.rstrip("%").strip())
-        if percent:
-            value = value / 100
-        if value >= 1:
-            raise ValueError(f"{text} is not a rate: write a fraction (0.0825) or a percentage (8.25%)")
-        return value
+        return _parse_rate(text, col.places)
     if kind == "int":
-        if re.match(r"^-\d+$", text):
-            raise ValueError(f"{text} is negative; it must be a whole number >= 0")
-        if not re.match(r"^\+?\d+$", text):
-            hint = ""
-            m = re.match(r"^(\d+)\s*(?:h|:)\s*(\d{1,2})?\s*m?$", text.lower())
-            if col.name == "minutes" and m:
-                hint = f" of minutes (write {int(m.group(1)) * 60 + int(m.group(2) or 0)})"
-            raise ValueError(f"{text!r} is not a whole number{hint}")
-        return int(text)
+        m = re.match(r"^([0-9]+)\s*(?:h|:)\s*([0-9]{1,2})?\s*m?$", text.lower())
+        if col.name == "minutes" and m:
+            raise ValueError(f"{text!r} is not a whole number of minutes "
+                             f"(write {int(m.group(1)) * 60 + int(m.group(2) or 0)})")
+        return _parse_number(text, "whole number", high=col.high, whole=True)
     if kind == "bool":
         value = _BOOLS.get(text.lower())
         if value is None:

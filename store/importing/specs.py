@@ -3,6 +3,7 @@ required, meanings; they also generate the documentation tables
 (:func:`columns_markdown`)."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,9 +36,28 @@ class Column:
     ref: str = ""  # the kind an external id column refers to
     max_length: int = 0
     default: object = None
+    high: Decimal | int | None = None  # the largest value accepted (numbers; all are >= 0)
+    places: int | None = None  # most decimals accepted (decimal, rate); money: the currency's
+
+
+# The documented ranges (docs/importing.md states them; a test keeps them in step).
+MONEY_MAX = Decimal(10) ** 9  # 1,000,000,000 units of the currency per rate, fee, price or amount
+QUANTITY_MAX = Decimal(10) ** 6  # service item quantity per period
+QUANTITY_PLACES = 4
+BLOCK_HOURS_MAX = Decimal(10_000)  # hours in a block per period
+BLOCK_HOURS_PLACES = 2
+DEVICE_COUNT_MAX = 10 ** 6
+MINUTES_MAX = 7 * 24 * 60  # one time entry: at most a week of minutes (10,080)
+RATE_PLACES = 6  # a fraction: 0.082500 (a percentage: 4 decimals, 8.2500%)
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
 
 
 def _c(name, type_, required, meaning, **kw) -> Column:
+    if type_ == "money":
+        kw.setdefault("high", MONEY_MAX)
+    if type_ == "rate":
+        kw.setdefault("places", RATE_PLACES)
     return Column(name, type_, required, meaning, **kw)
 
 
@@ -69,10 +89,12 @@ SPECS: dict[str, tuple[Column, ...]] = {
         _c("taxable", "bool", False, "whether its lines are taxed; default yes", default=True),
         _c("hourly_rate", "money", False, "per hour (hourly: required)", default=0),
         _c("block_hours", "decimal", False, "hours included per period (block_hours: required)",
+           high=BLOCK_HOURS_MAX, places=BLOCK_HOURS_PLACES,
            default=Decimal("0")),
         _c("block_fee", "money", False, "fee per period for the block (block_hours: required)", default=0),
         _c("overage_rate", "money", False, "per hour over the block (block_hours)", default=0),
-        _c("device_count", "int", False, "devices under management (per_device)", default=0),
+        _c("device_count", "int", False, "devices under management (per_device)", default=0,
+           high=DEVICE_COUNT_MAX),
         _c("device_rate", "money", False, "per device per period (per_device: required)", default=0),
         _c("fixed_fee", "money", False, "one-time fee (project_fixed: required)", default=0),
         _c("active", "bool", False, "whether the contract is billed; default yes", default=True),
@@ -81,7 +103,8 @@ SPECS: dict[str, tuple[Column, ...]] = {
         _EXT,
         _c("contract_external_id", "ref", True, "external_id of the contract", ref="contracts"),
         _c("description", "text", True, "what the customer sees on the invoice line", max_length=300),
-        _c("quantity", "decimal", False, "quantity per period; default 1", default=Decimal("1")),
+        _c("quantity", "decimal", False, "quantity per period; default 1", default=Decimal("1"),
+           high=QUANTITY_MAX, places=QUANTITY_PLACES),
         _c("unit_price", "money", True, "price per unit per period, in the contract's currency"),
         _c("active", "bool", False, "whether it is billed; default yes", default=True),
     ),
@@ -102,7 +125,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         _c("ticket_external_id", "ref", True, "external_id of the ticket", ref="tickets"),
         _c("technician", "text", True, "who did the work", max_length=100),
         _c("started_at", "datetime", True, "when the work started"),
-        _c("minutes", "int", True, "minutes worked, a whole number >= 0"),
+        _c("minutes", "int", True, "minutes worked (at most a week per entry)", high=MINUTES_MAX),
         _c("billable", "bool", False, "whether the time is billed; default yes", default=True),
         _c("note", "text", False, "work note", default=""),
     ),
@@ -127,12 +150,12 @@ _MODELS = {
 
 _TYPE_LABELS = {
     "text": "text",
-    "date": "date YYYY-MM-DD",
-    "datetime": "date-time ISO 8601 (YYYY-MM-DDTHH:MM[:SS][+HH:MM])",
+    "date": "date YYYY-MM-DD, 2000-01-01 to 2100-12-31",
+    "datetime": "date-time ISO 8601 (YYYY-MM-DDTHH:MM[:SS][+HH:MM]), 2000-01-01 to 2100-12-31",
     "money": "money (e.g. 1250.00; no symbol, no thousands separator)",
-    "decimal": "decimal >= 0 (e.g. 1.5)",
-    "rate": "fraction or percentage (0.0825 or 8.25%)",
-    "int": "whole number >= 0",
+    "decimal": "decimal (e.g. 1.5)",
+    "rate": "fraction or percentage (0.0825 or 8.25%), 0 to under 1 (100%), at most 6 decimals as a fraction",
+    "int": "whole number",
     "bool": "yes/no (also true/false, 1/0)",
     "currency": "currency code (ISO 4217)",
     "region": "2 letters",
@@ -144,7 +167,14 @@ def type_label(column: Column) -> str:
         return "one of: " + ", ".join(column.choices)
     if column.type == "ref":
         return f"external_id of {column.ref}"
-    return _TYPE_LABELS[column.type]
+    label = _TYPE_LABELS[column.type]
+    if column.high is not None:
+        label += f", 0 to {column.high:,}"
+    if column.type == "money":
+        label += ", at most the currency's decimals"
+    elif column.places is not None and column.type != "rate":
+        label += f", at most {column.places} decimals"
+    return label
 
 
 def columns_markdown(kind: str) -> str:
