@@ -64,7 +64,9 @@ def print_json(data) -> None:
 
 
 def fail(message: str, status: int = EXIT_USER_ERROR) -> int:
-    print(f"batchbill: {message}", file=sys.stderr)
+    from store.db import scrub
+
+    print(f"batchbill: {scrub(message)}", file=sys.stderr)
     return status
 
 
@@ -76,8 +78,10 @@ def run_handler(handler, args) -> int:
     try:
         return int(handler(args) or 0)
     except ImportFileError as exc:
+        from store.db import scrub
+
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(scrub(problem), file=sys.stderr)
         print(f"batchbill: nothing imported: {len(exc.problems)} problem(s)", file=sys.stderr)
         return EXIT_USER_ERROR
     except BatchbillError as exc:
