@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = run_tui
     from batchbill.commands._common import run_handler
 
-    return run_handler(handler, args)
+    return run_handler(handler, args, escape=handler is not run_tui)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from store.importing.specs import FIRST_DATE, LAST_DATE, Column
 from store.money import MoneyError, check_currency
+from store.text import control_name, first_control, normalise_newlines
 
 _LOCAL_DATE = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?:[ T,]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -158,6 +159,11 @@ def _parse_cell(col: Column, text: str):
     """The typed value of a non-empty cell, or ValueError with the reason."""
     kind = col.type
     if kind in ("text", "ref"):
+        text = normalise_newlines(text)
+        bad = first_control(text)
+        if bad:
+            raise ValueError(f"contains the control character {control_name(bad[1])} at character {bad[0]}: "
+                             "remove it (text may hold line breaks and tabs, no other control characters)")
         if col.max_length and len(text) > col.max_length:
             raise ValueError(f"too long ({len(text)} characters, at most {col.max_length})")
         return text

@@ -12,6 +12,7 @@ from store.importing.reading import _Parsed, _Row
 from store.importing.specs import _CHUNK, _MODELS, SPECS
 from store.models import Batch, BilledLedger, Contract, Customer, Setting, Ticket
 from store.money import MoneyError, to_minor
+from store.text import name_key, normalise_newlines
 
 def _guarded(query, model):
     """On PostgreSQL, hold the tickets read for the billed check until commit, so
@@ -183,9 +184,50 @@ def _resolve_customers(r: _Resolver):
         if email and "@" not in email:
             r.p.problem(row.line, "email", f"{email!r} is not an e-mail address")
         out.append((row, fields, ex))
-    r.unique(out, lambda f: (f["name"],), "name", Customer,
-             lambda keys: Customer.name.in_([k[0] for k in keys]), lambda k: f"customer name {k[0]!r}")
+    _unique_customer_names(r, out)
     return out
+
+
+_SAME = "the same name once case, Unicode forms (NFKC) and invisible characters are ignored"
+
+
+def _unique_customer_names(r: _Resolver, rows_fields) -> None:
+    """Customer names are unique by :func:`store.text.name_key`: 'ACME' next to
+    'Acme', or 'Acme' with a zero-width space, is refused naming the other."""
+    first: dict[str, tuple[int, str]] = {}
+    for row, fields, _ in rows_fields:
+        name = fields["name"]
+        if name is None:
+            continue
+        key = name_key(name)
+        if key in first:
+            line, other = first[key]
+            same = "appears twice in the file" if other == name else f"has {_SAME} as {other!r}"
+            r.p.problem(row.line, "name", f"customer name {name!r} {same} (first on line {line})")
+            continue
+        first[key] = (row.line, name)
+    if not first:
+        return
+    in_file = {ex["id"] for _, fields, ex in rows_fields if ex is not None and fields["name"] is not None}
+    owners: dict[str, list[dict]] = {}
+    # Every customer's key is computed here (the book has no key column): one pass over
+    # the names, keeping only the records whose key this file uses. A record this file
+    # renames counts under its new name only.
+    query = Customer.select(Customer.id, Customer.name, Customer.external_id).dicts()
+    for rec in query.iterator():
+        key = name_key(rec["name"])
+        if key in first and rec["id"] not in in_file:
+            owners.setdefault(key, []).append(rec)
+    for row, fields, ex in rows_fields:
+        name = fields["name"]
+        if name is None:
+            continue
+        others = owners.get(name_key(name), [])
+        owner = others[0] if others else None
+        if owner is not None:
+            same = "already belongs to another record" if owner["name"] == name else (
+                f"is taken: customer {owner['name']!r} has {_SAME}")
+            r.p.problem(row.line, "name", f"customer name {name!r} {same}{_ext_label(owner)}")
 
 
 # What a contract of each type cannot be billed without; an explicit 0 is accepted.
@@ -349,6 +391,14 @@ def _minutes(value: dt.datetime) -> str:
     return value.isoformat(timespec="seconds" if value.second else "minutes")
 
 
+def _same(new, old) -> bool:
+    """Equal, text compared after newline normalisation (a CRLF re-save, or a
+    CRLF stored by an older version, is no change)."""
+    if isinstance(new, str) and isinstance(old, str):
+        return normalise_newlines(new) == normalise_newlines(old)
+    return new == old
+
+
 def _changes(fields: dict, existing: dict) -> dict:
-    return {k: v for k, v in fields.items() if existing.get(k) != v}
+    return {k: v for k, v in fields.items() if not _same(v, existing.get(k))}
 
