@@ -49,8 +49,10 @@ def run_tui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from batchbill.commands.search import query_first
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(query_first(list(sys.argv[1:] if argv is None else argv)))
     handler = getattr(args, "handler", None)
     if handler is None:
         handler = run_tui
