@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from batchbill.cli import main
-from store.db import close_database, open_database
+from store.book import open_database
+from store.db import close_database
 from store.importing import import_bytes
 from store.models import Customer
 from store.text import escape_controls

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from exporters.checks import check_files
+from tests.support.checks import check_files
 from exporters.common import ExportError, exporter
 from exporters.qbd_iif import iif_name
 from exporters.qbo_csv import HEADER_US

@@ -7,7 +7,8 @@ import pytest
 
 from batchbill.cli import main
 from batchbill.commands.search import query_first
-from store.db import close_database, open_database
+from store.book import open_database
+from store.db import close_database
 from tests.exporters.test_export_service import make_book
 
 
