@@ -186,3 +186,22 @@ def columns_markdown(kind: str) -> str:
         )
     return "\n".join(lines)
 
+
+def ranges_markdown() -> str:
+    """The documentation table of every numeric column's range (docs/importing.md
+    shows it; a test keeps the two equal)."""
+    lines = ["| kind | column | accepted | decimals |", "|---|---|---|---|"]
+    for kind, columns in SPECS.items():
+        for col in columns:
+            if col.type not in ("money", "decimal", "int", "rate"):
+                continue
+            if col.type == "rate":
+                accepted = "0 to under 1 (0% to under 100%)"
+                decimals = f"{col.places} as a fraction, {col.places - 2} as a percentage"
+            else:
+                accepted = f"0 to {col.high:,}"
+                decimals = ("the currency's (USD 2, JPY 0, BHD 3)" if col.type == "money"
+                            else "none" if col.type == "int" else str(col.places))
+            lines.append(f"| {kind} | `{col.name}` | {accepted} | {decimals} |")
+    return "\n".join(lines)
+
