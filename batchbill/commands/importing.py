@@ -42,13 +42,14 @@ def run(args) -> int:
     except ImportFileError as exc:
         for problem in exc.problems[:MAX_SHOWN]:
             print(problem, file=sys.stderr)
-        hidden = len(exc.problems) - MAX_SHOWN
+        total = getattr(exc, "total", len(exc.problems))
+        hidden = total - min(MAX_SHOWN, len(exc.problems))
         if hidden > 0:
             print(f"... and {hidden} more", file=sys.stderr)
         hint = ""
         if any(("unknown column" in p or "required column" in p) for p in exc.problems):
             hint = f" (batchbill import {args.kind} --columns lists the columns)"
-        print(f"batchbill: nothing imported: {len(exc.problems)} problem(s) in {args.file}{hint}",
+        print(f"batchbill: nothing imported: {total} problem(s) in {args.file}{hint}",
               file=sys.stderr)
         return EXIT_USER_ERROR
     if args.json:

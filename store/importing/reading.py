@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -30,37 +29,74 @@ class _Row:
         return self.values.get(name) is not None or name in self.failed
 
 
+# Problems kept to show (the command line prints 50); the rest are counted.
+MAX_KEPT_PROBLEMS = 1000
+
+
 @dataclass
 class _Parsed:
     name: str
     kind: str
     header: list[str]
-    rows: list[_Row] = field(default_factory=list)
     spare_columns: int = 0
     problems: list[str] = field(default_factory=list)
+    more_problems: int = 0  # found beyond MAX_KEPT_PROBLEMS
+    rows_read: int = 0
+    sorted_upto: int = 0  # problems[:sorted_upto] are in line order
+    reader: object = None  # the csv reader, positioned after the header
 
     def problem(self, line: int, column: str, reason: str) -> None:
-        self.problems.append(f"{self.name}:{line}: {column}: {reason}")
+        if len(self.problems) < MAX_KEPT_PROBLEMS:
+            self.problems.append(f"{self.name}:{line}: {column}: {reason}")
+        else:
+            self.more_problems += 1
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.more_problems
 
     def has(self, column: str) -> bool:
         return column in self.header
 
 
-def _decode(data: bytes, parsed: _Parsed) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        byte = data[exc.start]
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        before = data[line_start:exc.start].decode("utf-8", "replace")[-20:]
-        where = f", after {before!r}" if before else ", at the start of the line"
-        parsed.problem(
-            line, "encoding",
-            f"the file is not UTF-8 (byte 0x{byte:02x} at byte offset {exc.start}{where}); re-save it as "
-            "UTF-8 (in Excel: Save As > 'CSV UTF-8'; in LibreOffice: character set 'Unicode (UTF-8)')",
-        )
-        raise _Abort from None
+_NOT_UTF8 = ("re-save it as UTF-8 (in Excel: Save As > 'CSV UTF-8'; in LibreOffice: character set "
+             "'Unicode (UTF-8)')")
+
+
+def _physical_lines(stream):
+    """Lines ending in LF, CRLF or a lone CR (an old Mac file), as bytes."""
+    for raw in stream:
+        if b"\r" in raw[:-2] or raw.endswith(b"\r"):
+            yield from raw.splitlines(keepends=True)
+        else:
+            yield raw
+
+
+def _lines(stream, parsed: _Parsed):
+    """The file's lines as text, decoded one at a time (never the whole file in
+    memory): UTF-8, a leading BOM dropped; a byte that is not UTF-8 or a NUL
+    ends the reading with a located problem."""
+    offset = 0
+    number = 0
+    for raw in _physical_lines(stream):
+        number += 1
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+            offset += 3
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = raw[:exc.start].decode("utf-8", "replace").rstrip("\r\n")[-20:]
+            where = f", after {before!r}" if before else ", at the start of the line"
+            parsed.problem(number, "encoding", f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x} at byte "
+                           f"offset {offset + exc.start}{where}); {_NOT_UTF8}")
+            raise _Abort from None
+        if "\x00" in text:
+            parsed.problem(number, "file", "the file contains NUL bytes: it is not a text CSV file "
+                           "(a spreadsheet saved as .xlsx, or UTF-16? save it as CSV UTF-8)")
+            raise _Abort
+        offset += len(raw)
+        yield text
 
 
 def _read_header(reader, parsed: _Parsed, spec: tuple[Column, ...]) -> list[str]:
@@ -138,39 +174,50 @@ _ALIASES = {
     "subject": "title", "summary": "title", "total": "amount", "cost": "amount",
 }
 
-def _read(kind: str, data: bytes, name: str) -> _Parsed:
-    spec = SPECS[kind]
+def open_file(kind: str, stream, name: str) -> _Parsed:
+    """Read the header of a binary stream; ``problems`` says why not when it cannot
+    be read (then :func:`rows` yields nothing)."""
     parsed = _Parsed(name=name, kind=kind, header=[])
+    reader = csv.reader(_lines(stream, parsed), strict=True)
     try:
-        text = _decode(data, parsed)
-        if "\x00" in text:
-            line = text.count("\n", 0, text.index("\x00")) + 1
-            parsed.problem(line, "file", "the file contains NUL bytes: it is not a text CSV file "
-                           "(a spreadsheet saved as .xlsx, or UTF-16? save it as CSV UTF-8)")
-            raise _Abort
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        parsed.header = _read_header(reader, parsed, spec)
+        parsed.header = _read_header(reader, parsed, SPECS[kind])
     except _Abort:
         return parsed
+    parsed.reader = reader
+    return parsed
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    reason = str(exc)
+    if "unexpected end of data" in reason:
+        return "a quoted cell is never closed (a missing '\"', or a half-written file?)"
+    if "field larger than field limit" in reason:
+        return (f"a cell is longer than {csv.field_size_limit():,} characters, the most a cell may hold "
+                "(a quote that never closes can make the rest of the file one cell)")
+    return f"malformed CSV ({reason}): quote a cell that contains commas, quotes or line breaks"
+
+
+def rows(parsed: _Parsed):
+    """The data rows, parsed, one at a time; problems go to ``parsed``."""
+    reader = parsed.reader
+    if reader is None:
+        return
+    spec = SPECS[parsed.kind]
     columns = {c.name: c for c in spec}
     width = len(parsed.header)
     # Trailing empty header cells (spreadsheets add them): empty cells there are ignored.
     spare = parsed.spare_columns
     previous = reader.line_num
-    seen_ids: dict[str, int] = {}
     while True:
         start = previous + 1
         try:
             cells = next(reader)
         except StopIteration:
             break
+        except _Abort:
+            break
         except csv.Error as exc:
-            reason = str(exc)
-            if "unexpected end of data" in reason:
-                reason = "a quoted cell is never closed (a missing '\"', or a half-written file?)"
-            else:
-                reason = f"malformed CSV ({reason}): quote a cell that contains commas, quotes or line breaks"
-            parsed.problem(start, "row", reason + "; nothing after this line could be read")
+            parsed.problem(start, "row", _csv_problem(exc) + "; nothing after this line could be read")
             break
         previous = reader.line_num
         if not cells or all(not c.strip() for c in cells):
@@ -197,13 +244,5 @@ def _read(kind: str, data: bytes, name: str) -> _Parsed:
                 parsed.problem(start, name_, str(exc))
                 values[name_] = None
                 failed = {name_} if failed is _NO_FAILURES else failed | {name_}
-        ext = values.get("external_id")
-        if ext is not None:
-            if ext in seen_ids:
-                parsed.problem(start, "external_id", f"{ext} appears twice in the file (first on line "
-                               f"{seen_ids[ext]})")
-            else:
-                seen_ids[ext] = start
-        parsed.rows.append(_Row(start, values, failed))
-    return parsed
-
+        parsed.rows_read += 1
+        yield _Row(start, values, failed)

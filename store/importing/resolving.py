@@ -4,11 +4,13 @@ change a billed record)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from peewee import chunked
 
 from store.db import is_postgres
 from store.importing.reading import _Parsed, _Row
+from store.importing.seen import Seen
 from store.importing.specs import _CHUNK, _MODELS, SPECS
 from store.models import Batch, BilledLedger, Contract, Customer, Setting, Ticket
 from store.money import MoneyError, to_minor
@@ -88,10 +90,14 @@ class _Resolver:
     """Turns parsed rows into complete field dicts, checking references,
     uniqueness and the billed guard; collects problems on ``parsed``."""
 
-    def __init__(self, parsed: _Parsed):
+    def __init__(self, parsed: _Parsed, rows: list[_Row], seen: Seen | None = None,
+                 created_after: int = 0, existing: dict | None = None):
         self.p = parsed
-        self.existing = _by_external_id(
-            _MODELS[parsed.kind], [r.values.get("external_id") for r in parsed.rows])
+        self.rows = rows
+        self.seen = seen
+        self.created_after = created_after  # records with a higher id were written by this import
+        self.existing = existing if existing is not None else _by_external_id(
+            _MODELS[parsed.kind], [r.values.get("external_id") for r in rows])
         self.columns = {c.name: c for c in SPECS[parsed.kind]}
         self.misnamed: dict[str, dict[str, list]] = {}
 
@@ -109,7 +115,7 @@ class _Resolver:
     def refs(self, name: str, model, *fields) -> dict[str, dict]:
         if not self.p.has(name):
             return {}
-        wanted = {r.values.get(name) for r in self.p.rows} - {None}
+        wanted = {r.values.get(name) for r in self.rows} - {None}
         found = _by_external_id(model, wanted, *fields)
         self.misnamed[name] = _named(model, wanted - set(found))
         return found
@@ -163,10 +169,22 @@ class _Resolver:
             first[k] = row.line
         if not first:
             return
+        if self.seen is not None:  # the same key on an earlier batch of rows of this file
+            tag = f"{self.p.kind}.{column}:"
+            earlier = self.seen.find(tag + repr(k) for k in first)
+            for row, fields, _ in rows_fields:
+                k = key(fields)
+                hits = earlier.get(tag + repr(k)) if None not in k else None
+                if hits and first.get(k) == row.line:
+                    self.p.problem(row.line, column, f"{describe(k)} appears twice in the file (first on "
+                                   f"line {hits[0][0]})")
+                    first.pop(k)
+            self.seen.add((tag + repr(k), line, None, None) for k, line in first.items())
         owners: dict = {}
         for chunk in chunked(list(first), _CHUNK):
             for rec in model.select().where(where(chunk)).dicts():
-                owners[key(rec)] = rec
+                if rec["id"] <= self.created_after or not self.created_after:
+                    owners[key(rec)] = rec
         for row, fields, existing in rows_fields:
             owner = owners.get(key(fields))
             if owner is not None and (existing is None or owner["id"] != existing["id"]):
@@ -176,7 +194,7 @@ class _Resolver:
 
 def _resolve_customers(r: _Resolver):
     out = []
-    for row in r.p.rows:
+    for row in r.rows:
         ex = r.existing.get(row.values.get("external_id"))
         fields = {name: r.value(row, name, ex) for name in
                   ("name", "region", "currency", "email", "address", "tax_rate", "active")}
@@ -193,7 +211,9 @@ _SAME = "the same name once case, Unicode forms (NFKC) and invisible characters 
 
 def _unique_customer_names(r: _Resolver, rows_fields) -> None:
     """Customer names are unique by :func:`store.text.name_key`: 'ACME' next to
-    'Acme', or 'Acme' with a zero-width space, is refused naming the other."""
+    'Acme', or 'Acme' with a zero-width space, is refused naming the other. The
+    book's names are in ``r.seen`` (see :func:`remember_customer_names`), with
+    the file's earlier rows."""
     first: dict[str, tuple[int, str]] = {}
     for row, fields, _ in rows_fields:
         name = fields["name"]
@@ -208,26 +228,48 @@ def _unique_customer_names(r: _Resolver, rows_fields) -> None:
         first[key] = (row.line, name)
     if not first:
         return
-    in_file = {ex["id"] for _, fields, ex in rows_fields if ex is not None and fields["name"] is not None}
-    owners: dict[str, list[dict]] = {}
-    # Every customer's key is computed here (the book has no key column): one pass over
-    # the names, keeping only the records whose key this file uses. A record this file
-    # renames counts under its new name only.
-    query = Customer.select(Customer.id, Customer.name, Customer.external_id).dicts()
-    for rec in query.iterator():
-        key = name_key(rec["name"])
-        if key in first and rec["id"] not in in_file:
-            owners.setdefault(key, []).append(rec)
+    seen = r.seen if r.seen is not None else _book_names()
+    earlier = seen.find(f"name:{k}" for k in first)
+    renamed = {ex["id"] for _, fields, ex in rows_fields if ex is not None and fields["name"] is not None}
     for row, fields, ex in rows_fields:
         name = fields["name"]
-        if name is None:
+        if name is None or first.get(name_key(name), (None,))[0] != row.line:
             continue
-        others = owners.get(name_key(name), [])
-        owner = others[0] if others else None
-        if owner is not None:
-            same = "already belongs to another record" if owner["name"] == name else (
-                f"is taken: customer {owner['name']!r} has {_SAME}")
+        hits = [h for h in earlier.get(f"name:{name_key(name)}", ())
+                if h[1] is None or (h[1] not in renamed and (ex is None or h[1] != ex["id"]))]
+        in_file = [h for h in hits if h[0] is not None]
+        if in_file:
+            other = in_file[0][2]
+            same = "appears twice in the file" if other == name else f"has {_SAME} as {other!r}"
+            r.p.problem(row.line, "name", f"customer name {name!r} {same} (first on line {in_file[0][0]})")
+        elif hits:
+            other, ext = json.loads(hits[0][2])
+            owner = {"external_id": ext or None}
+            same = "already belongs to another record" if other == name else (
+                f"is taken: customer {other!r} has {_SAME}")
             r.p.problem(row.line, "name", f"customer name {name!r} {same}{_ext_label(owner)}")
+    if r.seen is not None:
+        r.seen.add((f"name:{k}", line, None, name) for k, (line, name) in first.items())
+    else:
+        seen.drop()
+
+
+def remember_customer_names(seen: Seen) -> None:
+    """Every customer of the book under its name key, read as a stream (one pass)."""
+    query = Customer.select(Customer.id, Customer.name, Customer.external_id).tuples()
+    batch = []
+    for cid, name, ext in query.iterator():
+        batch.append((f"name:{name_key(name)}", None, cid, json.dumps([name, ext or ""])))
+        if len(batch) >= 2000:
+            seen.add(batch)
+            batch = []
+    seen.add(batch)
+
+
+def _book_names() -> Seen:
+    seen = Seen()
+    remember_customer_names(seen)
+    return seen
 
 
 # What a contract of each type cannot be billed without; an explicit 0 is accepted.
@@ -243,7 +285,7 @@ def _resolve_contracts(r: _Resolver):
     customers = r.refs("customer_external_id", Customer, Customer.id, Customer.external_id,
                        Customer.currency, Customer.name)
     out = []
-    for row in r.p.rows:
+    for row in r.rows:
         ex = r.existing.get(row.values.get("external_id"))
         cust = r.ref(row, "customer_external_id", customers, "customer")
         fields = {name: r.value(row, name, ex) for name in
@@ -275,7 +317,7 @@ def _resolve_contracts(r: _Resolver):
 def _resolve_service_items(r: _Resolver):
     contracts = r.refs("contract_external_id", Contract, Contract.id, Contract.external_id, Contract.currency)
     out = []
-    for row in r.p.rows:
+    for row in r.rows:
         ex = r.existing.get(row.values.get("external_id"))
         con = r.ref(row, "contract_external_id", contracts, "contract")
         fields = {name: r.value(row, name, ex) for name in ("description", "quantity", "active")}
@@ -291,7 +333,7 @@ def _resolve_tickets(r: _Resolver):
                        Contract.customer, Contract.name)
     batches = _billed_batches("ticket", [e["id"] for e in r.existing.values() if e["status"] == "billed"])
     out = []
-    for row in r.p.rows:
+    for row in r.rows:
         ex = r.existing.get(row.values.get("external_id"))
         cust = r.ref(row, "customer_external_id", customers, "customer")
         fields = {name: r.value(row, name, ex)
@@ -331,7 +373,7 @@ def _resolve_time_entries(r: _Resolver):
     batches = _billed_batches("ticket", [t["id"] for t in [*tickets.values(), *old_tickets.values()]
                                          if t["status"] == "billed"])
     out = []
-    for row in r.p.rows:
+    for row in r.rows:
         ex = r.existing.get(row.values.get("external_id"))
         tic = r.ref(row, "ticket_external_id", tickets, "ticket")
         fields = {name: r.value(row, name, ex)
@@ -358,7 +400,7 @@ def _resolve_expenses(r: _Resolver):
                      Ticket.number)
     billed = _billed_batches("expense", [e["id"] for e in r.existing.values()])
     out = []
-    for row in r.p.rows:
+    for row in r.rows:
         ex = r.existing.get(row.values.get("external_id"))
         con = r.ref(row, "contract_external_id", contracts, "contract")
         fields = {name: r.value(row, name, ex) for name in ("date", "description", "billable")}
