@@ -57,7 +57,8 @@ def test_export_invoice_to_iif_then_again_says_it_is_a_re_export(book, capsys):
 def test_export_to_a_given_path(book, capsys, tmp_path):
     path, batch_id, _ = book
     target = tmp_path / "out" / "oct-xero.csv"
-    status, out, _ = run(capsys, "export", "--batch", "October 2026", "-f", "xero-csv", "-o", str(target), "--db", path)
+    status, out, _ = run(capsys, "export", "--batch", "October 2026", "-f", "xero-csv", "-o", str(target), "--mkdir",
+                         "--db", path)
     assert status == 0 and out.startswith(f"wrote {target}: 2 invoice(s)")
     assert check_paths("xero-csv", [target]) == []
 
