@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from store.errors import ImportFileError
-from store.importer import IMPORT_ORDER, KINDS, SPECS, columns_markdown, import_bytes, import_file
+from store.importing import IMPORT_ORDER, KINDS, SPECS, columns_markdown, import_bytes, import_file
 from store.models import (
     AuditEvent, Batch, BilledLedger, Contract, Customer, Expense, ServiceItem, Ticket, TimeEntry,
 )

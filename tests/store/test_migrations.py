@@ -42,11 +42,14 @@ def test_a_version_4_book_with_invoices_gets_its_benchmark_facts_and_sums(db):
     the summary on the migrated book is the one computed from its invoice lines."""
     import datetime as dt
 
-    from store import benchmark, billing
+    from store import billing
+    from store.benchmark.figures import Converter, summary_window
+    from store.benchmark.kept import kept_figures
     from store.book import open_database
     from store.db import close_database
     from store.models import BenchmarkFact, BenchmarkMonth, BenchmarkPair, BenchmarkPeriod, BenchmarkState
     from tests.factories import contract, customer, ticket
+    from tests.support.benchmark_oracle import python_figures
 
     today = dt.date(2026, 11, 15)
     cust = customer("Acme", "DE", "EUR", "0")
@@ -54,7 +57,7 @@ def test_a_version_4_book_with_invoices_gets_its_benchmark_facts_and_sums(db):
     ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(75, 30))
     draft = billing.create_batch("oct", "2026-10", today=today)
     billing.save_batch(draft.id, today=today, issue_date=dt.date(2026, 11, 2))
-    expected = benchmark._figures_python(*benchmark._window(today), benchmark._Converter(_rates()))
+    expected = python_figures(*summary_window(today), Converter(_rates()))
     target = db.batchbill_test_target
     db.drop_tables([BenchmarkFact, BenchmarkPair, BenchmarkMonth, BenchmarkPeriod, BenchmarkState])
     SchemaVersion.update(version=4).execute()
@@ -63,13 +66,13 @@ def test_a_version_4_book_with_invoices_gets_its_benchmark_facts_and_sums(db):
     database = open_database(target)
     assert current_version(database) == SCHEMA_VERSION
     assert BenchmarkFact.select().count() == 1 and BenchmarkPeriod.select().count() == 1
-    figures = benchmark._figures_kept(*benchmark._window(today), benchmark._Converter(_rates()))
+    figures = kept_figures(*summary_window(today), Converter(_rates()))
     assert figures is not None and vars(figures) == vars(expected)
     assert figures.contract_periods == 1 and figures.customer_months == 1
 
 
 def _rates():
-    from store.rates import RateBook
+    from store.benchmark.conversion import RateBook
 
     return RateBook()
 
