@@ -15,10 +15,10 @@ from peewee import IntegrityError
 
 from store import settings
 from store.audit import current_actor
+from store.benchmark.facts import refresh_batch as refresh_facts
 from store.db import db, is_postgres
 from store.domain import Plan
 from store.errors import AlreadyBilledError, StaleReviewError, ValidationError
-from store.benchmark.facts import refresh_batch as refresh_facts
 from store.guards import guard_message
 from store.models import Batch, Invoice, Setting, Ticket
 from store.money import format_minor, hours_from_minutes, quantity_str

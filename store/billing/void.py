@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from store.audit import current_actor
+from store.benchmark.facts import refresh_batch as refresh_facts
 from store.domain import BatchSummary
 from store.errors import NotFoundError, ValidationError
-from store.benchmark.facts import refresh_batch as refresh_facts
 from store.models import Batch, BilledLedger, Invoice, Ticket
 from store.txn import write_transaction
 from store.billing.drafts import _audit, _batch_row, summarize
