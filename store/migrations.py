@@ -127,10 +127,37 @@ def _month_ledger(database) -> None:
                 details=json.dumps({"month": month, "first": {"batch_id": first[1], "period": first[2]},
                                     "again": {"batch_id": later[1], "period": later[2]}},
                                    sort_keys=True))
+        _ticket_periods(database, mark)
     database.execute_sql(
         "CREATE UNIQUE INDEX IF NOT EXISTS billed_ledger_source_kind_source_id_month "
         "ON billed_ledger (source_kind, source_id, month)")
     guards.install(database)
+
+
+def _ticket_periods(database, mark: str) -> None:
+    """A ticket's ledger row names the period label it was billed under from version 6
+    on (a block period's late overage counts the minutes billed before in it). Rows
+    from before get it from their invoice: the ticket's own line, its time entries'
+    lines, or the one period of its contract on that invoice (contract detail);
+    where the invoice has several periods of the contract it stays ``*``."""
+    rows = database.execute_sql(
+        "SELECT l.id, t.id, t.contract_id, l.invoice_id FROM billed_ledger l "
+        "JOIN ticket t ON t.id = l.source_id WHERE l.source_kind = 'ticket' AND l.period = '*' "
+        "AND l.invoice_id IS NOT NULL").fetchall()
+    for row_id, ticket_id, contract_id, invoice_id in rows:
+        found = database.execute_sql(
+            "SELECT DISTINCT period FROM invoice_line WHERE invoice_id = " + mark + " AND ("
+            "(source_kind = 'ticket' AND source_id = " + mark + ") OR (source_kind = 'time_entry' AND "
+            "source_id IN (SELECT id FROM time_entry WHERE ticket_id = " + mark + ")))",
+            (invoice_id, ticket_id, ticket_id)).fetchall()
+        if not found:
+            found = database.execute_sql(
+                "SELECT DISTINCT period FROM invoice_line WHERE invoice_id = " + mark
+                + " AND contract_id = " + mark + " AND kind = 'ticket'",
+                (invoice_id, contract_id)).fetchall()
+        if len(found) == 1:
+            database.execute_sql("UPDATE billed_ledger SET period = " + mark + " WHERE id = " + mark,
+                                 (found[0][0], row_id))
 
 
 MIGRATIONS = [_initial, _derived_cache, _invoice_total_indexes, _batch_reviewed, _benchmark_facts,

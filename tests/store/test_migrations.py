@@ -130,3 +130,36 @@ def test_a_version_5_ledger_becomes_one_row_per_month_and_overlaps_are_reported(
         with database.atomic():
             BilledLedger.create(source_kind="device", source_id=rmm.id, period="2026-11",
                                 month="2026-11", batch=draft.id)
+
+
+def test_version_6_gives_old_ticket_rows_their_period_so_late_block_overage_counts_them(db):
+    """A block period billed before version 6 (ticket rows keyed '*' with no label): after
+    the migration a late ticket's overage still counts the minutes billed before."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from store import billing
+    from store.book import open_database
+    from store.db import close_database
+    from store.models import BilledLedger
+    from tests.factories import contract, customer, ticket
+
+    today = dt.date(2027, 1, 15)
+    cust = customer("Acme", tax="0")
+    block = contract(cust, "Block", "block_hours", block_hours=Decimal(10), block_fee=90000,
+                     overage_rate=11000)
+    ticket(cust, block, minutes=(720,))  # 12 h: 2 h over, billed
+    draft = billing.create_batch("Oct", "2026-10", today=today)
+    billing.save_batch(draft.id, today=today)
+    # as version 5 wrote them: ticket rows with period '*', overage keyed by label
+    db.execute_sql("DROP INDEX billed_ledger_source_kind_source_id_month")
+    db.execute_sql("ALTER TABLE billed_ledger DROP COLUMN month")
+    db.execute_sql("UPDATE billed_ledger SET period = '*' WHERE source_kind = 'ticket'")
+    SchemaVersion.update(version=5).execute()
+    target = db.batchbill_test_target
+    close_database()
+    open_database(target)
+    assert BilledLedger.get(BilledLedger.source_kind == "ticket").period == "2026-10"
+    ticket(cust, block, minutes=(60,), closed=dt.datetime(2026, 10, 28))
+    late = billing.create_batch("Oct late", "2026-10", today=today)
+    assert billing.save_batch(late.id, today=today).totals == {"USD": 11000}  # 1 h more, not 0
