@@ -323,7 +323,7 @@ class DerivedCache(BaseModel):
 
 
 class BenchmarkFact(BaseModel):
-    """The benchmark's sums of invoice lines, kept with the invoices (store/facts.py):
+    """The benchmark's sums of invoice lines, kept with the invoices (store/benchmark/facts.py):
     one row per customer, contract, period, issue date and currency of the non-void
     invoices, ticket and time-entry lines apart from the others. The benchmark reads
     these instead of every line; it converts and groups them as it did the lines.
