@@ -204,3 +204,11 @@ def test_no_store_module_is_over_800_lines():
     done = {name for name in LARGE_UNTIL_SPLIT if sizes.get(name, 0) <= MAX_LINES}
     if done:
         warnings.warn(f"split already: remove {sorted(done)} from LARGE_UNTIL_SPLIT in {__file__}", stacklevel=1)
+
+
+def test_the_benchmark_does_not_import_billing():
+    """The benchmark reads what billing keeps (its facts); it never needs the billing service."""
+    graph = import_graph("store")
+    uses = {name: sorted(t for t in targets if t == "store.billing" or t.startswith("store.billing."))
+            for name, targets in graph.items() if name == "store.benchmark" or name.startswith("store.benchmark.")}
+    assert uses and not any(uses.values()), uses
