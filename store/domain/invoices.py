@@ -74,6 +74,8 @@ class ExportSettings:
     qbo_vat_columns: bool = False
     qbo_tax_code: str = "20.0% S"
     qbo_tax_code_exempt: str = "Exempt"
+    qbo_columns: str = "sample"  # "sample": *InvoiceNo...; "auto": the names QBO maps itself
+    iif_name_limit: int = 41  # QuickBooks Desktop's customer name length
     # Rate-specific tax names: family ("xero_tax_type", "qbo_tax_code") -> rate key
     # (tax_rate_key: "0.19", "0.0825") -> name; a rate without one uses the field above.
     tax_names: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.dom import NoScreen
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -51,18 +52,31 @@ class KeyFooter(Widget, can_focus=False):
         self.bindings_changed(self.screen)
 
     def on_unmount(self) -> None:
-        self.screen.bindings_updated_signal.unsubscribe(self)
+        screen = self._own_screen()
+        if screen is not None:
+            screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        if self._change_pending or screen is not self.screen:
+        if self._change_pending or screen is not self._own_screen():
             return
         self._change_pending = True
         self.call_after_refresh(self._update_keys)
 
+    def _own_screen(self) -> Screen | None:
+        """The footer's screen; None once the screen was closed (a key that pops it can
+        arrive while an update is due: the update is then dropped, not an error)."""
+        try:
+            return self.screen
+        except NoScreen:
+            return None
+
     def _update_keys(self) -> None:
         self._change_pending = False
+        screen = self._own_screen()
+        if screen is None or not self.is_attached:
+            return
         keys, seen = [], set()
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
             if not binding.show or binding.action in seen:  # one key per action, as Footer
                 continue
             seen.add(binding.action)
