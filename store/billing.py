@@ -38,6 +38,7 @@ from store.domain import (
 from store.audit import current_actor
 from store.gcpause import no_gc_pauses
 from store.errors import AlreadyBilledError, NotFoundError, ValidationError
+from store.limits import MINUTES_MAX, out_of_range
 from store.facts import refresh_batch as refresh_facts
 from store.models import (
     DETAIL_LEVELS,
@@ -149,6 +150,7 @@ def plan(
     check_refs(excluded)
     today = today or dt.date.today()
     customer_ids = _resolve_customers(customers)
+    bad = out_of_range()  # rows outside the book's ranges: left out and named (issue 13)
 
     # Rows come back as plain tuples converted here (not Peewee model
     # instances): a whole-book plan reads tens of thousands of them.
@@ -166,7 +168,8 @@ def plan(
     ).order_by(Contract.name, Contract.id)
     if customer_ids is not None:
         contract_q = contract_q.where(Contract.customer.in_(customer_ids))
-    contracts = [c for c in map(_contract_row, _raw(contract_q)) if c.customer_id in by_customer]
+    contracts = [c for c in map(_contract_row, _raw(contract_q))
+                 if c.customer_id in by_customer and c.id not in bad.contracts]
     contract_ids = [c.id for c in contracts]
     periods_of = {c.id: contract_periods(c.billing_period, span) for c in contracts}
     # Contracts by the end of their own last period (it depends only on how
@@ -216,7 +219,7 @@ def plan(
              .where(in_plan() & (Contract.type == "retainer") & (ServiceItem.active == True))  # noqa: E712
              .order_by(ServiceItem.id))
         for sid, cid, description, quantity, unit_price in _raw(q):
-            if cid in periods_of:
+            if cid in periods_of and sid not in bad.service_items:
                 items_of_contract[cid].append(
                     _ServiceItemRow(sid, cid, description, Decimal(quantity), int(unit_price)))
 
@@ -234,7 +237,8 @@ def plan(
             )
             .join(Contract, on=(Ticket.contract == Contract.id))
             .switch(Ticket)
-            .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(TimeEntry.ticket == Ticket.id))
+            .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(
+                (TimeEntry.ticket == Ticket.id) & TimeEntry.minutes.between(0, MINUTES_MAX)))
             .where(
                 (Ticket.status == "closed")
                 & (Ticket.closed_at < until)
@@ -245,7 +249,7 @@ def plan(
             .order_by(Ticket.closed_at, Ticket.id)
         )
         for tid, number, title, cid, closed_at, billable, worked in _raw(q):
-            if cid in periods_of:
+            if cid in periods_of and tid not in bad.tickets:
                 tickets_of[cid].append((tid, number, title, _datetime(closed_at), int(billable),
                                         int(worked)))
                 ticket_ids.append(tid)
@@ -278,7 +282,7 @@ def plan(
             .order_by(Expense.date, Expense.id)
         )
         for eid, cid, day, description, amount in _raw(q):
-            if cid in periods_of:
+            if cid in periods_of and eid not in bad.expenses:
                 expenses_of[cid].append(_ExpenseRow(eid, cid, _date(day), description, int(amount)))
     for rows in expenses_of.values():
         rows.sort(key=lambda e: (e.date, e.id))
@@ -301,7 +305,7 @@ def plan(
                 tax_rate=cust.tax_rate, contracts=tuple(pcs),
             ))
 
-    left_out = []
+    left_out = list(bad.notes)
     open_q = Ticket.select(fn.COUNT(Ticket.id)).where(Ticket.status == "open")
     no_contract_q = Ticket.select(fn.COUNT(Ticket.id)).where(
         (Ticket.status == "closed") & Ticket.contract.is_null())
