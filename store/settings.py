@@ -327,10 +327,47 @@ def set_value(key: str, value) -> object:
     if key not in SPECS and text == "":
         Setting.delete().where(Setting.key == key).execute()
         return typed
+    if key == "next_invoice_number":
+        _set_next_number(int(typed))
+        return typed
     Setting.insert(key=key, value=str(text)).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: str(text)}
     ).execute()
     return typed
+
+
+def _set_next_number(value: int) -> None:
+    """The next invoice number moves only forward past the last issued one: a
+    lower value would reuse numbers and is refused naming the last; a higher
+    one leaves numbers unused (a gap), which is audited with who and when."""
+    import json
+
+    from peewee import fn
+
+    from store.audit import current_actor
+    from store.db import db
+    from store.models import AuditEvent, Invoice
+
+    with db.atomic():
+        last = (Invoice.select(Invoice.number, Invoice.sequence).order_by(Invoice.sequence.desc())
+                .limit(1).tuples().first())
+        if value < 1:
+            raise ValidationError("setting next_invoice_number: at least 1")
+        if last is not None and value <= last[1]:
+            raise ValidationError(
+                f"setting next_invoice_number: {value} would reuse invoice numbers: the last issued "
+                f"is {last[0]} (sequence {last[1]}); give at least {last[1] + 1}")
+        row = Setting.get_or_none(Setting.key == "next_invoice_number")
+        before = int(row.value) if row is not None else int(SPECS["next_invoice_number"].default)
+        highest = Invoice.select(fn.MAX(Invoice.sequence)).scalar() or 0
+        Setting.insert(key="next_invoice_number", value=str(value)).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: str(value)}).execute()
+        if value != before:
+            AuditEvent.create(actor=current_actor(), action="settings.next_invoice_number",
+                              subject="setting:next_invoice_number",
+                              details=json.dumps({"from": before, "to": value, "last_issued": highest,
+                                                  "skipped": max(0, value - max(before, highest + 1))},
+                                                 sort_keys=True))
 
 
 def all_settings() -> dict[str, object]:

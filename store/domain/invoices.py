@@ -21,7 +21,7 @@ class CustomerInfo:
 
 # InvoiceLineData and InvoiceData are not frozen: a batch export builds tens of
 # thousands of them, and a frozen dataclass's __init__ (object.__setattr__ per
-# field) took 5x as long (10 ms of a 2,000-invoice export). Nothing changes them.
+# field) took several times as long. Nothing changes them.
 @dataclass
 class InvoiceLineData:
     position: int

@@ -145,8 +145,8 @@ def test_settings_set_refuses_to_reuse_invoice_numbers(book, capsys):
     path, *_ = book
     status, _, err = run(capsys, "settings", "set", "next_invoice_number", "2", "--db", path)
     assert status == 2
-    assert err == ("batchbill: setting next_invoice_number: 2 would reuse invoice numbers "
-                   "(the highest used is 2); give at least 3\n")
+    assert err == ("batchbill: setting next_invoice_number: 2 would reuse invoice numbers: the last "
+                   "issued is INV-000002 (sequence 2); give at least 3\n")
     assert run(capsys, "settings", "set", "next_invoice_number", "3", "--db", path)[0] == 0
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -98,8 +98,8 @@ def _product_ok(qty: str, rate: str, amount: str) -> bool:
     q, r, a = _dec(qty), _dec(rate), _dec(amount)
     if q is None or r is None or a is None:
         return False
-    exp = Decimal(1).scaleb(-_places(amount))
-    return (q * r).quantize(exp, rounding=ROUND_HALF_UP) == a
+    # exactly: quantity x unit price is the amount, in every currency (no rounding)
+    return q * r == a
 
 
 def _date_formats(values: list[str], allowed: Sequence[str]) -> list[str]:
