@@ -3,10 +3,22 @@ required, meanings; they also generate the documentation tables
 (:func:`columns_markdown`)."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+# The documented ranges live in store.limits (billing's guard uses them too).
+from store.limits import (  # noqa: F401 (re-exported: cells, docs tests)
+    BLOCK_HOURS_MAX,
+    BLOCK_HOURS_PLACES,
+    DEVICE_COUNT_MAX,
+    FIRST_DATE,
+    LAST_DATE,
+    MINUTES_MAX,
+    MONEY_MAX,
+    QUANTITY_MAX,
+    QUANTITY_PLACES,
+    RATE_PLACES,
+)
 from store.models import (
     BILLING_PERIODS,
     CONTRACT_TYPES,
@@ -40,17 +52,6 @@ class Column:
     places: int | None = None  # most decimals accepted (decimal, rate); money: the currency's
 
 
-# The documented ranges (docs/importing.md states them; a test keeps them in step).
-MONEY_MAX = Decimal(10) ** 9  # 1,000,000,000 units of the currency per rate, fee, price or amount
-QUANTITY_MAX = Decimal(10) ** 6  # service item quantity per period
-QUANTITY_PLACES = 4
-BLOCK_HOURS_MAX = Decimal(10_000)  # hours in a block per period
-BLOCK_HOURS_PLACES = 2
-DEVICE_COUNT_MAX = 10 ** 6
-MINUTES_MAX = 7 * 24 * 60  # one time entry: at most a week of minutes (10,080)
-RATE_PLACES = 6  # a fraction: 0.082500 (a percentage: 4 decimals, 8.2500%)
-FIRST_DATE = dt.date(2000, 1, 1)
-LAST_DATE = dt.date(2100, 12, 31)
 
 
 def _c(name, type_, required, meaning, **kw) -> Column:
