@@ -185,10 +185,12 @@ class TimeEntry(GuardedModel):
         return None
 
     def billed_reason_for_new(self):
-        if self._pk is None and self.ticket_id is not None:
+        # a new entry, or one moved onto another ticket (the database refuses both too)
+        if self.ticket_id is not None:
             ticket = Ticket.get_or_none(Ticket.id == self.ticket_id)
             if ticket is not None and ticket.status == "billed":
-                return f"cannot add time to ticket {ticket.number}: it is billed"
+                verb = "add" if self._pk is None else "move"
+                return f"cannot {verb} time to ticket {ticket.number}: it is billed"
         return None
 
 

@@ -136,7 +136,7 @@ def _spec(key, default, parse, help, derive=None, derived_help=""):
 _spec("company_name", "My MSP", _text, "company name on exports and screens")
 _spec("home_region", "US", _region, "region of the benchmark reference (US, DE, UK, AU...)")
 _spec("invoice_prefix", "INV-", _prefix, "invoice number prefix")
-_spec("next_invoice_number", "1", _int, "next invoice sequence number (gapless)")
+_spec("next_invoice_number", "1", _int, "next invoice sequence number (only forward past the last issued)")
 _spec("invoice_number_digits", "6", _int, "zero-padded digits of the invoice sequence")
 _spec("payment_terms_days", "30", _int, "days from issue to due date")
 _spec("invoice_terms", "Net 30", _text, "terms text on exports (QBO Terms, IIF TERMS)",
