@@ -1,26 +1,48 @@
-"""How the screens write money, dates and batch numbers."""
+"""How the screens write money, dates and batch numbers, and user text made
+safe to draw (:func:`safe`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rich.text import Text
 
 from store.money import format_display
 
 
+# C0 controls but tab and line feed, DEL and C1 (the rule of store.text, issue 13)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text) -> str:
+    """User text as it may reach the terminal: a control character (ESC, BEL,
+    CSI...) is shown as ``\\x1b`` instead of being sent raw (an imported
+    ``ESC[2J`` would clear the screen). Markup is another matter: user text is
+    drawn as Text or with ``markup=False``, never parsed."""
+    text = "" if text is None else str(text)
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: "\\r" if m.group(0) == "\r" else f"\\x{ord(m.group(0)):02x}", text)
+
+
 def line(*parts) -> Text:
     """Rich text from plain strings and (text, style) pairs: user data such as
-    a customer called "[b]" is never read as markup, and spacing is kept."""
-    return Text.assemble(*parts)
+    a customer called "[b]" is never read as markup, spacing is kept and control
+    characters are escaped."""
+    return Text.assemble(*(
+        (safe(part[0]), part[1]) if isinstance(part, tuple) else part if isinstance(part, Text) else safe(part)
+        for part in parts
+    ))
 
 
 def cell(value) -> Text:
-    return value if isinstance(value, Text) else Text(str(value))
+    return value if isinstance(value, Text) else Text(safe(value))
 
 
 def clip(text: str, width: int) -> str:
-    """The text cut to ``width`` characters, with an ellipsis when cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """The text cut to ``width`` characters, with an ellipsis when cut (escaped first)."""
+    text = safe(text)
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
 def count(n: int, noun: str) -> str:

@@ -135,12 +135,13 @@ async def test_export_dialog_destination_typed_in_a_burst_is_the_file_written(bo
     app = make_app(export_dir=work)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await SEND[send](pilot, "i", "e", "tab", "ctrl+u", *str(target), "enter", "e")
+        # NS-000001, the third row, is in USD, the home currency: no warning stops the export
+        await SEND[send](pilot, "i", "down", "down", "e", "tab", "ctrl+u", *str(target), "enter", "e")
         assert target.is_file()
-        assert Invoice.get(Invoice.number == "NS-000003").status == "exported"
+        assert Invoice.get(Invoice.number == "NS-000001").status == "exported"
         # the 'e' after the enter reached the list: a second dialog, its field the default
         assert isinstance(app.screen, ExportDialog)
-        assert app.screen.query_one("#export-path", Input).value == str(work / "NS-000003-qbo.csv")
+        assert app.screen.query_one("#export-path", Input).value == str(work / "NS-000001-qbo.csv")
         await SEND[send](pilot, "escape")
         assert isinstance(app.screen, InvoicesScreen)
         assert list(work.iterdir()) == []  # nothing written in the working directory
@@ -213,3 +214,25 @@ async def test_leaving_the_editor_by_a_global_key_keeps_the_toggle(book):
         assert app.current_mode == "dashboard" and len(app.screen_stack) == 1
         await settle(pilot)
         assert billing.get_draft(batch_id).excluded != frozenset()
+
+
+async def test_page_up_in_an_option_list_not_laid_out_yet_does_nothing():
+    """Monkey, seed 0: ctrl+p, then keys, then pageup in the palette: KeyError: 0 ended the app."""
+    from textual.app import App
+    from textual.widgets import OptionList
+
+    import tui.app  # noqa: F401  (applies tui.textual_fixes)
+
+    class Tiny(App):
+        CSS = "OptionList { height: 0; border: none; }"
+
+        def compose(self):
+            yield OptionList("one", "two", "three")
+
+    app = Tiny()
+    async with app.run_test(size=(40, 10)) as pilot:
+        options = app.query_one(OptionList)
+        options.focus()
+        options.highlighted = 1
+        await pilot.press("pageup", "pagedown")
+        assert app.is_running and options.highlighted == 1

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from store import billing
 from tui.commands import quiet_global_bindings
-from tui.format import count, line, totals
+from tui.format import count, line, safe, totals
 from tui.widgets.footer import KeyFooter
 from tui.widgets.plan_tree import PlanTree, lock_reason
 from tui.work import run_store
@@ -108,7 +108,7 @@ class BatchEditorScreen(Screen):
             if not self.plan.customers:
                 notes.insert(0, "Nothing billable for this period.")
             status = " · ".join(notes) or "space toggles · a all · A none · t detail · ctrl+s save"
-            status = Text(status)
+            status = Text(safe(status))
         self.query_one("#editor-status", Static).update(status)
 
     def on_tree_node_highlighted(self, event) -> None:

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from tui.format import cell, clip, count, line, money, totals
+from tui.format import cell, clip, count, line, money, safe, totals
 
 CUSTOMER_WIDTH = 18  # the five columns fit the 76-column dialog without scrolling sideways
 SHOWN = 40  # rows the table holds (a page or two); the rest are counted
@@ -43,8 +43,8 @@ class ConfirmSaveDialog(ModalScreen[bool]):
             grand[p.currency] += p.total
             lines += p.line_count
         with Vertical(classes="dialog", id="confirm-dialog"):
-            yield Label(f"Save {self.batch_name}: {count(len(self.previews), 'invoice')}, "
-                        f"{count(lines, 'line')}",
+            yield Label(safe(f"Save {self.batch_name}: {count(len(self.previews), 'invoice')}, "
+                        f"{count(lines, 'line')}"),
                         classes="dialog-title", markup=False)
             table = DataTable(cursor_type="none", id="previews")
             table.add_columns("Customer", "Lines", "Subtotal", "Tax", "Total")
