@@ -236,3 +236,27 @@ async def test_page_up_in_an_option_list_not_laid_out_yet_does_nothing():
         options.highlighted = 1
         await pilot.press("pageup", "pagedown")
         assert app.is_running and options.highlighted == 1
+
+
+async def test_f_reaches_each_dashboard_search_box_and_the_lists_match_like_slash(book):
+    """Seen: reaching the dashboard's search boxes took tab, then shift+tab twice; recent
+    invoices found nothing for 'zoe' and recent batches nothing for an invoice number."""
+    from textual.widgets import Input
+
+    from tui.widgets.list_panel import ListPanel
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        batches = app.screen.query_one("#recent-batches", ListPanel)
+        invoices = app.screen.query_one("#recent-invoices", ListPanel)
+        await burst(pilot, "f", *"000002", "enter")
+        assert app.focused is batches.table
+        assert [b.name for b in batches.items] == ["September run"]
+        await burst(pilot, "tab")  # the next list
+        assert app.focused.parent is invoices or app.focused in invoices.query("*")
+        await burst(pilot, "tab", "f")  # to its table, then its search box
+        assert app.focused is invoices.query_one(Input)
+        await burst(pilot, *"zoe", "enter")
+        assert [i.customer for i in invoices.items] == ["Zoë Café GmbH"]
+        assert app.focused is invoices.table

@@ -34,7 +34,12 @@ class PagedTable(DataTable):
                 tooltip="Next page of the list"),
         Binding("pageup", "previous_page", "Previous page", show=False, id="list.previous_page",
                 tooltip="Previous page of the list"),
+        Binding("f", "find", "Find", show=False, id="list.find",
+                tooltip="Search this list: its search box, the text selected"),
     ]
+
+    def action_find(self) -> None:
+        self.parent_panel.focus_search()
 
     def action_next_page(self) -> None:
         self.parent_panel.turn_page(+1)
@@ -76,6 +81,9 @@ class ListPanel(Widget):
     ListPanel .list-title { text-style: bold; color: $accent; width: auto; padding-right: 1; }
     ListPanel .list-page { color: $text-muted; width: auto; padding-left: 1; }
     ListPanel Input { width: 1fr; height: 1; }
+    /* where the keys go is always visible: the list's title lights up, the search box too */
+    ListPanel:focus-within .list-title { background: $accent; color: $background; }
+    ListPanel Input:focus { background: $boost; }
     ListPanel PagedTable { height: 1fr; column-span: 3; }
     """
 
@@ -132,6 +140,12 @@ class ListPanel(Widget):
         """Rows loaded by the screen; ignored once the list loaded its own."""
         if not self.loaded:
             self._show(items)
+
+    def focus_search(self) -> None:
+        """The search box, its text selected: what is typed next replaces it."""
+        field = self.query_one(Input)
+        field.focus()
+        field.select_all()
 
     @property
     def table(self) -> PagedTable:
@@ -216,19 +230,25 @@ class ListPanel(Widget):
         self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
 
     def _search_now(self) -> None:
+        self._debounce = None
         self.page = 0
         self._reset_cursor = True
         self.reload()
 
     @on(Input.Submitted)
     def _query_submitted(self, event: Input.Submitted) -> None:
+        """Enter: search now (the debounce may not have fired: keys typed ahead then
+        wait for these rows, tui.keys), then the list, or the first result opened."""
         event.stop()
-        if not self.submit_opens:
-            self.table.focus()
-            return
-        # search now (the debounce may not have fired) and open the first result
+        pending = self._debounce is not None  # typed, not searched yet
         if self._debounce is not None:
             self._debounce.stop()
+            self._debounce = None
+        if not self.submit_opens:
+            self.table.focus()
+            if pending:
+                self._search_now()
+            return
         self._open_when_loaded = True
         self._search_now()
 
