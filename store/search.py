@@ -237,7 +237,7 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
                 continue
             hits.append(
                 SearchHit(kind="invoice", key=r["number"], title=f"{r['number']} {r['name']}",
-                          subtitle=f"{r['batch_name']} · {r['status']}", currency=r["currency"],
+                          subtitle=f"{r['status']} · {r['batch_name']}", currency=r["currency"],
                           amount=r["total"], date=r["issue_date"])
             )
     return hits

@@ -45,6 +45,18 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
+def flex_widths(total: int, fixed, weights, minimum: int = 8) -> list[int]:
+    """Widths of a table's flexible columns (names): what ``total`` cells leave once
+    the ``fixed`` columns, each column's padding (2) and a scrollbar (2) are in,
+    shared by ``weights``; never under ``minimum``. Names then use the width the
+    terminal gives, from 80 to 200 columns and more."""
+    columns = len(fixed) + len(weights)
+    room = max(minimum * len(weights), total - sum(fixed) - 2 * columns - 2)
+    share = sum(weights) or 1
+    widths = [max(minimum, room * w // share) for w in weights]
+    return widths
+
+
 def count(n: int, noun: str) -> str:
     """'1 invoice', '2 invoices'."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

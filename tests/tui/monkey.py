@@ -267,7 +267,8 @@ async def run_one(seed: int, start: str, n_keys: int, template: Path, workdir: P
                                 return
                         if exits or not app.is_running:
                             last = exits[0] if exits else None
-                            if last not in QUITS:
+                            # q or ctrl+q, or enter on the command palette's "Quit"
+                            if not last or (last[1] not in QUITS and last != ("CommandPalette", "enter")):
                                 outcome.findings.append(Finding(seed, start, sent, f"app exited after {last!r}"))
                                 return
                             outcome.quits += 1
@@ -301,7 +302,7 @@ def _recording_exit(exit, log, sink: list):
     """app.exit, noting the last key let in when it was called."""
 
     def recorded(*args, **kwargs):
-        sink.append(log[-1][1] if log else None)
+        sink.append(log[-1] if log else None)
         return exit(*args, **kwargs)
 
     return recorded

@@ -18,7 +18,7 @@ from tui.format import cell
 from tui.work import run_store
 
 Loader = Callable[[str, int, int], Sequence[Any]]
-RowOf = Callable[[Any], tuple]
+RowOf = Callable[[Any, int], tuple]  # (item, the list's width in cells) -> cells
 
 DEBOUNCE_SECONDS = 0.25
 
@@ -201,9 +201,7 @@ class ListPanel(Widget):
         self.items = items
         self.loaded = True
         self.redraws += 1
-        table.clear()
-        for index, item in enumerate(items):
-            table.add_row(*map(cell, self.row_of(item)), key=str(index))
+        self._fill(table)
         if items:
             table.move_cursor(row=max(0, min(row, len(items) - 1)), animate=False)
         label = self.query_one(".list-page", Static)
@@ -214,6 +212,25 @@ class ListPanel(Widget):
             label.update(f"{first}-{first + len(items) - 1}{'+' if self.has_more else ''}")
         self.post_message(self.Loaded(self))
         self._open_pending()
+
+    @property
+    def width(self) -> int:
+        """The cells the rows may use: the list's width (the terminal's before layout)."""
+        return self.size.width or self.app.size.width
+
+    def _fill(self, table) -> None:
+        self._filled_width = self.width
+        table.clear()
+        for index, item in enumerate(self.items):
+            table.add_row(*map(cell, self.row_of(item, self._filled_width)), key=str(index))
+
+    def on_resize(self) -> None:
+        """Rows laid out again for a new width (names get the room), the cursor kept."""
+        if self.loaded and self.items and getattr(self, "_filled_width", None) != self.width:
+            table = self.table
+            row = table.cursor_row
+            self._fill(table)
+            table.move_cursor(row=max(0, min(row, len(self.items) - 1)), animate=False)
 
     def _open_pending(self) -> None:
         if self._open_when_loaded:
