@@ -43,6 +43,12 @@ def _invoices_screen():
     return InvoicesScreen()
 
 
+def _tickets_screen():
+    from tui.screens.tickets import TicketsScreen
+
+    return TicketsScreen()
+
+
 def _search_screen():
     from tui.screens.search import SearchScreen
 
@@ -60,6 +66,7 @@ class BatchbillApp(App[int]):
         "batches": _batches_screen,
         "invoices": _invoices_screen,
         "search": _search_screen,
+        "tickets": _tickets_screen,
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = global_bindings()

@@ -260,3 +260,25 @@ async def test_f_reaches_each_dashboard_search_box_and_the_lists_match_like_slas
         await burst(pilot, *"zoe", "enter")
         assert [i.customer for i in invoices.items] == ["Zoë Café GmbH"]
         assert app.focused is invoices.table
+
+
+async def test_tickets_area_shows_a_billed_ticket_with_its_invoice_batch_and_why_it_is_locked(book):
+    from store.models import BilledLedger, Invoice, Ticket
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+    from tui.screens.tickets import TicketsScreen
+
+    billed = Ticket.get(Ticket.status == "billed")
+    number = Invoice.get_by_id(BilledLedger.get((BilledLedger.source_kind == "ticket")
+                                                & (BilledLedger.source_id == billed.id)).invoice_id).number
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "T")
+        assert isinstance(app.screen, TicketsScreen)
+        await burst(pilot, "f", *billed.number, "enter")
+        assert [t.number for t in app.screen.panel.items] == [billed.number]
+        detail = str(app.screen.query_one("#ticket-detail").render())
+        assert f"Billed by invoice {number} of batch September run" in detail
+        assert "cannot be edited, reopened or deleted" in detail
+        await burst(pilot, "enter")
+        assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == number

@@ -15,6 +15,7 @@ from tui.dashboard_data import (FirstLoad, first_load, list_page_size, load_benc
 from store import listing
 from tui.format import clip, day, flex_widths, money, number_range
 from tui.widgets.benchmark_text import SPARK_WIDTH, PanelText, spark, summary_lines
+from tui.commands import hidden_global_bindings
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
@@ -146,6 +147,9 @@ class DashboardScreen(Screen):
         Binding("e", "export", "Export", id="dashboard.export", tooltip="Export the highlighted invoice or batch"),
         Binding("tab", "app.focus_next", "Next list", show=False, id="dashboard.next"),
         Binding("escape", "leave_search", "Leave search", show=False, id="dashboard.leave_search"),
+        *hidden_global_bindings("dashboard"),  # the area this is: room for T Tickets at 80 columns
+        Binding("T", "app.go('tickets')", "Tickets", id="batchbill.tickets",
+                tooltip="Tickets by customer: status, and what billed them"),
     ]
 
     def __init__(self) -> None:
