@@ -3,26 +3,20 @@ safe to draw (:func:`safe`)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from rich.text import Text
 
 from store.money import format_display
-
-
-# C0 controls but tab and line feed, DEL and C1 (the rule of store.text, issue 13)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from store.text import escape_controls
 
 
 def safe(text) -> str:
     """User text as it may reach the terminal: a control character (ESC, BEL,
     CSI...) is shown as ``\\x1b`` instead of being sent raw (an imported
-    ``ESC[2J`` would clear the screen). Markup is another matter: user text is
-    drawn as Text or with ``markup=False``, never parsed."""
-    text = "" if text is None else str(text)
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(lambda m: "\\r" if m.group(0) == "\r" else f"\\x{ord(m.group(0)):02x}", text)
+    ``ESC[2J`` would clear the screen); the command line's rule
+    (:func:`store.text.escape_controls`). Markup is another matter: user text
+    is drawn as Text or with ``markup=False``, never parsed."""
+    return escape_controls("" if text is None else str(text))
 
 
 def line(*parts) -> Text:

@@ -8,7 +8,8 @@ import socket
 import pytest
 
 from batchbill.cli import main
-from store.db import close_database, open_database
+from store.book import open_database
+from store.db import close_database
 from store.exports import check_destination
 from store.models import Invoice
 from tests.exporters.test_export_service import make_book

@@ -85,6 +85,7 @@ STARTS: dict[str, tuple] = {
     "help": (None, ("question_mark",)),
     "palette": (None, ("ctrl+p",)),
     "tickets": (None, ("T",)),
+    "void-invoice": (None, ("slash", *"NS-000002", "enter", "v")),
 }
 
 # which screen's which keys may make which change

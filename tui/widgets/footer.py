@@ -4,8 +4,8 @@ It shows what Textual's compact ``Footer`` shows (each key and what it does,
 disabled ones dim, the same theme colours) and a click on a key presses it.
 Textual's ``Footer`` is a scrolling container with a widget per key, which it
 rebuilds after every "bindings changed" signal: on the dashboard's start that
-was ten widgets to style, lay out and paint (about 20 ms of CPU of a start
-that an empty Textual app does in 160 ms). This one is one line of text,
+was ten widgets to style, lay out and paint, a good part of the CPU of a
+start. This one is one line of text,
 rebuilt once after the next refresh for all the signals that arrived meanwhile.
 """
 from __future__ import annotations
