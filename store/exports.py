@@ -478,12 +478,13 @@ def _currency_warnings(fmt: str, invoices) -> list[str]:
     for inv in invoices:
         if inv.currency != home:
             other.setdefault(inv.currency, []).append(inv.number)
-    out = []
-    for currency, found in sorted(other.items()):
-        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
-        out.append(f"{target} has no currency column: {len(found)} invoice(s) in {currency} ({shown}) "
-                   f"would be read as {home} amounts by the accounting system")
-    return out
+    if not other:
+        return []
+    # one line whatever the number of currencies: the dialog must keep its keys on screen
+    counts = ", ".join(f"{len(found)} in {currency}" for currency, found in sorted(other.items()))
+    first = min(n for found in other.values() for n in found)
+    return [f"{target} has no currency column: invoices {counts} (first {first}) would be read as "
+            f"{home} amounts by the accounting system"]
 
 
 def export_checked(**kwargs) -> ExportResult:

@@ -142,7 +142,7 @@ class ExportDialog(ModalScreen):
             return
         self.preview = preview
         money = f"; total {totals(self.batch.totals)}" if self.batch is not None else ""
-        files = describe_files(preview)
+        files = describe_files(preview) if not preview.problems else ""  # the problem says it all
         summary = self.query_one("#export-summary", Label)
         if files:
             summary.update(safe(f"{FORMAT_NAMES[preview.fmt]}, {count(preview.invoices, 'invoice')}{money}. "
