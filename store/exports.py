@@ -405,3 +405,93 @@ def _previous_formats(invoices: Sequence) -> dict[str, str]:
                 found[inv.number] = event_fmt
                 break
     return found
+
+
+# --- the terminal app's export dialog: what an export would write, before it does ---------
+
+
+@dataclass
+class ExportPreview:
+    """What :func:`export_invoices` would do with these arguments, nothing written:
+    ``paths`` the exact files (numbered when the format splits the output),
+    ``replaces`` those that exist, ``problems`` one line each why it would be
+    refused (nothing is written then), ``warnings`` what concerns the content
+    (the user chooses to go on or not), ``invoices`` and ``rows`` how much."""
+
+    fmt: str
+    paths: list[Path]
+    replaces: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    invoices: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int | str | None = None,
+                   out_path: str | os.PathLike | None = None,
+                   directory: str | os.PathLike | None = None) -> ExportPreview:
+    """The export of ``numbers`` or ``batch`` to ``out_path`` as it would be written
+    (the exporter runs in memory; the destination is checked as the export checks it,
+    plus a directory this user cannot write to). An empty ``out_path`` is a problem
+    here: the dialog asks for a destination, it never means the current directory."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if batch is not None:
+        row = find_batch(batch)
+        invoices = batch_invoices(row.id)
+        default_name = default_filename(fmt, batch_id=row.id)
+    else:
+        invoices = load_invoices([str(n) for n in numbers or ()])
+        default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
+    output = exporter(fmt)(invoices, replace(export_settings(), tax_names=settings.tax_names()))
+    text = os.fspath(out_path).strip() if out_path not in (None, "") else ""
+    if not text:
+        return ExportPreview(fmt, [], problems=["give a destination file"], invoices=len(invoices))
+    dest = check_destination(text, default_name=default_name, parts=len(output.parts), directory=directory)
+    # the command line's way out (--mkdir) is not the dialog's: it makes no directory
+    problems = [p.replace(" (create it, or ask for it: --mkdir)", ": check the path (no directory is made)")
+                for p in dest.problems]
+    parent = dest.paths[0].parent if dest.paths else None
+    if not problems and parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        problems.append(f"directory {parent} is not writable (permission denied)")
+    warnings = list(output.warnings) + _currency_warnings(fmt, invoices)
+    return ExportPreview(fmt, dest.paths, replaces=dest.replaces, problems=problems, warnings=warnings,
+                         invoices=len(invoices), rows=sum(part.rows for part in output.parts))
+
+
+# formats whose files carry no currency: the accounting system reads every amount in its own
+_NO_CURRENCY_COLUMN = {"qbo-csv": "QuickBooks Online CSV", "qbd-iif": "QuickBooks Desktop IIF"}
+
+
+def _currency_warnings(fmt: str, invoices) -> list[str]:
+    from store.listing import home_currency
+
+    target = _NO_CURRENCY_COLUMN.get(fmt)
+    home = home_currency()
+    if target is None or home is None:
+        return []
+    other: dict[str, list[str]] = {}
+    for inv in invoices:
+        if inv.currency != home:
+            other.setdefault(inv.currency, []).append(inv.number)
+    if not other:
+        return []
+    # one line whatever the number of currencies: the dialog must keep its keys on screen
+    counts = ", ".join(f"{len(found)} in {currency}" for currency, found in sorted(other.items()))
+    first = min(n for found in other.values() for n in found)
+    return [f"{target} has no currency column: invoices {counts} (first {first}) would be read as "
+            f"{home} amounts by the accounting system"]
+
+
+def export_checked(**kwargs) -> ExportResult:
+    """:func:`export_invoices` for the terminal app: a file that cannot be written
+    (permission denied, disk full...) is a one-line reason, never a traceback."""
+    try:
+        return export_invoices(**kwargs)
+    except OSError as exc:
+        where = kwargs.get("out_path") or exc.filename or "the destination"
+        raise ValidationError(f"cannot write {where}: {exc.strerror or exc}; nothing was written") from exc
