@@ -120,7 +120,7 @@ def _all_text(inv: InvoiceData, settings: ExportSettings) -> str:
 class _Invoice:
     """One document being laid out."""
 
-    def __init__(self, inv: InvoiceData, settings: ExportSettings):
+    def __init__(self, inv: InvoiceData, settings: ExportSettings, pdfa: bool = False):
         from fpdf import FPDF
 
         self.inv = inv
@@ -134,6 +134,8 @@ class _Invoice:
         pdf.set_title(f"{'Credit note' if self.credit else 'Invoice'} {self.number}")
         pdf.set_author(settings.seller.registered_name)
         pdf.set_lang("en")
+        if pdfa:
+            _srgb_output_intent(pdf)
         paths = fonts()
         pdf.add_font("Latin", "", str(paths["latin"]))
         pdf.add_font("Latin", "B", str(bold_latin()))
@@ -374,12 +376,26 @@ class _Invoice:
         return bytes(self.pdf.output())
 
 
+def _srgb_output_intent(pdf) -> None:
+    """PDF/A needs the colour space of its device colours: an sRGB output intent,
+    the profile made by Pillow's LittleCMS (no file to ship)."""
+    from fpdf.enums import OutputIntentSubType
+    from fpdf.output import PDFICCProfile
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    pdf.add_output_intent(OutputIntentSubType.PDFA, "sRGB IEC61966-2.1", "sRGB IEC61966-2.1",
+                          "http://www.color.org", PDFICCProfile(profile, 3, "DeviceRGB"), "sRGB IEC61966-2.1")
+
+
 def _spaced(iban: str) -> str:
     return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
 
 
-def invoice_pdf(inv: InvoiceData, settings: ExportSettings) -> bytes:
-    return _Invoice(inv, settings).render()
+def invoice_pdf(inv: InvoiceData, settings: ExportSettings, *, pdfa: bool = False) -> bytes:
+    """The invoice (or the credit note of a void exported invoice) as PDF bytes;
+    ``pdfa``: with the sRGB output intent PDF/A-3 needs (Factur-X)."""
+    return _Invoice(inv, settings, pdfa).render()
 
 
 def file_name(inv: InvoiceData, suffix: str = "") -> str:

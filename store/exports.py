@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
-from exporters.common import FORMATS, exporter
+from exporters.common import FORMATS, PER_INVOICE, exporter
 from store import settings
 from store.audit import current_actor
 from store.db import db
@@ -48,6 +48,8 @@ class ExportResult:
     previously_exported: list[tuple[str, dt.datetime]] = field(default_factory=list)
     # invoice number -> format of its previous export (absent when no audit event tells)
     previous_formats: dict[str, str] = field(default_factory=dict)
+    # per-invoice formats: void invoices that were exported, written as credit notes
+    credit_notes: list[str] = field(default_factory=list)
 
     def reexport_notices(self, limit: int = 3) -> list[str]:
         """One notice per re-exported invoice, or one summary line when there are
@@ -71,8 +73,15 @@ def _safe_name(text: str) -> str:
 
 
 def default_filename(fmt: str, *, batch_id: int | None = None, numbers: Sequence[str] = ()) -> str:
-    """batch-12-qbo.csv, batch-12.iif, INV-000001-xero.csv, INV-000001.csv..."""
+    """batch-12-qbo.csv, batch-12.iif, INV-000001-xero.csv, INV-000001.csv...; for the
+    one-file-per-invoice formats a folder name (batch-12-ubl) unless one invoice
+    (INV-000001.xml, INV-000001.pdf, INV-000001-facturx.pdf)."""
     _, suffix, ext = FORMATS[fmt]
+    if fmt in PER_INVOICE:
+        if batch_id is None and len(numbers) == 1:
+            return f"{_safe_name(numbers[0])}{'-facturx' if fmt == 'facturx' else ''}{ext}"
+        stem = f"batch-{batch_id}" if batch_id is not None else f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
+        return f"{stem}{suffix}"
     if batch_id is not None:
         stem = f"batch-{batch_id}"
     elif len(numbers) == 1:
@@ -126,6 +135,51 @@ def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
         raise
 
 
+def _document_payloads(parts, out_path, directory, default_name: str) -> list[tuple[Path, bytes]]:
+    """Where the files of a customer format go: one invoice to a file (the ``-o``
+    path, or its default name in the current directory or ``-o DIR``); several
+    to a folder (``-o DIR``, default ``batch-ID-FORMAT``), one file per invoice
+    named after it, or into one zip when ``-o`` ends in ``.zip``."""
+    base = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
+    if str(base).lower().endswith(".zip") and not base.is_dir():
+        return [(base, _zip_bytes(parts))]
+    if len(parts) == 1 and not base.is_dir() and out_path and not str(out_path).endswith(("/", os.sep)):
+        return [(base, parts[0].data)]
+    if len(parts) == 1 and not out_path:
+        return [(base, parts[0].data)]
+    folder = base
+    if folder.is_symlink():
+        raise ValidationError(f"{folder} is a symbolic link: exports never write through a link; nothing was written")
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError(f"{folder} exists and is not a folder: give a folder or a name ending in .zip; "
+                              "nothing was written")
+    names = [part.name for part in parts]
+    if len(set(names)) != len(names):
+        raise ValidationError("two invoices would get the same file name; nothing was written")
+    out = []
+    for part in parts:
+        path = folder / part.name
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise ValidationError(f"{path} exists and is not a regular file (a link, folder or device): "
+                                  "nothing was written")
+        out.append((path, part.data))
+    return out
+
+
+def _zip_bytes(parts) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in parts:
+            info = zipfile.ZipInfo(part.name, date_time=dt.datetime.now().timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, part.data)
+    return buf.getvalue()
+
+
 @functools.lru_cache(maxsize=64)  # a batch's invoices share their export time
 def _fmt_time(value) -> str:
     if isinstance(value, dt.datetime):
@@ -142,12 +196,18 @@ def export_invoices(
     out_path: str | os.PathLike | None = None,
     directory: str | os.PathLike | None = None,
     actor: str | None = None,
+    progress=None,
 ) -> ExportResult:
     """Write the invoices (``numbers``) or a saved batch's non-void invoices
     (``batch``: id or name) in format ``fmt`` to ``out_path`` (default: a name
     after the batch or invoice and the format, in ``directory`` or the current
     directory), then mark them exported. Refuses void invoices, draft and
-    voided batches, with the reason."""
+    voided batches, with the reason.
+
+    The customer formats (pdf, ubl, facturx) write one file per invoice, into a
+    folder or a zip (:func:`_document_payloads`), and write a credit note for a
+    void invoice the customer already had (it was exported); ``progress(done,
+    total)`` is called after each file is made."""
     if fmt not in FORMATS:
         raise ValidationError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     if (numbers is None) == (batch is None):
@@ -161,14 +221,20 @@ def export_invoices(
             raise ValidationError(
                 f"batch {row.id} ({row.name}) is a draft: nothing is saved yet, so it has no invoices to export"
             )
-        if row.status == "voided":
+        documents = fmt in PER_INVOICE
+        if row.status == "voided" and not documents:
             when = _fmt_time(row.voided_at) if row.voided_at else "?"
             raise ValidationError(
                 f"batch {row.id} ({row.name}) was voided on {when} by {row.voided_by or '?'}"
                 f" ({row.void_reason or 'no reason given'}): its invoices are void and cannot be exported"
             )
-        invoices = batch_invoices(row.id)
-        skipped = void_invoice_numbers(row.id)
+        if documents:  # void invoices the customer had get their credit note; others are skipped
+            invoices = [inv for inv in batch_invoices(row.id, include_void=True)
+                        if inv.status != "void" or inv.exported_at is not None]
+            skipped = [n for n in void_invoice_numbers(row.id) if n not in {i.number for i in invoices}]
+        else:
+            invoices = batch_invoices(row.id)
+            skipped = void_invoice_numbers(row.id)
         if not invoices:
             raise ValidationError(f"{label} has no invoices to export")
         default_name = default_filename(fmt, batch_id=row.id)
@@ -179,19 +245,31 @@ def export_invoices(
         invoices = load_invoices(wanted)
         subject = f"invoice:{invoices[0].number}" if len(invoices) == 1 else f"invoices:{len(invoices)}"
         for inv in invoices:
-            if inv.status == "void":
+            if inv.status == "void" and fmt in PER_INVOICE and inv.exported_at is None:
+                raise ValidationError(
+                    f"{inv.number} is void and was never exported: the customer never had it, so there is "
+                    "no credit note to write")
+            if inv.status == "void" and fmt not in PER_INVOICE:
                 raise ValidationError(
                     f"{inv.number} is void (batch {inv.batch_id} {inv.batch_name} was voided): "
                     "a void invoice cannot be exported"
                 )
         default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
 
-    output = exporter(fmt)(invoices, replace(export_settings(), tax_names=settings.tax_names()))
-    target = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
-    if target.is_dir():
-        target = target / default_name
-    paths = numbered_paths(target, len(output.parts))
-    _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)])
+    export_fn = exporter(fmt)
+    options = {"progress": progress} if progress is not None and fmt in ("pdf", "facturx") else {}
+    output = export_fn(invoices, replace(export_settings(), tax_names=settings.tax_names()), **options)
+    if fmt in PER_INVOICE:
+        payloads = _document_payloads(output.parts, out_path, directory, default_name)
+        paths = [p for p, _ in payloads]
+        _write_atomically(payloads)
+    else:
+        target = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
+        if target.is_dir():
+            target = target / default_name
+        paths = numbered_paths(target, len(output.parts))
+        _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)])
+    credit_notes = [inv.number for inv in invoices if inv.status == "void"]
 
     previous_formats = _previous_formats([inv for inv in invoices if inv.exported_at is not None])
     reexported = [
@@ -220,9 +298,10 @@ def export_invoices(
             }),
         )
     warnings = list(output.warnings)
-    if marked != len(invoices):
+    if marked != len(invoices) - len(credit_notes):
         warnings.append(
-            f"{len(invoices) - marked} invoice(s) were voided while exporting and were not marked exported"
+            f"{len(invoices) - len(credit_notes) - marked} invoice(s) were voided while exporting and were "
+            "not marked exported"
         )
     return ExportResult(
         files=paths,
@@ -230,11 +309,13 @@ def export_invoices(
         rows=sum(part.rows for part in output.parts),
         reexported=reexported,
         warnings=warnings,
-        details=[ExportedFile(p, len(part.invoices), part.rows) for p, part in zip(paths, output.parts)],
+        details=[ExportedFile(p, len(part.invoices), part.rows) for p, part in zip(paths, output.parts)]
+        if len(paths) == len(output.parts) else [ExportedFile(paths[0], len(invoices), len(output.parts))],
         format=fmt,
         skipped_void=skipped,
         previously_exported=[(inv.number, inv.exported_at) for inv in invoices if inv.exported_at is not None],
         previous_formats=previous_formats,
+        credit_notes=credit_notes,
     )
 
 

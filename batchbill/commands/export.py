@@ -3,16 +3,22 @@ from __future__ import annotations
 
 from batchbill.commands._common import add_db_option, open_store
 
-FORMAT_CHOICES = ("qbo-csv", "qbd-iif", "xero-csv", "csv")
+PER_INVOICE = ("pdf", "ubl", "facturx")
+
+FORMAT_CHOICES = ("qbo-csv", "qbd-iif", "xero-csv", "csv", "pdf", "ubl", "facturx")
 MAX_NOTICES = 10
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "export",
-        help="export a batch or invoices to QuickBooks Online CSV, QuickBooks Desktop IIF, Xero CSV or plain CSV",
+        help="export a batch or invoices to QuickBooks Online CSV, QuickBooks Desktop IIF, Xero CSV, plain CSV, "
+        "or the customer's PDF, Peppol UBL or Factur-X",
         description="Write the file (numbered files where the target limits rows per file) and mark "
-        "the invoices exported. Re-exporting is allowed and says so; void invoices are refused.",
+        "the invoices exported. Re-exporting is allowed and says so; void invoices are refused. "
+        "pdf, ubl and facturx write one file per invoice: one invoice to a file, several into a folder "
+        "(default batch-ID-FORMAT) or into a zip when -o ends in .zip; a void invoice that was exported "
+        "gets a credit note.",
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--batch", metavar="ID|NAME", help="a saved batch, by id or exact name")
@@ -20,7 +26,8 @@ def register(sub) -> None:
                       help="an invoice number (repeat for several)")
     p.add_argument("--format", "-f", required=True, choices=FORMAT_CHOICES, dest="fmt")
     p.add_argument("-o", "--output", metavar="PATH",
-                   help="file to write (default: batch-ID-<format> or the invoice number, in the current directory)")
+                   help="file to write (default: batch-ID-<format> or the invoice number, in the current directory); "
+                   "for pdf, ubl, facturx a folder or a .zip for several invoices")
     add_db_option(p)
     p.set_defaults(handler=run)
 
@@ -35,6 +42,8 @@ def run(args) -> int:
         numbers=args.invoice if args.batch is None else None,
         out_path=args.output,
     )
+    if args.fmt in PER_INVOICE:
+        return _report_documents(result)
     for item in result.details:
         print(f"wrote {item.path}: {item.invoices} invoice(s), {item.rows} row(s)")
     if len(result.details) > 1:
@@ -43,6 +52,29 @@ def run(args) -> int:
         print(f"re-export: {notice}")
     if result.skipped_void:
         print(f"skipped {len(result.skipped_void)} void invoice(s): {', '.join(result.skipped_void[:MAX_NOTICES])}")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _report_documents(result) -> int:
+    """One line per file for a few, else the folder or zip and the count."""
+    files = result.files
+    if len(files) <= MAX_NOTICES:
+        for path in files:
+            print(f"wrote {path}")
+    else:
+        print(f"wrote {len(files)} files in {files[0].parent}")
+    if len(files) == 1 and result.invoices > 1:
+        print(f"  {result.invoices} invoice(s) in {files[0]}")
+    if result.credit_notes:
+        print(f"credit notes for {len(result.credit_notes)} void invoice(s) that were exported: "
+              f"{', '.join(result.credit_notes[:MAX_NOTICES])}")
+    for notice in result.reexport_notices():
+        print(f"re-export: {notice}")
+    if result.skipped_void:
+        print(f"skipped {len(result.skipped_void)} void invoice(s) never exported (no credit note needed): "
+              f"{', '.join(result.skipped_void[:MAX_NOTICES])}")
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0

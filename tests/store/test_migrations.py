@@ -16,7 +16,7 @@ def test_a_version_3_database_gains_batch_reviewed_and_keeps_its_rows(db):
     close_database()
 
     database = open_database(target)
-    assert current_version(database) == SCHEMA_VERSION == 5
+    assert current_version(database) == SCHEMA_VERSION >= 6
     assert "reviewed" in {c.name for c in database.get_columns("batch")}
     row = Batch.get(Batch.name == "old draft")
     assert row.reviewed == "" and row.created_by == "ann"
@@ -58,7 +58,7 @@ def test_a_version_4_book_with_invoices_gets_its_benchmark_facts_and_sums(db):
     close_database()
 
     database = open_database(target)
-    assert current_version(database) == SCHEMA_VERSION == 5
+    assert current_version(database) == SCHEMA_VERSION >= 6
     assert BenchmarkFact.select().count() == 1 and BenchmarkPeriod.select().count() == 1
     figures = benchmark._figures_kept(*benchmark._window(today), benchmark._Converter(_rates()))
     assert figures is not None and vars(figures) == vars(expected)
@@ -69,3 +69,23 @@ def _rates():
     from store.rates import RateBook
 
     return RateBook()
+
+
+def test_a_version_5_book_gains_the_customer_invoice_identity_fields_empty(db):
+    """Version 6 adds the customers' e-invoice fields in place: existing customers
+    keep their rows (invoices point at them) and get empty values."""
+    from store.db import close_database, open_database
+    from store.models import CUSTOMER_IDENTITY_FIELDS, Customer
+
+    target = db.batchbill_test_target
+    Customer.create(name="Old Customer Ltd", region="UK", currency="GBP")
+    for name in CUSTOMER_IDENTITY_FIELDS:
+        db.execute_sql(f'ALTER TABLE "customer" DROP COLUMN "{name}"')
+    SchemaVersion.update(version=5).execute()
+    close_database()
+
+    database = open_database(target)
+    assert current_version(database) == SCHEMA_VERSION >= 6
+    assert set(CUSTOMER_IDENTITY_FIELDS) <= {c.name for c in database.get_columns("customer")}
+    row = Customer.get(Customer.name == "Old Customer Ltd")
+    assert row.region == "UK" and row.vat_id == "" and row.vat_category == "" and row.city == ""
