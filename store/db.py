@@ -1,5 +1,6 @@
 """The one database handle. Nothing connects at import time: the entry point
-calls :func:`open_database` with a path or URL and the proxy is bound then.
+opens a book (:func:`store.book.open_database`) with a path or URL and the
+proxy is bound then. This module imports no other store module.
 
 SQLite (the default, a file in the platformdirs user data directory, mode
 0600, WAL, foreign keys on, a busy timeout) or PostgreSQL through any
@@ -93,25 +94,6 @@ def make_database(target: str):
     # one that reads first and writes later cannot wait for another writer and
     # fails at once with "database is locked" (seen with two technicians saving).
     return SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
-
-
-def open_database(target: str | os.PathLike | None = None, *, migrate: bool = True):
-    """Bind the proxy to the path or URL and bring the schema up to date."""
-    resolved = resolve_target(target)
-    database = make_database(resolved)
-    db.initialize(database)
-    db.connect(reuse_if_open=True)
-    if isinstance(database, SqliteDatabase) and database.database != ":memory:":
-        for suffix in ("-wal", "-shm"):
-            side = Path(database.database + suffix)
-            if side.exists():
-                os.chmod(side, 0o600)
-    if migrate:
-        from store.migrations import migrate as run_migrations
-
-        run_migrations(database)
-    database.batchbill_target = redact(resolved)
-    return database
 
 
 def is_sqlite(database=None) -> bool:

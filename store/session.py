@@ -6,7 +6,8 @@ their own connection to the same SQLite file or PostgreSQL server.
 """
 from __future__ import annotations
 
-from store.db import close_database, open_database, redact, resolve_target
+from store.book import open_database
+from store.db import close_database, redact, resolve_target
 
 
 def open(target: str | None) -> str:  # noqa: A001 - the natural name for the entry point

@@ -66,7 +66,8 @@ def _drop_postgres_schema():
 
 
 def _open(kind: str, tmp_path):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     close_database()
     if kind == "postgres":

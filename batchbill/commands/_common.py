@@ -26,7 +26,7 @@ def open_store(args, create: bool = False):
     """Open the database the command names. Only commands that fill a book
     (demo, import) create a missing SQLite file: a mistyped --db must not
     quietly answer from a new, empty database."""
-    from store.db import open_database
+    from store.book import open_database
 
     target = database_target(args)
     require_existing(target, create)

@@ -64,7 +64,7 @@ def test_plan_exclude_save_on_demo_data(demo_book, capsys):
                 Decimal(l["amount"]), "ROUND_HALF_UP")
         assert all(l["source"] not in excluded for l in inv["lines"])
 
-    from store.db import open_database
+    from store.book import open_database
     from store.errors import BilledRecordError
     from store.models import Ticket
 

@@ -7,10 +7,11 @@ import json
 import pytest
 
 from batchbill.cli import main
-from exporters.checks import check_paths
-from store.db import close_database, open_database
+from store.book import open_database
+from store.db import close_database
 from store.models import Batch, Invoice
 from tests.exporters.test_export_service import make_book
+from tests.support.checks import check_paths
 
 
 @pytest.fixture

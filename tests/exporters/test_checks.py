@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from exporters.checks import check_files
 from exporters.common import exporter
 from tests.exporters.book import SETTINGS, book
+from tests.support.checks import check_files
 
 
 def good(fmt) -> bytes:

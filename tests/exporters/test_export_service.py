@@ -11,13 +11,13 @@ from decimal import Decimal
 
 import pytest
 
-from exporters.checks import check_paths
 from store import settings
 from store.errors import NotFoundError, ValidationError
 from store.exports import export_invoices
 from store.invoices import batch_invoices, export_settings, load_invoice
 from store.models import AuditEvent, Batch, Contract, Customer, Invoice, InvoiceLine
 from store.money import line_amount, tax_amount
+from tests.support.checks import check_paths
 
 ISSUE = dt.date(2026, 11, 1)
 

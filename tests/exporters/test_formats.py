@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from exporters.checks import check_files
 from exporters.common import ExportError, exporter, neutralise
 from tests.exporters.book import ACME, SETTINGS, book, invoice, line
+from tests.support.checks import check_files
 
 GOLDEN = Path(__file__).parent / "golden"
 EXT = {"qbo-csv": "qbo.csv", "qbd-iif": "iif", "xero-csv": "xero.csv", "csv": "csv"}

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from exporters.checks import check_files
 from exporters.common import csv_bytes, exporter, plain_text
 from store.money import format_minor
 from tests.exporters.book import SETTINGS, customer, invoice, line
+from tests.support.checks import check_files
 
 TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

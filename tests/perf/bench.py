@@ -160,7 +160,8 @@ def remove_book(path: Path) -> None:
 
 @contextlib.contextmanager
 def store_open(path: Path):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     close_database()
     open_database(str(path))

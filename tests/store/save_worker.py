@@ -19,7 +19,7 @@ TODAY = dt.date(2026, 11, 15)
 def main(argv: list[str]) -> int:
     target, name, barrier = argv[0], argv[1], Path(argv[2])
     pause = "--pause-in-transaction" in argv
-    from store.db import open_database
+    from store.book import open_database
 
     open_database(target)
     from store import billing

@@ -208,7 +208,8 @@ def _kept_tables():
 @given(customers=st.lists(customer_st, min_size=1, max_size=5), ops=st.lists(op_st, min_size=2, max_size=8),
        early=st.booleans())
 def test_the_summary_equals_a_recomputation_from_the_lines(kind, tmp_path, customers, ops, early):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
     from store.models import Batch, Contract
     from tests.conftest import _open
 

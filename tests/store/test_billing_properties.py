@@ -76,7 +76,8 @@ def _check_invariants():
     ops=st.lists(op_st, min_size=1, max_size=6),
 )
 def test_no_item_is_billed_twice_and_invoices_equal_their_lines(tickets, rates, taxes, ops):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     close_database()
     open_database(":memory:")

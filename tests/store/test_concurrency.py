@@ -44,7 +44,8 @@ def _wait_ready(barrier: Path, names, procs, timeout=60):
 
 
 def test_two_processes_saving_overlapping_batches_bill_each_item_once(db, tmp_path):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     target = db.batchbill_test_target
     _book()
@@ -77,7 +78,8 @@ def test_two_processes_saving_overlapping_batches_bill_each_item_once(db, tmp_pa
 
 
 def test_save_killed_mid_transaction_leaves_none_of_the_batch(db, tmp_path):
-    from store.db import close_database, is_sqlite, open_database
+    from store.book import open_database
+    from store.db import close_database, is_sqlite
 
     target = db.batchbill_test_target
     _book(customers=40, tickets=10)
@@ -108,7 +110,8 @@ def test_save_killed_mid_transaction_leaves_none_of_the_batch(db, tmp_path):
 
 
 def test_save_killed_at_random_moments_holds_all_or_nothing(sqlite_db, tmp_path):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     target = sqlite_db.batchbill_test_target
     _book(customers=150, tickets=8)

@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 
 from store import settings
-from store.db import close_database, open_database
+from store.book import open_database
+from store.db import close_database
 from store.demo import make_demo, past_periods
 from store.errors import ValidationError
 from store.models import (

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from store import settings
-from store.db import open_database, redact
+from store.book import open_database
+from store.db import redact
 from store.errors import BilledRecordError, ValidationError
 from store.migrations import SCHEMA_VERSION, current_version
 from store.models import BilledLedger, Batch, Contract, Customer, Expense, Ticket, TimeEntry

@@ -16,7 +16,7 @@ from store.models import (
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "import"
-DOCS = Path(__file__).resolve().parents[2] / "README.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "importing.md"
 MODELS = (Customer, Contract, ServiceItem, Ticket, TimeEntry, Expense)
 
 
@@ -483,5 +483,5 @@ def test_rows_that_would_change_billed_records_are_refused(db):
 def test_docs_show_the_columns_of_every_kind_as_the_spec_defines_them():
     text = DOCS.read_text(encoding="utf-8")
     for kind in KINDS:
-        assert columns_markdown(kind) in text, f"README.md (Importing data from CSV) is out of date for {kind}"
+        assert columns_markdown(kind) in text, f"docs/importing.md (Columns) is out of date for {kind}"
     assert tuple(SPECS) == IMPORT_ORDER

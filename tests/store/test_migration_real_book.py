@@ -10,7 +10,8 @@ from store.models import Batch, Customer, DerivedCache, Invoice, InvoiceLine, Sc
 
 
 def test_a_version_1_book_with_invoices_opens_at_the_current_version_and_keeps_them(db):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     target = db.batchbill_test_target
     customer = Customer.create(name="Acme", region="US", currency="USD")

@@ -7,7 +7,8 @@ from store.models import Batch, SchemaVersion
 
 
 def test_a_version_3_database_gains_batch_reviewed_and_keeps_its_rows(db):
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     target = db.batchbill_test_target
     Batch.create(name="old draft", created_by="ann", period="2026-10")
@@ -25,7 +26,8 @@ def test_a_version_3_database_gains_batch_reviewed_and_keeps_its_rows(db):
 def test_a_newer_database_is_refused_with_a_reason(sqlite_db):
     import pytest
 
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     SchemaVersion.update(version=SCHEMA_VERSION + 1).execute()
     close_database()
@@ -41,7 +43,8 @@ def test_a_version_4_book_with_invoices_gets_its_benchmark_facts_and_sums(db):
     import datetime as dt
 
     from store import benchmark, billing
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
     from store.models import BenchmarkFact, BenchmarkMonth, BenchmarkPair, BenchmarkPeriod, BenchmarkState
     from tests.factories import contract, customer, ticket
 

@@ -31,7 +31,8 @@ def pytest_pyfunc_call(pyfuncitem):
 
 def build_book(path) -> None:
     from store import billing, demo
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
     from store.models import Batch
 
     close_database()
@@ -54,7 +55,8 @@ def book_template(tmp_path_factory):
 @pytest.fixture
 def book(book_template, tmp_path):
     """The path of a fresh copy of the book, opened as the store's database."""
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
 
     path = tmp_path / "book.sqlite3"
     shutil.copy(book_template, path)

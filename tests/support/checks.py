@@ -1,6 +1,6 @@
-"""A checker written from formats.md, independent of the exporters' code:
-reads export files back (CSV with Python's ``csv`` module) and lists every rule
-they break. Used by the tests and the performance harness.
+"""The format oracle: a checker written from formats.md, independent of the
+exporters' code. It reads export files back (CSV with Python's ``csv`` module)
+and lists every rule they break; the tests check every export against it.
 
     problems = check_files("qbo-csv", [path.read_bytes() for path in paths])
     assert not problems, problems
@@ -76,11 +76,6 @@ def check_files(fmt: str, files: Sequence[bytes]) -> list[str]:
                 problems.append(f"{where}: invoice {number} is split across files {seen[number]} and {index}")
             seen.setdefault(number, index)
     return problems
-
-
-def assert_valid(fmt: str, files: Sequence[bytes]) -> None:
-    problems = check_files(fmt, files)
-    assert not problems, "\n".join(problems[:50])
 
 
 # --- helpers --------------------------------------------------------------

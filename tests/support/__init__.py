@@ -1,0 +1,1 @@
+"""Test support code: oracles the product is checked against, kept out of the wheel."""
