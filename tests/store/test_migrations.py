@@ -77,7 +77,8 @@ def _rates():
 def test_a_version_5_book_gains_the_customer_invoice_identity_fields_empty(db):
     """Version 6 adds the customers' e-invoice fields in place: existing customers
     keep their rows (invoices point at them) and get empty values."""
-    from store.db import close_database, open_database
+    from store.book import open_database
+    from store.db import close_database
     from store.models import CUSTOMER_IDENTITY_FIELDS, Customer
 
     target = db.batchbill_test_target
