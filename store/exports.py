@@ -135,17 +135,18 @@ def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
         raise
 
 
-def _document_payloads(parts, out_path, directory, default_name: str) -> list[tuple[Path, bytes]]:
-    """Where the files of a customer format go: one invoice to a file (the ``-o``
-    path, or its default name in the current directory or ``-o DIR``); several
-    to a folder (``-o DIR``, default ``batch-ID-FORMAT``), one file per invoice
-    named after it, or into one zip when ``-o`` ends in ``.zip``."""
+def _document_payloads(parts, out_path, directory, default_name: str, *,
+                       single: bool) -> list[tuple[Path, bytes]]:
+    """Where the files of a customer format go: one invoice (``single``) to a file
+    (the ``-o`` path, or its default name in the current directory or in ``-o DIR``);
+    a batch or several invoices to a folder (``-o DIR``, default ``batch-ID-FORMAT``),
+    one file per invoice named after it, or into one zip when ``-o`` ends in ``.zip``."""
     base = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
     if str(base).lower().endswith(".zip") and not base.is_dir():
         return [(base, _zip_bytes(parts))]
-    if len(parts) == 1 and not base.is_dir() and out_path and not str(out_path).endswith(("/", os.sep)):
-        return [(base, parts[0].data)]
-    if len(parts) == 1 and not out_path:
+    if single and base.is_dir():
+        return [(base / parts[0].name, parts[0].data)]
+    if single and not str(out_path or "").endswith(("/", os.sep)):
         return [(base, parts[0].data)]
     folder = base
     if folder.is_symlink():
@@ -260,7 +261,8 @@ def export_invoices(
     options = {"progress": progress} if progress is not None and fmt in ("pdf", "facturx") else {}
     output = export_fn(invoices, replace(export_settings(), tax_names=settings.tax_names()), **options)
     if fmt in PER_INVOICE:
-        payloads = _document_payloads(output.parts, out_path, directory, default_name)
+        payloads = _document_payloads(output.parts, out_path, directory, default_name,
+                                      single=batch is None and len(invoices) == 1)
         paths = [p for p, _ in payloads]
         _write_atomically(payloads)
     else:
