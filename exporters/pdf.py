@@ -281,7 +281,10 @@ class _Invoice:
         for title, items in grouped_lines(self.inv.lines):
             self._ensure(14)
             pdf.ln(1.5)
-            self.line(title, 9.5, True, h=5.5)
+            self.font(9.5, True)  # the group and its subtotal, as on the invoice screen
+            pdf.cell(pdf.epw * 0.83, 5.5, title)
+            pdf.cell(pdf.epw * 0.17, 5.5, money(sum(item.amount for item in items), self.cur), align="R",
+                     new_x="LMARGIN", new_y="NEXT")
             where = None
             for item in items:
                 if item.contract and (item.contract, item.period) != where:

@@ -20,6 +20,9 @@ FORMAT_NAMES = {
     "qbd-iif": "QuickBooks Desktop IIF",
     "xero-csv": "Xero sales invoices CSV",
     "csv": "Plain CSV",
+    "pdf": "PDF invoices (one file per invoice)",
+    "ubl": "Peppol UBL e-invoices (one file per invoice)",
+    "facturx": "Factur-X / ZUGFeRD PDF (one file per invoice)",
 }
 
 
@@ -102,11 +105,22 @@ class ExportDialog(ModalScreen):
             return
         kwargs = {"batch": self.batch.id} if self.batch is not None else {"numbers": self.numbers}
         self.query_one("#export-error", Label).update("Exporting...")
+        app = self.app
+
+        def progress(done: int, total: int) -> None:  # called in the worker: hand it to the UI thread
+            app.call_from_thread(self._progress, done, total)
+
+        if self.fmt in ("pdf", "facturx"):
+            kwargs["progress"] = progress
         run_store(self, exports.export_invoices, fmt=self.fmt, out_path=path,
                   actor=self.app.actor, done=self._done, failed=self._failed, group="export", **kwargs)
 
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#export-error", Label).update(f"Writing {done} of {total} files...")
+
     def _done(self, result) -> None:
-        files = ", ".join(str(p) for p in result.files)
+        files = ", ".join(str(p) for p in result.files[:3]) + (
+            f" and {len(result.files) - 3} more" if len(result.files) > 3 else "")
         again = f"; {len(result.reexported)} exported again" if result.reexported else ""
         self.app.notify(f"Wrote {files}: {count(result.invoices, 'invoice')}, "
                         f"{count(result.rows, 'row')}{again}",
