@@ -324,9 +324,11 @@ class _Invoice:
         pdf, inv = self.pdf, self.inv
         groups = ei.tax_groups(inv)
         rows = [("Subtotal", money(inv.subtotal, self.cur), False)]
+        # US and Canadian shops charge sales tax (GST/HST), not VAT
+        word = "Tax" if self.settings.seller.country in ("US", "CA") else "VAT"
         for g in groups:
             if g.category == "S":
-                label = f"VAT {ei.percent_text(g.percent)}% of {money(g.taxable, self.cur)}"
+                label = f"{word} {ei.percent_text(g.percent)}% of {money(g.taxable, self.cur)}"
             else:
                 label = f"VAT {g.category} ({CATEGORY_NOTES.get(g.category, 'exempt').split(':')[0]}) " \
                         f"of {money(g.taxable, self.cur)}"

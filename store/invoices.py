@@ -13,7 +13,7 @@ from store import settings as _settings
 from store.rows import as_date as _date, as_datetime as _datetime, raw_rows as _raw
 from store.domain import CustomerInfo, ExportSettings, InvoiceData, InvoiceLineData, Seller
 from store.errors import NotFoundError
-from store.models import CUSTOMER_IDENTITY_FIELDS, Batch, Contract, Customer, Invoice, InvoiceLine
+from store.models import CUSTOMER_IDENTITY_FIELDS, AuditEvent, Batch, Contract, Customer, Invoice, InvoiceLine
 
 _CHUNK = 500
 
@@ -90,6 +90,7 @@ def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceDa
                 bool(taxable), source_kind if source_id is None else f"{source_kind}:{source_id}",
             ))
     out = []
+    alone = _voided_alone([h[0] for h in heads if h[19] == "void" and h[21] is None])
     customers: dict[tuple, CustomerInfo] = {}
     days: dict = {}
     stamps: dict = {}
@@ -119,9 +120,24 @@ def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceDa
         out.append(InvoiceData(
             number, batch_id, batch_name, customer, currency, issued, due, int(subtotal), int(tax),
             int(total), rate, status, tuple(lines.get(inv_id, ())), batch_period, stamp,
-            _datetime(voided_at) if voided_at is not None and status == "void" else None,
+            (_datetime(voided_at) if voided_at is not None else alone.get(inv_id)) if status == "void" else None,
         ))
     return out
+
+
+def _voided_alone(ids: list[int]) -> dict:
+    """When each invoice voided on its own (its batch still saved) was voided: the time
+    of its ``invoice.void`` audit event (the credit note's date)."""
+    if not ids:
+        return {}
+    found = {}
+    subjects = {f"invoice:{i}": i for i in ids}
+    for chunk in chunked(list(subjects), _CHUNK):
+        for at, subject in (AuditEvent.select(AuditEvent.at, AuditEvent.subject)
+                            .where((AuditEvent.action == "invoice.void") & AuditEvent.subject.in_(chunk))
+                            .order_by(AuditEvent.at).tuples()):
+            found[subjects[subject]] = _datetime(at)
+    return found
 
 
 def load_invoice(number: str) -> InvoiceData:
