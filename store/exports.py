@@ -143,11 +143,11 @@ def _document_payloads(parts, out_path, directory, default_name: str, *,
     one file per invoice named after it, or into one zip when ``-o`` ends in ``.zip``."""
     base = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
     if str(base).lower().endswith(".zip") and not base.is_dir():
-        return [(base, _zip_bytes(parts))]
-    if single and base.is_dir():
-        return [(base / parts[0].name, parts[0].data)]
+        return [(_regular_or_absent(base), _zip_bytes(parts))]
+    if single and base.is_dir() and not base.is_symlink():
+        return [(_regular_or_absent(base / parts[0].name), parts[0].data)]
     if single and not str(out_path or "").endswith(("/", os.sep)):
-        return [(base, parts[0].data)]
+        return [(_regular_or_absent(base), parts[0].data)]
     folder = base
     if folder.is_symlink():
         raise ValidationError(f"{folder} is a symbolic link: exports never write through a link; nothing was written")
@@ -157,14 +157,16 @@ def _document_payloads(parts, out_path, directory, default_name: str, *,
     names = [part.name for part in parts]
     if len(set(names)) != len(names):
         raise ValidationError("two invoices would get the same file name; nothing was written")
-    out = []
-    for part in parts:
-        path = folder / part.name
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            raise ValidationError(f"{path} exists and is not a regular file (a link, folder or device): "
-                                  "nothing was written")
-        out.append((path, part.data))
-    return out
+    return [(_regular_or_absent(folder / part.name), part.data) for part in parts]
+
+
+def _regular_or_absent(path: Path) -> Path:
+    """``path`` when nothing is there or a regular file (replaced whole); a link, a
+    folder, a FIFO or a device is refused: exports write only regular files."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ValidationError(f"{path} exists and is not a regular file (a link, folder, FIFO or device): "
+                              "exports write only regular files; nothing was written")
+    return path
 
 
 def _zip_bytes(parts) -> bytes:

@@ -135,3 +135,23 @@ def test_seller_settings_are_checked_where_they_are_entered(nl_book, capsys, key
     path, _ = nl_book
     status, out, err = run(capsys, "settings", "set", key, value, "--db", path)
     assert status == 2 and message in err and key in err
+
+
+def test_links_and_fifos_in_the_way_are_refused_and_nothing_is_written(nl_book, capsys):
+    import os
+
+    path, work = nl_book
+    folder = work / "out"
+    folder.mkdir()
+    elsewhere = work / "elsewhere.xml"
+    elsewhere.write_text("keep me")
+    os.symlink(elsewhere, folder / "PIT-000004.xml")
+    status, _, err = run(capsys, "export", "--batch", "1", "-f", "ubl", "-o", str(folder), "--db", path)
+    assert status == 2 and "PIT-000004.xml exists and is not a regular file" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["PIT-000004.xml"]
+    assert elsewhere.read_text() == "keep me"
+    os.mkfifo(work / "batch.zip")
+    status, _, err = run(capsys, "export", "--batch", "1", "-f", "pdf", "-o", "batch.zip", "--db", path)
+    assert status == 2 and "exports write only regular files" in err
+    open_database(path)
+    assert Invoice.select().where(Invoice.status == "exported").count() == 0
