@@ -361,7 +361,7 @@ class _Invoice:
         self._ensure(30)
         pdf.ln(3)
         if self.credit:
-            self.line("This credit note cancels the invoice above in full.", 9, True)
+            self.line(f"This credit note cancels invoice {inv.number} of {_day(inv.issue_date)} in full.", 9, True)
             return
         self.line("Payment", 9.5, True, h=5.5)
         terms = self.settings.terms
