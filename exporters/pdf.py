@@ -65,7 +65,7 @@ def bold_latin() -> Path:
     source = fonts()["latin"]
     stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}"
     for base in (_cache_dir(), Path(tempfile.gettempdir()) / f"batchbill-fonts-{os.getuid()}"):
-        target = base / f"NotoSans-Bold-{stamp}.ttf"
+        target = base / f"NotoSans-Bold-{stamp}-2.ttf"
         if target.is_file() and not target.is_symlink():
             return target
         try:
@@ -73,7 +73,7 @@ def bold_latin() -> Path:
             from fontTools.ttLib import TTFont
             from fontTools.varLib import instancer
 
-            font = instancer.instantiateVariableFont(TTFont(str(source)), {"wght": 700})
+            font = instancer.instantiateVariableFont(TTFont(str(source)), {"wght": 700}, updateFontNames=True)
             fd, tmp = tempfile.mkstemp(dir=base, suffix=".ttf.tmp")
             os.close(fd)
             font.save(tmp)

@@ -128,3 +128,28 @@ def test_a_pdf_renders_to_a_page_image(us_book, tmp_path):
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")],
                    check=True, capture_output=True)
     assert (tmp_path / "page-1.png").stat().st_size > 2000
+
+
+def test_a_factur_x_file_is_a_pdf_a_3_with_its_xml_embedded_and_every_font_embedded(home_books):
+    from exporters import facturx
+
+    book = home_books("DE")
+    inv = book["invoices"][-1]
+    data = facturx.invoice_facturx(inv, book["settings"])
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    root = reader.trailer["/Root"]
+    assert reader.trailer.get("/ID") is not None
+    assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert re.search(r"pdfaid:part[>=\"]+3", xmp) and re.search(r"pdfaid:conformance[>=\"]+B", xmp)
+    assert "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#" in xmp
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    assert names[0] == "factur-x.xml"
+    spec = names[1].get_object()
+    assert spec["/AFRelationship"] in ("/Data", "/Alternative")
+    fonts = [f.get_object() for page in reader.pages for f in page["/Resources"]["/Font"].values()]
+    for font in fonts:
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert any(k.startswith("/FontFile") for k in descriptor), font["/BaseFont"]
+    assert len({str(f["/BaseFont"]) for f in fonts}) == len(fonts)  # regular and bold told apart
+    assert inv.number in page_text(data)
