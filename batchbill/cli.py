@@ -49,14 +49,16 @@ def run_tui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from batchbill.commands.search import query_first
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(query_first(list(sys.argv[1:] if argv is None else argv)))
     handler = getattr(args, "handler", None)
     if handler is None:
         handler = run_tui
     from batchbill.commands._common import run_handler
 
-    return run_handler(handler, args)
+    return run_handler(handler, args, escape=handler is not run_tui)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -154,10 +154,6 @@ def format_date(day: dt.date, fmt: str) -> str:
         ) from None
 
 
-def date_pattern(fmt: str) -> str:
-    return _DATE_PATTERNS[fmt.upper()]
-
-
 def quantity_text(q: Decimal) -> str:
     """A quantity as plain decimal text: no exponent, no trailing zeros, never '-0'."""
     text = _QUANTITIES.get(q)  # the text depends only on the value, and values repeat

@@ -37,13 +37,25 @@ HEADER_VAT = (
     "*InvoiceNo,*Customer,*InvoiceDate,*DueDate,Terms,Location,Memo,Item(Product/Service),"
     "ItemDescription,ItemQuantity,ItemRate,*ItemAmount,*ItemTaxCode,ItemTaxAmount,Service Date"
 ).split(",")
+# The names QuickBooks Online maps by itself (Intuit's answer for QuickBooks Online
+# Canada; setting qbo_columns=auto). Columns it has no name for keep theirs.
+AUTO_NAMES = {
+    "*InvoiceNo": "*Invoice number", "*Customer": "*Customer", "*InvoiceDate": "*Invoice date",
+    "*DueDate": "*Due date", "Item(Product/Service)": "Item(Product/Service)",
+    "ItemDescription": "Item Description", "ItemQuantity": "Item Quantity", "ItemRate": "Item Rate",
+    "*ItemAmount": "*Item Amount", "*ItemTaxCode": "Item tax code", "Terms": "Terms",
+    "Service Date": "Service Date", "Memo": "Memo",
+}
 MAX_INVOICES = 100
 MAX_ROWS = 1000
 MAX_NUMBER_LENGTH = 21
 
 
 def header(settings: ExportSettings) -> list[str]:
-    return list(HEADER_VAT if settings.qbo_vat_columns else HEADER_US)
+    names = list(HEADER_VAT if settings.qbo_vat_columns else HEADER_US)
+    if settings.qbo_columns == "auto":
+        names = [AUTO_NAMES.get(name, name) for name in names]
+    return names
 
 
 def _refuse_unimportable(invoice: InvoiceData) -> None:

@@ -6,6 +6,7 @@ per file, never splitting an invoice. Free text is made one line and neutralised
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Sequence
 
@@ -36,13 +37,54 @@ MAX_ROWS = 500
 _NEEDS_WORK = safe_as_is  # None: the text is a safe one-line cell as it is
 
 
-def _address_lines(address: str) -> list[str]:
-    """The customer's free-text address as POAddressLine1..4 (extra lines join the fourth)."""
-    lines = [ln.strip() for ln in (address or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+# The last address line, when it is the town line of a postal address:
+#   "Austin, TX 78701" (US, CA, AU style: city, region, postcode) or
+#   "10115 Berlin" (postcode first: DE, FR, NL, ... ) or "London SW1A 1AA" (UK).
+_TOWN_US = re.compile(r"^(?P<city>[^,\d][^,]*?),\s*(?P<region>[A-Za-z]{2,3})\.?\s+"
+                      r"(?P<postcode>\d{4,5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d)$")
+_TOWN_EU = re.compile(r"^(?:[A-Z]{1,2}-)?(?P<postcode>\d{4} ?[A-Z]{2}(?=\s)|\d{4,5})\s+(?P<city>\D.*)$")
+_TOWN_UK = re.compile(r"^(?P<city>[^\d,][^,]*?),?\s+(?P<postcode>[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
+
+
+def _town(line: str, region: str) -> tuple[str, str, str] | None:
+    """(city, region, postcode) read from a town line, or None when it is not one."""
+    m = _TOWN_US.match(line) if region in ("US", "CA", "AU") else None
+    if m:
+        return m["city"].strip(), m["region"].upper(), m["postcode"]
+    m = _TOWN_UK.match(line) if region in ("UK", "GB", "IE") else None
+    if m:
+        return m["city"].strip(), "", m["postcode"]
+    m = _TOWN_EU.match(line) if region not in ("US", "CA", "AU", "UK", "GB") else None
+    if m:
+        return m["city"].strip(), "", m["postcode"]
+    return None
+
+
+def _po_address(customer) -> list[str]:
+    """POAddressLine1..4, POCity, PORegion, POPostalCode, POCountry of a customer.
+
+    Structured address fields win where the book has them (city, postcode,
+    country_code); otherwise the free-text address's last line is read as a
+    town line when it has the region's usual shape; the country is the
+    customer's country code, else its region (UK is GB)."""
+    address = getattr(customer, "address", "") or ""
+    lines = [ln.strip() for ln in address.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [ln for ln in lines if ln]
+    region = (getattr(customer, "region", "") or "").upper()
+    city = getattr(customer, "city", "") or ""
+    postcode = getattr(customer, "postcode", "") or ""
+    state = ""
+    if not city and not postcode and len(lines) > 1:
+        town = _town(lines[-1], region)
+        if town:
+            city, state, postcode = town
+            lines = lines[:-1]
+    country = getattr(customer, "country_code", "") or region
+    country = "GB" if country == "UK" else country
     if len(lines) > 4:
         lines = lines[:3] + [", ".join(lines[3:])]
-    return [safe_text(ln) for ln in lines] + [""] * (4 - len(lines))
+    cells = [safe_text(ln) for ln in lines] + [""] * (4 - len(lines))
+    return [*cells, safe_text(city), safe_text(state), safe_text(postcode), safe_text(country)]
 
 
 class _Rows:
@@ -56,10 +98,16 @@ class _Rows:
         self.safe = Memo(safe_text)
         self.money = MoneyTexts()
         self.quantities = Memo(quantity_text)
-        self.addresses = Memo(_address_lines)
+        self.addresses: dict[int, list[str]] = {}
         self.tax_types = TaxNames(settings, "xero_tax_type", "TaxType", "Xero")
         self.account: str | None = None  # the account code and exempt tax type cells
         self.exempt = ""
+
+    def _address(self, customer) -> list[str]:
+        cells = self.addresses.get(customer.id)
+        if cells is None:
+            cells = self.addresses[customer.id] = _po_address(customer)
+        return cells
 
     def __call__(self, invoice: InvoiceData) -> list[list[str]]:
         check_consistent(invoice)
@@ -76,7 +124,7 @@ class _Rows:
         dates = self.dates
         head = [
             required_text(customer.name, "customer name", number, clean=safe), safe(customer.email),
-            *self.addresses[customer.address], "", "", "", "",
+            *self._address(customer),
             required_text(number, "invoice number", number, clean=safe), safe(invoice.batch_name),
             dates[invoice.issue_date], dates[invoice.due_date], "",
         ]

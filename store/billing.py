@@ -37,8 +37,10 @@ from store.domain import (
 )
 from store.audit import current_actor
 from store.gcpause import no_gc_pauses
-from store.errors import AlreadyBilledError, NotFoundError, ValidationError
-from store.facts import refresh_batch as refresh_facts
+from store.errors import AlreadyBilledError, NotFoundError, StaleReviewError, ValidationError
+from store.guards import guard_message
+from store.txn import write_transaction
+from store.benchmark.facts import refresh_batch as refresh_facts
 from store.models import (
     DETAIL_LEVELS,
     AuditEvent,
@@ -54,7 +56,7 @@ from store.models import (
     TimeEntry,
 )
 from store.money import format_minor, hours_from_minutes, line_amount, quantity_str, tax_amount
-from store.periods import Span, contract_periods, parse_period
+from store.periods import Span, contract_periods, months_of, parse_period
 from store.search import search_record, write_index
 
 ONCE = "*"  # ledger period of one-time sources (tickets, expenses, project fees)
@@ -146,17 +148,18 @@ def plan(
     span = parse_period(period)
     if detail not in DETAIL_LEVELS:
         raise ValidationError(f"bad detail level {detail!r}: one of {', '.join(DETAIL_LEVELS)}")
-    check_refs(excluded)
+    excluded = check_refs(excluded)
     today = today or dt.date.today()
     customer_ids = _resolve_customers(customers)
 
     # Rows come back as plain tuples converted here (not Peewee model
     # instances): a whole-book plan reads tens of thousands of them.
-    cust_q = Customer.select(Customer.id, Customer.name, Customer.currency, Customer.tax_rate
-                             ).order_by(Customer.name)
+    cust_q = Customer.select(Customer.id, Customer.name, Customer.currency, Customer.tax_rate,
+                             Customer.active).order_by(Customer.name)
     if customer_ids is not None:
         cust_q = cust_q.where(Customer.id.in_(customer_ids))
-    cust_rows = [_CustomerRow(cid, name, cur, Decimal(rate)) for cid, name, cur, rate in _raw(cust_q)]
+    cust_rows = [_CustomerRow(cid, name, cur, Decimal(rate), bool(active))
+                 for cid, name, cur, rate, active in _raw(cust_q)]
     by_customer = {c.id: c for c in cust_rows}
 
     contract_q = Contract.select(*_CONTRACT_FIELDS).where(
@@ -191,16 +194,19 @@ def plan(
         return Case(Contract.billing_period, [
             (bp, as_value(end)) for end, bps in sorted(by_horizon.items()) for bp in sorted(bps)])
 
-    labels = sorted({p.label for ps in periods_of.values() for p in ps})
-    billed_recurring: set[tuple[str, int, str]] = set()
+    months = sorted({m for ps in periods_of.values() for p in ps for m in months_of(p)})
+    # (kind, source id, month) -> (batch id, label it was billed under) of recurring charges
+    billed_recurring: dict[tuple[str, int, str], tuple[int, str]] = {}
     billed_once: set[tuple[str, int]] = set()
     if contract_ids:
-        for kind, sid, per in BilledLedger.select(
-            BilledLedger.source_kind, BilledLedger.source_id, BilledLedger.period
+        for kind, sid, month, batch_id, label in BilledLedger.select(
+            BilledLedger.source_kind, BilledLedger.source_id, BilledLedger.month, BilledLedger.batch,
+            BilledLedger.period,
         ).where(
-            (BilledLedger.source_kind.in_(RECURRING_KINDS)) & (BilledLedger.period.in_(labels))
+            (BilledLedger.source_kind.in_(("service_item", "device", "block")))
+            & (BilledLedger.month.in_(months))
         ).tuples():
-            billed_recurring.add((kind, sid, per))
+            billed_recurring[(kind, sid, month)] = (batch_id, label)
         for kind, sid in BilledLedger.select(BilledLedger.source_kind, BilledLedger.source_id).where(
             (BilledLedger.source_kind == "project") & (BilledLedger.source_id.in_(
                 [c.id for c in contracts if c.type == "project_fixed"] or [0]))
@@ -251,10 +257,17 @@ def plan(
                 ticket_ids.append(tid)
 
     entries_of: dict[int, list[TimeEntry]] = defaultdict(list)
-    if detail == "time_entry" and ticket_ids:
-        for start in range(0, len(ticket_ids), 5000):
+    entry_tickets = ticket_ids if detail == "time_entry" else []
+    excluded_entries = [sid for kind, sid, _ in map(parse_ref, excluded) if kind == "time_entry"]
+    if excluded_entries and detail != "time_entry":
+        # a time entry left out at time-entry detail still counts at the other levels
+        wanted = {t for (t,) in TimeEntry.select(TimeEntry.ticket).where(
+            TimeEntry.id.in_(excluded_entries)).tuples()}
+        entry_tickets = [t for t in ticket_ids if t in wanted]
+    if entry_tickets:
+        for start in range(0, len(entry_tickets), 5000):
             for e in TimeEntry.select().where(
-                TimeEntry.ticket.in_(ticket_ids[start : start + 5000])
+                TimeEntry.ticket.in_(entry_tickets[start : start + 5000])
             ).order_by(TimeEntry.started_at, TimeEntry.id):
                 entries_of[e.ticket_id].append(e)
 
@@ -283,11 +296,15 @@ def plan(
     for rows in expenses_of.values():
         rows.sort(key=lambda e: (e.date, e.id))
 
+    block_state = _block_state([c for c in contracts if c.type == "block_hours"], periods_of)
+    batch_names = _BatchNames()
     contracts_of_customer: dict[int, list[PlanContract]] = defaultdict(list)
     for c in contracts:
         pc = _plan_contract(
             c, periods_of[c.id], today, detail, items_of_contract[c.id], tickets_of[c.id],
             entries_of, expenses_of[c.id], billed_recurring, billed_once,
+            active=by_customer[c.customer_id].active, block_state=block_state,
+            batch_names=batch_names,
         )
         if pc is not None:
             contracts_of_customer[c.customer_id].append(pc)
@@ -298,7 +315,7 @@ def plan(
         if pcs:
             plan_customers.append(PlanCustomer(
                 ref=f"customer:{cust.id}", id=cust.id, name=cust.name, currency=cust.currency,
-                tax_rate=cust.tax_rate, contracts=tuple(pcs),
+                tax_rate=cust.tax_rate, contracts=tuple(pcs), final_bill=not cust.active,
             ))
 
     left_out = []
@@ -325,6 +342,53 @@ class _CustomerRow(NamedTuple):
     name: str
     currency: str
     tax_rate: Decimal
+    active: bool = True
+
+
+class _BatchNames(dict):
+    """Batch id -> name, read once each (for the reasons of partly billed periods)."""
+
+    def __missing__(self, batch_id):
+        row = Batch.get_or_none(Batch.id == batch_id)
+        self[batch_id] = name = row.name if row else str(batch_id)
+        return name
+
+
+def _block_state(contracts, periods_of) -> dict[tuple[int, str], tuple[int, int]]:
+    """(block contract id, period label) -> (billable minutes of its tickets billed
+    already, the next overage part): a late ticket's overage is counted over every
+    ticket of the block period, billed and new, and only what is not billed yet is
+    billed (as the next part, so no part is billed twice)."""
+    if not contracts:
+        return {}
+    ids = [c.id for c in contracts]
+    labels = sorted({s.label for c in contracts for s in periods_of[c.id]})
+    out: dict[tuple[int, str], list[int]] = {}
+    q = (BilledLedger.select(Ticket.contract, BilledLedger.period, BilledLedger.source_id)
+         .join(Ticket, on=(BilledLedger.source_id == Ticket.id))
+         .where((BilledLedger.source_kind == "ticket") & BilledLedger.period.in_(labels)
+                & Ticket.contract.in_(ids)))
+    billed_tickets: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for cid, label, tid in q.tuples():
+        billed_tickets[(cid, label)].append(tid)
+    for key, tids in billed_tickets.items():
+        minutes = 0
+        left_out = {sid for (sid,) in BilledLedger.select(BilledLedger.source_id).join(
+            TimeEntry, on=(BilledLedger.source_id == TimeEntry.id)).where(
+            (BilledLedger.source_kind == "time_entry") & TimeEntry.ticket.in_(tids)).tuples()}
+        for eid, m in TimeEntry.select(TimeEntry.id, TimeEntry.minutes).where(
+                TimeEntry.ticket.in_(tids) & (TimeEntry.billable == True)).tuples():  # noqa: E712
+            if eid not in left_out:
+                minutes += m
+        out[key] = [minutes, 1]
+    for cid, label, month in BilledLedger.select(
+            BilledLedger.source_id, BilledLedger.period, BilledLedger.month).where(
+            (BilledLedger.source_kind == "overage") & BilledLedger.source_id.in_(ids)
+            & BilledLedger.period.in_(labels)).tuples():
+        part = int(month.partition("#")[2] or 1)
+        state = out.setdefault((cid, label), [0, 1])
+        state[1] = max(state[1], part + 1)
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 class _ContractRow(NamedTuple):
@@ -401,7 +465,7 @@ def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currenc
         rate = 0
         suffix = " (in block)" if c.type == "block_hours" else " (covered by contract)"
     children = ()
-    if detail == "time_entry":
+    if entries:  # time-entry detail, or an entry of this ticket left out one by one
         children = tuple(
             PlanItem(
                 ref=f"time_entry:{e.id}", kind="time_entry",
@@ -426,7 +490,8 @@ def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currenc
 
 
 def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, expenses,
-                   billed_recurring, billed_once) -> PlanContract | None:
+                   billed_recurring, billed_once, active=True, block_state=None,
+                   batch_names=None) -> PlanContract | None:
     currency = c.currency
     buckets_t: list[list] = [[] for _ in spans]
     buckets_e: list[list] = [[] for _ in spans]
@@ -451,34 +516,53 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
 
     periods = []
     project_offered = False
+    block_state = block_state or {}
+    batch_names = batch_names if batch_names is not None else _BatchNames()
+
+    def recurring(kind: str, sid: int, s: Span, make) -> None:
+        """Offer a recurring charge for span ``s`` when none of its months is
+        billed; when some are (the contract was retyped, or on_demand billed under
+        another label), show it locked, naming the month and the batch."""
+        if not active:
+            return  # an inactive customer gets no recurring charges
+        months = months_of(s)
+        billed = [(m, billed_recurring[(kind, sid, m)]) for m in months
+                  if (kind, sid, m) in billed_recurring]
+        if not billed:
+            items.append(make())
+        elif len(billed) < len(months):
+            month, (batch_id, label) = billed[0]
+            items.append(_locked(make(), (
+                f"{month} is billed already (under {label}, batch {batch_names[batch_id]!r}): "
+                f"a charge is billed once per month, so {s.label} cannot be billed whole; "
+                f"bill the other months under their own label, or void that invoice first")))
+
     for i, s in enumerate(spans):
         locked, reason = _lock(s, c.billing_period, today)
         items: list[PlanItem] = []
         block_hours = None
+        billed_minutes, overage_part = block_state.get((c.id, s.label), (0, 1))
         if c.type == "retainer":
             for si in service_items:
-                if ("service_item", si.id, s.label) in billed_recurring:
-                    continue
-                items.append(PlanItem(
+                recurring("service_item", si.id, s, lambda si=si: PlanItem(
                     ref=f"service_item:{si.id}@{s.label}", kind="service_item",
                     description=si.description, quantity=si.quantity, unit_price=si.unit_price,
                     amount=line_amount(si.quantity, si.unit_price), currency=currency,
                     taxable=c.taxable))
-        elif c.type == "per_device" and ("device", c.id, s.label) not in billed_recurring:
+        elif c.type == "per_device":
             qty = Decimal(c.device_count)
-            items.append(PlanItem(
+            recurring("device", c.id, s, lambda: PlanItem(
                 ref=f"device:{c.id}@{s.label}", kind="device",
                 description=f"Device monitoring: {c.device_count} devices",
                 quantity=qty, unit_price=c.device_rate, amount=line_amount(qty, c.device_rate),
                 currency=currency, taxable=c.taxable))
         elif c.type == "block_hours":
             block_hours = c.block_hours
-            if ("block", c.id, s.label) not in billed_recurring:
-                items.append(PlanItem(
-                    ref=f"block:{c.id}@{s.label}", kind="block",
-                    description=f"Block of {quantity_str(c.block_hours)} hours",
-                    quantity=Decimal(1), unit_price=c.block_fee, amount=c.block_fee,
-                    currency=currency, taxable=c.taxable))
+            recurring("block", c.id, s, lambda: PlanItem(
+                ref=f"block:{c.id}@{s.label}", kind="block",
+                description=f"Block of {quantity_str(c.block_hours)} hours",
+                quantity=Decimal(1), unit_price=c.block_fee, amount=c.block_fee,
+                currency=currency, taxable=c.taxable))
         elif (c.type == "project_fixed" and not project_offered
               and ("project", c.id) not in billed_once):
             project_offered = True
@@ -489,7 +573,8 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
         for t in buckets_t[i]:
             items.append(_ticket_item(c, t, entries_of.get(t[0], []), detail, currency))
         if c.type == "block_hours" and buckets_t[i]:
-            items.append(_overage_item(c, s.label, [it for it in items if it.kind == "ticket"]))
+            items.append(_overage_item(c, s.label, [it for it in items if it.kind == "ticket"],
+                                       billed_minutes))
         for e in buckets_e[i]:
             items.append(PlanItem(
                 ref=f"expense:{e.id}", kind="expense", description=e.description,
@@ -502,7 +587,8 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
         periods.append(PlanPeriod(
             ref=f"contract:{c.id}@{s.label}", period=s.label, start=s.start, end=s.end,
             locked=locked, lock_reason=reason, items=tuple(items), block_hours=block_hours,
-            overage_rate=c.overage_rate if c.type == "block_hours" else 0))
+            overage_rate=c.overage_rate if c.type == "block_hours" else 0,
+            billed_minutes=billed_minutes, overage_part=overage_part))
     if not periods:
         return None
     return PlanContract(ref=f"contract:{c.id}", id=c.id, name=c.name, type=c.type,
@@ -525,13 +611,25 @@ _LOCKED_AT = _ITEM_FIELDS.index("locked")
 _REASON_AT = _ITEM_FIELDS.index("lock_reason")
 
 
-def _overage_minutes(block_hours: Decimal, ticket_items: Iterable[PlanItem]) -> int:
-    used = sum(t.minutes for t in ticket_items)
-    return max(0, used - int(Decimal(block_hours) * 60))
+def _overage_minutes(block_hours: Decimal, ticket_items: Iterable[PlanItem], billed_minutes: int = 0,
+                     excluded: frozenset[str] = frozenset()) -> int:
+    """Overage minutes not billed yet: over the block counted with the period's
+    tickets billed already (``billed_minutes``) and these, less what those alone
+    were over it (billed before, or waived then)."""
+    used = sum(_ticket_minutes(t, excluded) for t in ticket_items)
+    block = int(Decimal(block_hours) * 60)
+    return max(0, billed_minutes + used - block) - max(0, billed_minutes - block)
 
 
-def _overage_item(c: Contract, label: str, ticket_items: list[PlanItem]) -> PlanItem:
-    minutes = _overage_minutes(c.block_hours, ticket_items)
+def _ticket_minutes(t: PlanItem, excluded: frozenset[str]) -> int:
+    """A ticket's billable minutes less its time entries left out one by one."""
+    if not t.children or not excluded:
+        return t.minutes
+    return t.minutes - sum(ch.minutes for ch in t.children if ch.ref in excluded)
+
+
+def _overage_item(c: Contract, label: str, ticket_items: list[PlanItem], billed_minutes: int = 0) -> PlanItem:
+    minutes = _overage_minutes(c.block_hours, ticket_items, billed_minutes)
     hours = hours_from_minutes(minutes)
     return PlanItem(
         ref=f"overage:{c.id}@{label}", kind="overage",
@@ -556,6 +654,8 @@ class _Index:
     live: set[str] = field(default_factory=set)  # nodes above at least one unlocked item
     # tickets and block fees of a block_hours period -> the period: they are billed as one
     block_unit: dict[str, str] = field(default_factory=dict)
+    # time entries (a ticket's children, at time-entry detail) -> their period
+    period_of_entry: dict[str, str] = field(default_factory=dict)
 
 
 _INDEX_CACHE: dict[int, tuple[Plan, _Index]] = {}
@@ -569,6 +669,7 @@ def _index(p: Plan) -> _Index:
     children: dict[str, list[str]] = defaultdict(list)
     node: dict[str, object] = {}
     period_of_item: dict[str, str] = {}
+    period_of_entry: dict[str, str] = {}
     periods = []
     full = {}
     full_lines = {}
@@ -599,6 +700,8 @@ def _index(p: Plan) -> _Index:
                     for ch in it.children:
                         node[ch.ref] = ch
                         parent[ch.ref] = it.ref
+                        children[it.ref].append(ch.ref)
+                        period_of_entry[ch.ref] = pe.ref
                 if not pe.locked:
                     lines = period_lines(co, pe, frozenset(), p.detail)
                     full_lines[pe.ref] = lines
@@ -606,7 +709,7 @@ def _index(p: Plan) -> _Index:
     block_unit = {it.ref: pe.ref for _, _, pe in periods if pe.block_hours is not None
                   for it in pe.items if it.kind in ("ticket", "block")}
     idx = _Index(parent, children, node, period_of_item, periods, full, full_lines, under, live,
-                 block_unit)
+                 block_unit, period_of_entry)
     if len(_INDEX_CACHE) > 8:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[id(p)] = (p, idx)
@@ -646,6 +749,11 @@ def is_selected(p: Plan, excluded: frozenset[str], item_ref: str) -> bool:
     idx = _index(p)
     excluded = _canonical(idx, excluded)
     item = idx.node[item_ref]
+    if item_ref in idx.period_of_entry:  # a time entry: selected with its ticket
+        if item_ref in excluded:
+            return False
+        item_ref = idx.parent[item_ref]
+        item = idx.node[item_ref]
     if getattr(item, "locked", False):
         return False
     if item_ref in excluded:
@@ -656,7 +764,9 @@ def is_selected(p: Plan, excluded: frozenset[str], item_ref: str) -> bool:
 def _leaf_refs(idx: _Index, ref: str) -> list[str]:
     node = idx.node[ref]
     if isinstance(node, PlanItem):
-        return [ref] if ref in idx.period_of_item else []
+        if ref in idx.period_of_item and node.children:
+            return [ch.ref for ch in node.children]  # time entries, each selectable
+        return [ref] if ref in idx.period_of_item or ref in idx.period_of_entry else []
     out = []
     for ch in idx.children.get(ref, []):
         out.extend(_leaf_refs(idx, ch))
@@ -668,12 +778,10 @@ def node_state(p: Plan, excluded: frozenset[str], ref: str) -> str:
     idx = _index(p)
     if ref not in idx.node:
         raise NotFoundError(f"{ref} is not in this plan")
-    if ref not in idx.period_of_item and isinstance(idx.node[ref], PlanItem):
-        ref = idx.parent[ref]  # a time entry shows its ticket's state
     excluded = _canonical(idx, excluded)
     node = idx.node[ref]
     if isinstance(node, PlanItem):
-        if node.locked:
+        if node.locked or (ref in idx.period_of_entry and idx.node[idx.parent[ref]].locked):
             return "locked"
     elif ref not in idx.live:
         return "locked"
@@ -682,7 +790,8 @@ def node_state(p: Plan, excluded: frozenset[str], ref: str) -> str:
     if ref not in _excluded_below(idx, excluded):
         return "all"  # nothing under it is excluded: every unlocked item is selected
     leaves = _leaf_refs(idx, ref)
-    live = [r for r in leaves if not idx.node[r].locked]
+    live = [r for r in leaves if not idx.node[r].locked
+            and not (r in idx.period_of_entry and idx.node[idx.parent[r]].locked)]
     chosen = sum(1 for r in live if is_selected(p, excluded, r))
     if chosen == len(live):
         return "all"
@@ -717,8 +826,6 @@ def toggle(p: Plan, excluded: frozenset[str], ref: str) -> frozenset[str]:
     """Space on a node: deselect it (and its subtree) if anything in it is
     selected, else select all of it. Returns the new exclusion set."""
     idx = _index(p)
-    if ref not in idx.period_of_item and isinstance(idx.node.get(ref), PlanItem):
-        ref = idx.parent[ref]
     ref = idx.block_unit.get(ref, ref)  # a block period's tickets go in and out together
     excluded = _canonical(idx, excluded)
     state = node_state(p, excluded, ref)
@@ -792,7 +899,7 @@ def period_lines(co: PlanContract, pe: PlanPeriod, excluded: frozenset[str], det
             lines.append(draft(it.kind, it))
     if tickets:
         if detail == "contract":
-            billable = sum(t.minutes for t in tickets)
+            billable = sum(_ticket_minutes(t, excluded) for t in tickets)
             worked = sum(t.minutes_worked for t in tickets)
             hours = hours_from_minutes(billable)
             rate = tickets[0].unit_price
@@ -803,29 +910,58 @@ def period_lines(co: PlanContract, pe: PlanPeriod, excluded: frozenset[str], det
                 source_id=co.id, minutes_worked=worked))
         elif detail == "time_entry":
             for t in tickets:
-                billable_children = [ch for ch in t.children if ch.minutes > 0]
+                billable_children = [ch for ch in t.children if ch.minutes > 0 and ch.ref not in excluded]
                 if not billable_children:
-                    lines.append(draft("ticket", t, minutes_worked=t.minutes_worked))
+                    lines.append(draft("ticket", t, minutes_worked=t.minutes_worked,
+                                       **_ticket_amounts(t, excluded)))
                     continue
                 spare = t.minutes_worked - sum(ch.minutes for ch in billable_children)
                 for n, ch in enumerate(billable_children):
                     lines.append(draft("time_entry", ch, minutes_worked=ch.minutes + (spare if n == 0 else 0)))
         else:
             for t in tickets:
-                lines.append(draft("ticket", t, minutes_worked=t.minutes_worked))
+                lines.append(draft("ticket", t, minutes_worked=t.minutes_worked,
+                                   **_ticket_amounts(t, excluded)))
     if pe.block_hours is not None:
         over = next((it for it in items if it.kind == "overage"), None)
         if over is not None:
-            minutes = _overage_minutes(pe.block_hours, tickets)
+            minutes = _overage_minutes(pe.block_hours, tickets, pe.billed_minutes, excluded)
             if minutes > 0:
                 hours = hours_from_minutes(minutes)
                 lines.append(draft("block", over, source_kind="overage", quantity=hours,
                                    amount=line_amount(hours, over.unit_price)))
-    return lines
+    return [ln if _is_exact(ln) else _exact_line(ln, co.currency) for ln in lines]
+
+
+def _is_exact(ln: LineDraft) -> bool:
+    q = ln.quantity
+    return q * ln.unit_price == ln.amount
+
+
+def _exact_line(ln: LineDraft, currency: str) -> LineDraft:
+    """A line whose quantity x unit price is not a whole number of minor units
+    (61 min at JPY 99/h: 1.02 x 99 = 100.98, billed 101): written as quantity 1
+    at its amount, the hours and rate in the description, so that every line
+    equals quantity x unit price exactly, in every currency (the accounting
+    imports check it). The amount is the same either way."""
+    return dataclasses.replace(
+        ln, description=f"{ln.description} ({quantity_str(ln.quantity)} x "
+                        f"{format_minor(ln.unit_price, currency)})",
+        quantity=Decimal(1), unit_price=ln.amount)
+
+
+def _ticket_amounts(t: PlanItem, excluded: frozenset[str]) -> dict:
+    """Quantity and amount of a ticket's line with its left-out time entries taken off."""
+    minutes = _ticket_minutes(t, excluded)
+    if minutes == t.minutes:
+        return {}
+    hours = hours_from_minutes(minutes)
+    return {"quantity": hours, "amount": line_amount(hours, t.unit_price)}
 
 
 def _touched_periods(idx: _Index, excluded: frozenset[str]) -> set[str]:
-    return {idx.period_of_item[r] for r in excluded if r in idx.period_of_item}
+    return ({idx.period_of_item[r] for r in excluded if r in idx.period_of_item}
+            | {idx.period_of_entry[r] for r in excluded if r in idx.period_of_entry})
 
 
 def _period_excluded(pe_ref: str, co: PlanContract, cu: PlanCustomer, excluded) -> bool:
@@ -836,9 +972,16 @@ def selection_totals(p: Plan, excluded: frozenset[str], ref: str | None = None) 
     """Selected amount (before tax) per currency, for the whole plan or one node."""
     idx = _index(p)
     excluded = _canonical(idx, excluded)
-    if ref is not None and ref in idx.period_of_item:
+    if ref is not None and ref in idx.period_of_entry:
         item = idx.node[ref]
         return {item.currency: item.amount} if is_selected(p, excluded, ref) else {}
+    if ref is not None and ref in idx.period_of_item:
+        item = idx.node[ref]
+        if not is_selected(p, excluded, ref):
+            return {}
+        if item.kind == "ticket":
+            return {item.currency: _ticket_amounts(item, excluded).get("amount", item.amount)}
+        return {item.currency: item.amount}
     touched = _touched_periods(idx, excluded)
     rows = idx.periods
     if ref is not None:
@@ -899,22 +1042,47 @@ def invoice_previews(p: Plan, excluded: frozenset[str]) -> list[InvoicePreview]:
     return previews
 
 
-def ledger_keys(p: Plan, excluded: frozenset[str]) -> list[tuple[str, int, str, int]]:
-    """(source kind, source id, ledger period, customer id) of every selected source."""
+class LedgerKey(NamedTuple):
+    """One billed ledger row a save writes: ``month`` is the unique key (see
+    BilledLedger), ``period`` the label billed under."""
+
+    kind: str
+    source_id: int
+    month: str
+    customer_id: int
+    period: str
+    currency: str
+
+
+def ledger_keys(p: Plan, excluded: frozenset[str]) -> list[LedgerKey]:
+    """The ledger rows of every selected source: one per calendar month a
+    recurring charge covers, one (``*``) per one-time source, and one per time
+    entry left out of a billed ticket (recorded as not billed)."""
     idx = _index(p)
     excluded = _canonical(idx, excluded)
     keys = []
     for cu, co, pe in idx.periods:
         if pe.locked or _period_excluded(pe.ref, co, cu, excluded):
             continue
+        months = None
         for it in _selected_items(pe, excluded):
             kind, sid, _ = parse_ref(it.ref)
             if kind == "overage":
                 if _overage_minutes(pe.block_hours, [t for t in _selected_items(pe, excluded)
-                                                     if t.kind == "ticket"]) <= 0:
+                                                     if t.kind == "ticket"],
+                                    pe.billed_minutes, excluded) <= 0:
                     continue
-            period = pe.period if kind in RECURRING_KINDS else ONCE
-            keys.append((kind, sid, period, cu.id))
+            if kind in RECURRING_KINDS:
+                months = months or months_of(Span(pe.start, pe.end, pe.period, ""))
+                suffix = f"#{pe.overage_part}" if kind == "overage" else ""
+                keys.extend(LedgerKey(kind, sid, m + suffix, cu.id, pe.period, co.currency)
+                            for m in months)
+            else:
+                keys.append(LedgerKey(kind, sid, ONCE, cu.id, pe.period, co.currency))
+                if kind == "ticket":
+                    keys.extend(LedgerKey("time_entry", ch_id, ONCE, cu.id, pe.period, co.currency)
+                                for ch_id in (parse_ref(ch.ref)[1] for ch in it.children
+                                              if ch.ref in excluded))
     return keys
 
 
@@ -1031,27 +1199,39 @@ def create_batch(
 
 def update_draft(batch: int | str, excluded: Iterable[str] | None = None,
                  detail: str | None = None, actor: str | None = None) -> BatchSummary:
+    """Change a draft's exclusions or detail (the editor's autosave). A guarded
+    transition: only the changed columns are written, by a conditional update
+    on a draft, so an autosave that races a save never turns it back."""
     row = _batch_row(batch)
     if row.status != "draft":
         raise ValidationError(f"batch {row.name!r} is {row.status}: only a draft can be changed")
+    changes = {}
     if detail is not None:
         if detail not in DETAIL_LEVELS:
             raise ValidationError(f"bad detail level {detail!r}: one of {', '.join(DETAIL_LEVELS)}")
-        row.detail = detail
+        changes["detail"] = detail
     if excluded is not None:
-        row.excluded = json.dumps(sorted(check_refs(excluded)))
-    with db.atomic():
-        row.save()
+        changes["excluded"] = json.dumps(sorted(check_refs(excluded)))
+    with write_transaction(f"changing batch {row.name!r}"):
+        if changes:
+            moved = Batch.update(**changes).where(
+                (Batch.id == row.id) & (Batch.status == "draft")).execute()
+            if moved != 1:
+                now = Batch.get_or_none(Batch.id == row.id)
+                raise ValidationError(
+                    f"batch {row.name!r} was {now.status if now else 'deleted'} meanwhile: only a "
+                    "draft can be changed")
         _audit(actor or current_actor(), "batch.update", f"batch:{row.id}")
-    return summarize(row)
+    return summarize(Batch.get_by_id(row.id))
 
 
 def delete_draft(batch: int | str, actor: str | None = None) -> None:
     row = _batch_row(batch)
     if row.status != "draft":
         raise ValidationError(f"batch {row.name!r} is {row.status}: only a draft can be deleted")
-    with db.atomic():
-        row.delete_instance()
+    with write_transaction(f"deleting batch {row.name!r}"):
+        if Batch.delete().where((Batch.id == row.id) & (Batch.status == "draft")).execute() != 1:
+            raise ValidationError(f"batch {row.name!r} is no longer a draft: only a draft can be deleted")
         _audit(actor or current_actor(), "batch.delete", f"batch:{row.id}", name=row.name)
 
 
@@ -1079,28 +1259,37 @@ def _describe_source(kind: str, sid: int) -> str:
             "project": "project fee"}.get(kind, kind) + f" of contract {name!r}"
 
 
-def _conflict(keys: list[tuple[str, int, str, int]]) -> AlreadyBilledError | None:
-    """The first already-billed source among ``keys``, as an error naming it.
+def _conflict(keys) -> AlreadyBilledError | None:
+    """The first already-billed source among ``keys`` (LedgerKey), as an error
+    naming it and the batch that billed it.
 
-    One indexed lookup per (kind, period) and chunk of ids, at most one row
+    One indexed lookup per (kind, month) and chunk of ids, at most one row
     back: the ledger holds every month ever billed, so fetching all rows of
-    these sources (any period) would read the whole history."""
+    these sources (any month) would read the whole history. A batch never
+    names itself: a ledger row of its own is not a conflict."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for kind, sid, period, _ in keys:
-        groups[(kind, period)].append(sid)
-    for (kind, period), ids in groups.items():
+    for k in keys:
+        groups[(k[0], k[2])].append(k[1])
+    for (kind, month), ids in groups.items():
+        if kind == "time_entry":
+            continue
+        if kind == "overage":
+            month = month.partition("#")[0]
+            cond = BilledLedger.month.startswith(month + "#")
+        else:
+            cond = BilledLedger.month == month
         for start in range(0, len(ids), 5000):
-            hit = (BilledLedger.select(BilledLedger.source_id, BilledLedger.batch)
-                   .where((BilledLedger.source_kind == kind) & (BilledLedger.period == period)
+            hit = (BilledLedger.select(BilledLedger.source_id, BilledLedger.batch, BilledLedger.period)
+                   .where((BilledLedger.source_kind == kind) & cond
                           & BilledLedger.source_id.in_(ids[start:start + 5000]))
                    .limit(1).tuples().first())
             if hit is None:
                 continue
-            sid, batch_id = hit
+            sid, batch_id, label = hit
             batch = Batch.get_by_id(batch_id)
             what = _describe_source(kind, sid)
-            if period != ONCE:
-                what += f" for {period}"
+            if month != ONCE:
+                what += f" for {month}" + (f" (under {label})" if label != month else "")
             return AlreadyBilledError(
                 f"{what} was billed meanwhile by batch {batch.name!r} (id {batch.id}); "
                 "nothing was saved: re-open the batch to review what is left")
@@ -1165,15 +1354,17 @@ def save_batch(
 
     ``reviewed`` is the plan the user looked at (the editor passes it); by
     default the plan is made now. If any of its items was billed meanwhile,
-    nothing is written and AlreadyBilledError names the item and the batch.
+    nothing is written and AlreadyBilledError names the item and the batch; if a
+    reviewed item changed since (time added to a ticket...), StaleReviewError
+    names it: the save bills what is true at commit, never a stale review.
     """
     actor = actor or current_actor()
     draft = get_draft(batch)
     if draft.summary.status != "draft":
         raise ValidationError(
             f"batch {draft.summary.name!r} is {draft.summary.status}: only a draft can be saved")
-    p = reviewed or plan(draft.period, draft.customers, draft.detail, today=today)
     excluded = draft.excluded
+    p = reviewed or plan(draft.period, draft.customers, draft.detail, excluded, today=today)
     if reviewed is None:
         _check_still_billable(draft.summary.id, p)
     previews = invoice_previews(p, excluded)
@@ -1186,14 +1377,24 @@ def save_batch(
     prefix = settings.get("invoice_prefix")
     digits = settings.get("invoice_number_digits")
     due = issue + dt.timedelta(days=terms)
-    ticket_ids = [sid for kind, sid, _, _ in keys if kind == "ticket"]
-    database = db.obj
+    ticket_ids = [k.source_id for k in keys if k.kind == "ticket"]
     batch_id = draft.summary.id
+    final_bills = sorted(cu.name for cu in p.customers if cu.final_bill
+                         and any(pv.customer_id == cu.id for pv in previews))
     try:
-        with database.atomic():
+        with write_transaction(f"saving batch {draft.summary.name!r}"):
+            # The guarded transition first: it locks the batch's row (PostgreSQL) so a
+            # second save of the same draft waits here, then finds it saved.
+            now = dt.datetime.now().replace(microsecond=0)
+            moved = Batch.update(status="saved", saved_at=now, saved_by=actor).where(
+                (Batch.id == batch_id) & (Batch.status == "draft")).execute()
+            if moved != 1:
+                row = Batch.get_or_none(Batch.id == batch_id)
+                state = row.status if row else "deleted"
+                raise ValidationError(
+                    f"batch {draft.summary.name!r} was {state} meanwhile (by another session); "
+                    "nothing was saved")
             row = Batch.get_by_id(batch_id)
-            if row.status != "draft":
-                raise ValidationError(f"batch {row.name!r} was {row.status} meanwhile")
             next_number = _lock_counter()
             last = (Invoice.select(Invoice.number, Invoice.issue_date)
                     .order_by(Invoice.sequence.desc()).limit(1).tuples().first())
@@ -1236,13 +1437,12 @@ def save_batch(
             refresh_facts(batch_id, written=(
                 {r[0]: (r[4], r[5], r[6]) for r in inv_rows},
                 ((r[0], r[2], r[3], r[4], r[8], r[12]) for r in line_rows)))
-            currency_of_source = _source_currencies(p)
             ledger_rows = [
-                (kind, sid, period, batch_id,
-                 invoice_of_customer.get((cid, currency_of_source[(kind, sid)])))
-                for kind, sid, period, cid in keys
+                (k.kind, k.source_id, k.period, k.month, batch_id,
+                 invoice_of_customer.get((k.customer_id, k.currency)))
+                for k in keys
             ]
-            _bulk_insert("billed_ledger", ["source_kind", "source_id", "period", "batch_id",
+            _bulk_insert("billed_ledger", ["source_kind", "source_id", "period", "month", "batch_id",
                                            "invoice_id"], ledger_rows)
             for start in range(0, len(ticket_ids), 5000):
                 chunk = ticket_ids[start:start + 5000]
@@ -1250,17 +1450,27 @@ def save_batch(
                     Ticket.id.in_(chunk) & (Ticket.status == "closed")).execute()
                 if changed != len(set(chunk)):
                     _ticket_not_closed(chunk)
+            # The tickets are billed (their rows locked): their time can no longer
+            # change. Compare it, and the other reviewed items, with the plan.
+            _check_current(p, excluded, keys, batch_id)
             Setting.update(value=str(next_number + len(previews))).where(
                 Setting.key == "next_invoice_number").execute()
             write_index(index_records)
-            Batch.update(status="saved", saved_at=dt.datetime.now().replace(microsecond=0),
-                         saved_by=actor).where(Batch.id == batch_id).execute()
             totals: dict[str, int] = defaultdict(int)
             for pv in previews:
                 totals[pv.currency] += pv.total
-            _audit(actor, "batch.save", f"batch:{batch_id}", name=row.name,
-                   invoices=numbers, totals={k: format_minor(v, k) for k, v in totals.items()})
-    except IntegrityError:
+            details = {"name": row.name, "invoices": numbers,
+                       "totals": {k: format_minor(v, k) for k, v in totals.items()}}
+            left_out = [k.source_id for k in keys if k.kind == "time_entry"]
+            if left_out:
+                details["time_entries_not_billed"] = left_out
+            if final_bills:
+                details["final_bills"] = final_bills
+            _audit(actor, "batch.save", f"batch:{batch_id}", **details)
+    except IntegrityError as exc:
+        message = guard_message(exc)
+        if message is not None:
+            raise AlreadyBilledError(f"{message}; nothing was saved") from None
         # An item of this batch is in the ledger already (billed meanwhile).
         conflict = _conflict(keys)
         if conflict is not None:
@@ -1268,6 +1478,57 @@ def save_batch(
         raise
     return SaveResult(batch_id=batch_id, batch_name=draft.summary.name,
                       invoice_numbers=numbers, totals=dict(totals))
+
+
+def _check_current(p: Plan, excluded: frozenset[str], keys: list[LedgerKey], batch_id: int) -> None:
+    """Inside the save, after its ledger rows are written and its tickets billed
+    (their rows locked): every reviewed ticket, expense and service item still has
+    the time, amount and price it was reviewed with; else StaleReviewError names
+    the first that changed, and the save rolls back. Read through the batch's own
+    ledger rows (three grouped reads, no list of ids to send)."""
+    idx = _index(p)
+    database = db.obj
+    mark = "%s" if is_postgres(database) else "?"
+    time_now = {tid: (int(b or 0), int(w or 0)) for tid, b, w in database.execute_sql(
+        "SELECT te.ticket_id, SUM(CASE WHEN te.billable THEN te.minutes ELSE 0 END), SUM(te.minutes) "
+        "FROM billed_ledger l JOIN time_entry te ON te.ticket_id = l.source_id "
+        f"WHERE l.batch_id = {mark} AND l.source_kind = 'ticket' GROUP BY te.ticket_id",
+        (batch_id,)).fetchall()}
+    for k in keys:
+        if k.kind != "ticket":
+            continue
+        it = idx.node[f"ticket:{k.source_id}"]
+        billable, worked = time_now.get(k.source_id, (0, 0))
+        if billable != it.minutes or worked != it.minutes_worked:
+            raise StaleReviewError(
+                f"{_describe_source('ticket', k.source_id)} changed since it was reviewed (billable "
+                f"time {quantity_str(hours_from_minutes(it.minutes))} h -> "
+                f"{quantity_str(hours_from_minutes(billable))} h, worked "
+                f"{quantity_str(hours_from_minutes(it.minutes_worked))} h -> "
+                f"{quantity_str(hours_from_minutes(worked))} h); nothing was saved: "
+                "review the batch again")
+    if any(k.kind == "expense" for k in keys):
+        now = {eid: (int(amount), bool(billable)) for eid, amount, billable in database.execute_sql(
+            "SELECT e.id, e.amount, e.billable FROM billed_ledger l JOIN expense e ON e.id = l.source_id "
+            f"WHERE l.batch_id = {mark} AND l.source_kind = 'expense'", (batch_id,)).fetchall()}
+        for k in keys:
+            if k.kind == "expense" and now.get(k.source_id) != (idx.node[f"expense:{k.source_id}"].amount, True):
+                raise StaleReviewError(
+                    f"{_describe_source('expense', k.source_id)} changed since it was reviewed; "
+                    "nothing was saved: review the batch again")
+    if any(k.kind == "service_item" for k in keys):
+        now = {sid: (Decimal(q), int(price), bool(active)) for sid, q, price, active in database.execute_sql(
+            "SELECT DISTINCT s.id, s.quantity, s.unit_price, s.active FROM billed_ledger l "
+            "JOIN service_item s ON s.id = l.source_id "
+            f"WHERE l.batch_id = {mark} AND l.source_kind = 'service_item'", (batch_id,)).fetchall()}
+        for k in keys:
+            if k.kind != "service_item":
+                continue
+            it = idx.node[f"service_item:{k.source_id}@{k.period}"]
+            if now.get(k.source_id) != (it.quantity, it.unit_price, True):
+                raise StaleReviewError(
+                    f"{_describe_source('service_item', k.source_id)} changed since it was reviewed; "
+                    "nothing was saved: review the batch again")
 
 
 def selected_refs(p: Plan, excluded: Iterable[str]) -> list[str]:
@@ -1310,7 +1571,14 @@ def _check_still_billable(batch_id: int, p: Plan) -> None:
     keys = []
     for ref in gone:
         kind, sid, period = parse_ref(ref)
-        keys.append((kind, sid, period if kind in RECURRING_KINDS else ONCE, 0))
+        if kind in RECURRING_KINDS and period:
+            try:
+                months = months_of(parse_period(period))
+            except ValidationError:
+                months = [period]
+            keys.extend((kind, sid, m + ("#1" if kind == "overage" else ""), 0) for m in months)
+        else:
+            keys.append((kind, sid, ONCE, 0))
     conflict = _conflict(keys)
     if conflict is not None:
         raise conflict
@@ -1330,20 +1598,13 @@ def _ticket_not_closed(chunk: list[int]) -> None:
     raise AlreadyBilledError(f"ticket {number} is no longer closed; nothing was saved")
 
 
-def _source_currencies(p: Plan) -> dict[tuple[str, int], str]:
-    """(source kind, id) -> the currency of its contract, hence of its invoice."""
-    out = {}
-    for _, co, pe in _index(p).periods:
-        for it in pe.items:
-            kind, sid, _ = parse_ref(it.ref)
-            out[(kind, sid)] = co.currency
-    return out
-
-
 # --- voiding ----------------------------------------------------------------
 
 def void_batch(batch: int | str, reason: str, actor: str | None = None) -> BatchSummary:
-    """Void a saved batch: invoices void, items billable again, numbers kept."""
+    """Void a saved batch: invoices void, items billable again, numbers kept.
+
+    A guarded transition: the batch moves saved -> voided by a conditional update
+    inside the transaction, so of several voids at once exactly one succeeds."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("voiding a batch needs a reason")
@@ -1351,8 +1612,15 @@ def void_batch(batch: int | str, reason: str, actor: str | None = None) -> Batch
     row = _batch_row(batch)
     if row.status != "saved":
         raise ValidationError(f"batch {row.name!r} is {row.status}: only a saved batch can be voided")
-    database = db.obj
-    with database.atomic():
+    with write_transaction(f"voiding batch {row.name!r}"):
+        moved = Batch.update(status="voided", voided_at=dt.datetime.now().replace(microsecond=0),
+                             voided_by=actor, void_reason=reason).where(
+            (Batch.id == row.id) & (Batch.status == "saved")).execute()
+        if moved != 1:
+            now = Batch.get_or_none(Batch.id == row.id)
+            raise ValidationError(
+                f"batch {row.name!r} was {now.status if now else 'deleted'} meanwhile (by another "
+                "session): only a saved batch can be voided")
         ticket_ids = [sid for (sid,) in BilledLedger.select(BilledLedger.source_id).where(
             (BilledLedger.batch == row.id) & (BilledLedger.source_kind == "ticket")).tuples()]
         exported = [n for (n,) in Invoice.select(Invoice.number).where(
@@ -1361,13 +1629,59 @@ def void_batch(batch: int | str, reason: str, actor: str | None = None) -> Batch
         for start in range(0, len(ticket_ids), 5000):
             Ticket.update(status="closed").where(
                 Ticket.id.in_(ticket_ids[start:start + 5000]) & (Ticket.status == "billed")).execute()
-        Invoice.update(status="void").where(Invoice.batch == row.id).execute()
+        Invoice.update(status="void").where((Invoice.batch == row.id) & (Invoice.status != "void")).execute()
         refresh_facts(row.id)  # the benchmark's sums lose these invoices' lines
-        Batch.update(status="voided", voided_at=dt.datetime.now().replace(microsecond=0),
-                     voided_by=actor, void_reason=reason).where(Batch.id == row.id).execute()
         _audit(actor, "batch.void", f"batch:{row.id}", name=row.name, reason=reason,
                released_tickets=len(ticket_ids), exported_invoices=exported)
     return summarize(Batch.get_by_id(row.id))
+
+
+@dataclass(frozen=True)
+class VoidedInvoice:
+    number: str
+    batch_id: int
+    batch_name: str
+    was_exported: bool
+    released_tickets: int
+    reason: str
+
+
+def void_invoice(number: str, reason: str, actor: str | None = None) -> VoidedInvoice:
+    """Void one invoice of a saved batch: the invoice becomes void (its number is
+    kept, never reused), its items are released to be billed again, the rest of
+    its batch stays saved. A guarded transition like the batch's."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("voiding an invoice needs a reason")
+    actor = actor or current_actor()
+    number = (number or "").strip()
+    inv = Invoice.get_or_none(Invoice.number == number)
+    if inv is None:
+        raise NotFoundError(f"no invoice numbered {number!r}")
+    batch = Batch.get_by_id(inv.batch_id)
+    if inv.status == "void":
+        raise ValidationError(f"invoice {number} is void already")
+    with write_transaction(f"voiding invoice {number}"):
+        was_exported = inv.status == "exported"
+        # the batch must still be saved (a batch void at the same moment wins or waits)
+        if Batch.update(status="saved").where(
+                (Batch.id == batch.id) & (Batch.status == "saved")).execute() != 1:
+            raise ValidationError(f"invoice {number}'s batch {batch.name!r} is not saved (voided "
+                                  "meanwhile?): nothing was changed")
+        moved = Invoice.update(status="void").where(
+            (Invoice.id == inv.id) & Invoice.status.in_(("issued", "exported"))).execute()
+        if moved != 1:
+            raise ValidationError(f"invoice {number} was voided meanwhile (by another session)")
+        ticket_ids = [sid for (sid,) in BilledLedger.select(BilledLedger.source_id).where(
+            (BilledLedger.invoice == inv.id) & (BilledLedger.source_kind == "ticket")).tuples()]
+        BilledLedger.delete().where(BilledLedger.invoice == inv.id).execute()
+        for start in range(0, len(ticket_ids), 5000):
+            Ticket.update(status="closed").where(
+                Ticket.id.in_(ticket_ids[start:start + 5000]) & (Ticket.status == "billed")).execute()
+        refresh_facts(batch.id)  # the benchmark's sums lose this invoice's lines
+        _audit(actor, "invoice.void", f"invoice:{inv.id}", number=number, batch=batch.name,
+               reason=reason, released_tickets=len(ticket_ids), was_exported=was_exported)
+    return VoidedInvoice(number, batch.id, batch.name, was_exported, len(ticket_ids), reason)
 
 
 # --- plan as JSON -----------------------------------------------------------
@@ -1408,7 +1722,7 @@ def plan_to_json(p: Plan, excluded: frozenset[str] = frozenset()) -> dict:
                               "totals": {k: _money(v, k) for k, v in
                                          selection_totals(p, excluded, co.ref).items()},
                               "periods": periods})
-        customers.append({"ref": cu.ref, "name": cu.name,
+        customers.append({"ref": cu.ref, "name": cu.name, "final_bill": cu.final_bill,
                           "totals": {k: _money(v, k) for k, v in
                                      selection_totals(p, excluded, cu.ref).items()},
                           "contracts": contracts})

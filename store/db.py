@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
@@ -48,19 +48,89 @@ def is_url(target: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target))
 
 
+# Query parameters that carry a secret (libpq's password, and the usual others).
+_SECRET_KEYS = re.compile(r"^(password|passwd|pass|pwd|sslpassword|secret|token|access_token|api_?key)$", re.I)
+# Every secret a URL in this process carried: removed from any message (see scrub).
+_SECRETS: set[str] = set()
+
+
+def _secret_params(query: str) -> tuple[list[str], list[str]]:
+    """The query's parameters without the secret ones, and the secrets' values."""
+    kept, secrets = [], []
+    for part in query.split("&") if query else ():
+        key, _, value = part.partition("=")
+        if _SECRET_KEYS.match(unquote(key).strip()):
+            if value:
+                secrets.extend({value, unquote(value)})
+        else:
+            kept.append(part)
+    return kept, secrets
+
+
 def redact(target: str) -> str:
-    """The path or URL with any password removed, for display."""
+    """The path or URL with any password removed, for display: the password of
+    ``user:password@`` and secret query parameters (``password=``, ``sslpassword=``,
+    ``token=``...). Never raises, whatever the URL."""
     if not is_url(target):
         return target
-    parts = urlsplit(target)
-    if parts.password is None:
-        return target
-    netloc = parts.hostname or ""
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    scheme, rest = target.split("://", 1)
+    rest, hash_, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    kept, _ = _secret_params(query)
+    query = "&".join(kept)
+    return (f"{scheme}://{netloc}{slash}{path}" + (f"?{query}" if query else "")
+            + (f"#{fragment}" if hash_ else ""))
+
+
+def secrets_of(target: str) -> list[str]:
+    """The secrets a path or URL carries (its password, secret query values)."""
+    if not is_url(target):
+        return []
+    rest = target.split("://", 1)[1].partition("#")[0]
+    rest, _, query = rest.partition("?")
+    netloc = rest.partition("/")[0]
+    found = []
+    if "@" in netloc:
+        userinfo = netloc.rsplit("@", 1)[0]
+        if ":" in userinfo:
+            password = userinfo.split(":", 1)[1]
+            found.extend({password, unquote(password)})
+    found.extend(_secret_params(query)[1])
+    return [s for s in found if s]
+
+
+def scrub(text: str) -> str:
+    """A message with every database secret this process has seen replaced by
+    ``***``, and any URL in it redacted: for errors, logs and audit details."""
+    text = re.sub(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"]+", lambda m: redact(m.group(0)), str(text))
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _check_url(target: str):
+    """The split URL, or ValueError with a one-line reason (never the password)."""
+    shown = redact(target)
+    try:
+        parts = urlsplit(target)
+        port = parts.port
+    except ValueError as exc:
+        reason = str(exc)
+        netloc = target.split("://", 1)[1].partition("/")[0].rsplit("@", 1)[-1]
+        if "Port" in reason or "port" in reason:
+            port_text = netloc.rsplit(":", 1)[-1] if ":" in netloc else "?"
+            reason = f"the port {port_text!r} is not a number from 1 to 65535"
+        raise ValueError(f"malformed database URL {shown}: {reason}") from None
+    if port == 0:
+        raise ValueError(f"malformed database URL {shown}: the port 0 is not a number from 1 to 65535")
+    if not parts.path.strip("/"):
+        raise ValueError(f"malformed database URL {shown}: no database name (postgresql://user@host:5432/NAME)")
+    return parts
 
 
 def _make_private(path: Path) -> None:
@@ -81,7 +151,8 @@ def make_database(target: str):
         if scheme in ("postgres", "postgresql"):
             from playhouse.db_url import parseresult_to_dict
 
-            kwargs = parseresult_to_dict(urlsplit(target), unquote_password=True)
+            _SECRETS.update(secrets_of(target))
+            kwargs = parseresult_to_dict(_check_url(target), unquote_password=True)
             name = kwargs.pop("database")
             return PostgresqlDatabase(name, **kwargs)
         raise ValueError(

@@ -26,6 +26,17 @@ class AlreadyBilledError(BatchbillError):
 class ImportFileError(BatchbillError):
     """A CSV import with bad rows. ``problems`` lists 'FILE:LINE: column: reason'."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], total: int | None = None):
         self.problems = list(problems)
+        # how many there were: a huge bad file keeps the first ones only
+        self.total = max(total or 0, len(self.problems))
         super().__init__("\n".join(self.problems))
+
+
+class StaleReviewError(AlreadyBilledError):
+    """A save whose reviewed items changed since review (time added to a ticket...)."""
+
+
+class StorageError(BatchbillError):
+    """The database failed under a write (connection lost, disk full, read-only
+    file): the message names the real cause; the transaction was rolled back."""

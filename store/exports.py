@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -98,16 +99,146 @@ def numbered_paths(path: Path, count: int) -> list[Path]:
     return [path.with_name(f"{path.stem}-{i}{path.suffix}") for i in range(1, count + 1)]
 
 
-def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _what_is(mode: int) -> str:
+    for test, label in _KINDS:
+        if test(mode):
+            return label
+    return "not a regular file"
+
+
+@dataclass
+class Destination:
+    """Where an export would go, checked before anything is written.
+
+    ``paths``: the files that would be written (numbered when the output has
+    several parts); ``replaces``: those of them that exist (regular files,
+    replaced atomically); ``creates``: missing directories that would be made
+    (only with ``mkdir``); ``problems``: one line each, why the export is
+    refused. Nothing is written while ``problems`` is not empty.
+    """
+
+    paths: list[Path]
+    problems: list[str] = field(default_factory=list)
+    replaces: list[Path] = field(default_factory=list)
+    creates: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_destination(path: str | os.PathLike | None, *, default_name: str, parts: int = 1,
+                      mkdir: bool = False, directory: str | os.PathLike | None = None) -> Destination:
+    """Resolve and check an export target; never writes.
+
+    - no ``path``: ``default_name`` in ``directory`` (or the current directory);
+    - an existing directory, or a path ending in ``/``: ``default_name`` inside it;
+    - anything else names the file itself (``name-1.ext``, ``name-2.ext``... when
+      the output has several ``parts``).
+
+    Refused (a line in ``problems``): a target that exists and is not a regular
+    file (directory, FIFO, socket, device) or is a symbolic link; a missing
+    directory unless ``mkdir``; a parent that is a file.
+    """
+    problems: list[str] = []
+    text = os.fspath(path) if path not in (None, "") else ""
+    if not text:
+        target = (Path(directory) if directory else Path()) / default_name
+        as_dir = None
+    else:
+        as_dir = text.endswith(("/", os.sep))
+        base = Path(text).expanduser()
+        if as_dir or base.is_dir():
+            target = base / default_name
+        else:
+            target = base
+    parent = target.parent
+    creates: list[Path] = []
+    probe = parent
+    while True:
+        try:
+            st = probe.stat()
+        except FileNotFoundError:
+            creates.append(probe)
+            if probe.parent == probe:
+                break
+            probe = probe.parent
+            continue
+        except NotADirectoryError:
+            creates.append(probe)
+            probe = probe.parent
+            continue
+        except OSError as exc:
+            problems.append(f"cannot use {probe}: {exc.strerror or exc}")
+            break
+        if not stat.S_ISDIR(st.st_mode):
+            problems.append(f"{probe} is {_what_is(st.st_mode) if not stat.S_ISREG(st.st_mode) else 'a file'}, "
+                            f"not a directory: cannot write {target}")
+        break
+    creates.reverse()
+    if creates and not problems and not mkdir:
+        missing = creates[-1] if as_dir else parent
+        problems.append(f"directory {missing} does not exist (create it, or ask for it: --mkdir)")
+    paths = numbered_paths(target, max(parts, 1))
+    replaces: list[Path] = []
+    if not creates and not problems:
+        for p in paths:
+            try:
+                st = os.lstat(p)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                problems.append(f"cannot use {p}: {exc.strerror or exc}")
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                problems.append(f"{p} is a symbolic link: exports never write through a link; "
+                                "give the real file or another name")
+            elif not stat.S_ISREG(st.st_mode):
+                problems.append(f"{p} exists and is {_what_is(st.st_mode)}: exports write only regular "
+                                "files; give a file name")
+            else:
+                replaces.append(p)
+    return Destination(paths=paths, problems=problems, replaces=replaces,
+                       creates=creates if mkdir else [])
+
+
+def _refuse(problems: list[str]) -> None:
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise ValidationError(f"{problems[0]}{more}; nothing was written")
+
+
+def _still_safe(path: Path) -> None:
+    """Just before the rename: the target is absent or a regular file (not
+    swapped for a link, FIFO or device since the check)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else _what_is(st.st_mode)
+        raise ValidationError(f"{path} became {kind} while exporting; nothing was written")
+
+
+def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -> None:
     """All files or none: each goes to a temporary file beside its target, every
     one is flushed to disk, then every one is renamed into place. The fsyncs run
     side by side (a batch to Xero is 20-odd files; each fsync waits on the disk,
-    not on Python)."""
+    not on Python). Only regular files are replaced (see check_destination)."""
     temps: list[tuple[str, Path]] = []
     fds: list[int] = []
     try:
         for path, data in payloads:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if mkdir:
+                path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             fds.append(fd)
             temps.append((tmp, path))
@@ -124,6 +255,8 @@ def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
                 os.fsync(fd)
         while fds:
             os.close(fds.pop())
+        for _, path in temps:
+            _still_safe(path)
         for tmp, path in temps:
             os.replace(tmp, path)
     except BaseException:
@@ -136,18 +269,19 @@ def _write_atomically(payloads: list[tuple[Path, bytes]]) -> None:
 
 
 def _document_payloads(parts, out_path, directory, default_name: str, *,
-                       single: bool) -> list[tuple[Path, bytes]]:
+                       single: bool) -> tuple[list[tuple[Path, bytes]], Path | None]:
     """Where the files of a customer format go: one invoice (``single``) to a file
     (the ``-o`` path, or its default name in the current directory or in ``-o DIR``);
     a batch or several invoices to a folder (``-o DIR``, default ``batch-ID-FORMAT``),
-    one file per invoice named after it, or into one zip when ``-o`` ends in ``.zip``."""
+    one file per invoice named after it, or into one zip when ``-o`` ends in ``.zip``.
+    Returns the (path, bytes) pairs and the folder when the output is one."""
     base = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
     if str(base).lower().endswith(".zip") and not base.is_dir():
-        return [(_regular_or_absent(base), _zip_bytes(parts))]
+        return [(_regular_or_absent(base), _zip_bytes(parts))], None
     if single and base.is_dir() and not base.is_symlink():
-        return [(_regular_or_absent(base / parts[0].name), parts[0].data)]
+        return [(_regular_or_absent(base / parts[0].name), parts[0].data)], None
     if single and not str(out_path or "").endswith(("/", os.sep)):
-        return [(_regular_or_absent(base), parts[0].data)]
+        return [(_regular_or_absent(base), parts[0].data)], None
     folder = base
     if folder.is_symlink():
         raise ValidationError(f"{folder} is a symbolic link: exports never write through a link; nothing was written")
@@ -157,7 +291,7 @@ def _document_payloads(parts, out_path, directory, default_name: str, *,
     names = [part.name for part in parts]
     if len(set(names)) != len(names):
         raise ValidationError("two invoices would get the same file name; nothing was written")
-    return [(_regular_or_absent(folder / part.name), part.data) for part in parts]
+    return [(_regular_or_absent(folder / part.name), part.data) for part in parts], folder
 
 
 def _regular_or_absent(path: Path) -> Path:
@@ -199,13 +333,16 @@ def export_invoices(
     out_path: str | os.PathLike | None = None,
     directory: str | os.PathLike | None = None,
     actor: str | None = None,
+    mkdir: bool = False,
     progress=None,
 ) -> ExportResult:
     """Write the invoices (``numbers``) or a saved batch's non-void invoices
     (``batch``: id or name) in format ``fmt`` to ``out_path`` (default: a name
     after the batch or invoice and the format, in ``directory`` or the current
     directory), then mark them exported. Refuses void invoices, draft and
-    voided batches, with the reason.
+    voided batches, with the reason, and any destination that
+    :func:`check_destination` refuses (then nothing is written); missing
+    directories are made only with ``mkdir``.
 
     The customer formats (pdf, ubl, facturx) write one file per invoice, into a
     folder or a zip (:func:`_document_payloads`), and write a credit note for a
@@ -263,16 +400,24 @@ def export_invoices(
     options = {"progress": progress} if progress is not None and fmt in ("pdf", "facturx") else {}
     output = export_fn(invoices, replace(export_settings(), tax_names=settings.tax_names()), **options)
     if fmt in PER_INVOICE:
-        payloads = _document_payloads(output.parts, out_path, directory, default_name,
-                                      single=batch is None and len(invoices) == 1)
+        payloads, folder = _document_payloads(output.parts, out_path, directory, default_name,
+                                              single=batch is None and len(invoices) == 1)
+        problems = []
+        if folder is not None and not mkdir and not folder.exists() and not folder.parent.is_dir():
+            problems.append(f"directory {folder.parent} does not exist (create it, or ask for it: --mkdir)")
+        for path, _ in payloads:  # the folder is the export's output: made when missing
+            problems += check_destination(path, default_name=path.name, mkdir=mkdir or folder is not None).problems
+        if problems:
+            _refuse(problems)
         paths = [p for p, _ in payloads]
-        _write_atomically(payloads)
+        _write_atomically(payloads, mkdir=mkdir or folder is not None)
     else:
-        target = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
-        if target.is_dir():
-            target = target / default_name
-        paths = numbered_paths(target, len(output.parts))
-        _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)])
+        dest = check_destination(out_path, default_name=default_name, parts=len(output.parts),
+                                 mkdir=mkdir, directory=directory)
+        if dest.problems:
+            _refuse(dest.problems)
+        paths = dest.paths
+        _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)], mkdir=mkdir)
     credit_notes = [inv.number for inv in invoices if inv.status == "void"]
 
     previous_formats = _previous_formats([inv for inv in invoices if inv.exported_at is not None])

@@ -2,8 +2,8 @@
 
 Planning a period and exporting a batch build hundreds of thousands of small
 objects without a reference cycle; Python's cyclic collector then runs full
-collections over the whole process (the app's heap included), which cost
-100-300 ms in the middle of the work. Reference counting still frees
+collections over the whole process (the app's heap included), pauses in the
+middle of the work (docs/performance.md has the figures). Reference counting still frees
 everything; the collector is turned back on afterwards, unless it was off.
 """
 from __future__ import annotations

@@ -218,6 +218,8 @@ def export_settings() -> ExportSettings:
         qbo_vat_columns=bool(values["qbo_vat_columns"]),
         qbo_tax_code=values["qbo_tax_code"],
         qbo_tax_code_exempt=values["qbo_tax_code_exempt"],
+        qbo_columns=values["qbo_columns"],
+        iif_name_limit=int(values["iif_name_limit"]),
         seller=Seller(
             name=values["company_name"], legal_name=values["seller_legal_name"],
             street=values["seller_street"], street2=values["seller_street2"], city=values["seller_city"],

@@ -13,6 +13,7 @@ from peewee import (
     BigIntegerField,
     BooleanField,
     CharField,
+    Check,
     DateField,
     DateTimeField,
     DoubleField,
@@ -79,7 +80,7 @@ class Customer(BaseModel):
     address = TextField(default="")
     tax_rate = DecimalText(default=Decimal("0"))
     active = BooleanField(default=True)
-    # E-invoice identity (schema v6): structured address, VAT treatment, Peppol address.
+    # E-invoice identity (schema v7): structured address, VAT treatment, Peppol address.
     address_line1 = CharField(default="", max_length=200)
     address_line2 = CharField(default="", max_length=200)
     city = CharField(default="", max_length=100)
@@ -175,7 +176,8 @@ class Ticket(GuardedModel):
     customer = ForeignKeyField(Customer, backref="tickets", on_delete="RESTRICT")
     contract = ForeignKeyField(Contract, backref="tickets", null=True, on_delete="RESTRICT")
     title = CharField(max_length=300)
-    status = CharField(max_length=10, default="open", index=True)
+    status = CharField(max_length=10, default="open", index=True,
+                       constraints=[Check("status IN ('open', 'closed', 'billed')")])
     opened_at = DateTimeField()
     closed_at = DateTimeField(null=True, index=True)
 
@@ -238,7 +240,8 @@ class Batch(BaseModel):
     # JSON list of the item refs selected when the draft was reviewed: a save
     # that no longer finds one of them says which and why (billed meanwhile...)
     reviewed = TextField(default="")
-    status = CharField(max_length=10, default="draft", index=True)
+    status = CharField(max_length=10, default="draft", index=True,
+                       constraints=[Check("status IN ('draft', 'saved', 'voided')")])
     saved_at = DateTimeField(null=True)
     saved_by = CharField(max_length=100, null=True)
     voided_at = DateTimeField(null=True)
@@ -258,7 +261,8 @@ class Invoice(BaseModel):
     tax = BigIntegerField()
     total = BigIntegerField()
     tax_rate = DecimalText(default=Decimal("0"))
-    status = CharField(max_length=10, default="issued", index=True)
+    status = CharField(max_length=10, default="issued", index=True,
+                       constraints=[Check("status IN ('issued', 'exported', 'void')")])
     exported_at = DateTimeField(null=True)
     export_count = IntegerField(default=0)
 
@@ -281,21 +285,30 @@ class InvoiceLine(BaseModel):
 
 
 class BilledLedger(BaseModel):
-    """One row per billed source. Unique on (source kind, source id, period).
+    """What is billed: one row per billed source and calendar month, unique on
+    (source kind, source id, month). The database's unique index is what makes
+    double billing impossible, whatever the UI or a second technician does.
 
-    One-time sources (tickets, expenses, project fees) use the period ``*`` so
-    they can be billed once ever; recurring ones (service items, device
-    charges, block fees) use the contract period they bill.
+    ``month`` is the key: ``*`` for one-time sources (tickets, expenses, project
+    fees: billed once ever); ``YYYY-MM`` for each calendar month a recurring
+    charge covers (service items, device charges, block fees), so a quarter or a
+    year collides with any month inside it, whatever the period label, billing
+    period, retype or on_demand use; ``YYYY-MM#N`` for the N-th overage billed for
+    a block period (a late ticket tops the overage up, never bills it twice).
+    ``period`` is the label the source was billed under (for reading only).
+    Kind ``time_entry`` rows record an entry left out of its billed ticket: not
+    billed (no amount), locked with the ticket, released with it by a void.
     """
 
     source_kind = CharField(max_length=20)
     source_id = BigIntegerField()
     period = CharField(max_length=10)
+    month = CharField(max_length=24, default="*")  # the default: a one-time source
     batch = ForeignKeyField(Batch, backref="ledger", on_delete="RESTRICT")
     invoice = ForeignKeyField(Invoice, null=True, on_delete="RESTRICT")
 
     class Meta:
-        indexes = ((("source_kind", "source_id", "period"), True),)
+        indexes = ((("source_kind", "source_id", "month"), True),)
 
 
 class ExchangeRate(BaseModel):

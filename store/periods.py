@@ -95,3 +95,13 @@ def previous_month(today: dt.date) -> Span:
     first = today.replace(day=1)
     last = first - dt.timedelta(days=1)
     return month_span(last.year, last.month)
+
+
+def months_of(span: Span) -> list[str]:
+    """The calendar months a span covers, as ``YYYY-MM`` (the billed ledger's keys)."""
+    out = []
+    day = span.start
+    while day < span.end:
+        out.append(f"{day.year:04d}-{day.month:02d}")
+        day = _add_months(day, 1)
+    return out

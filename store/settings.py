@@ -19,10 +19,10 @@ from store.models import Setting
 # accepted ("a whole number, 0 or more"); parse_value() names the key and value.
 
 def _int(text: str) -> int:
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise ValidationError("a whole number, 0 or more") from None
+    digits = str(text).strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 12):  # no '١٢', '1_000', '+5'
+        raise ValidationError("a whole number, 0 or more")
+    value = int(digits)
     if value < 0:
         raise ValidationError("a whole number, 0 or more")
     return value
@@ -64,6 +64,35 @@ def _date_format(text: str) -> str:
     value = str(text).strip().upper()
     if value not in DATE_FORMATS:
         raise ValidationError(f"one of {', '.join(DATE_FORMATS)}")
+    return value
+
+
+# Xero's invoice import reads dates in the organisation's region format only.
+XERO_DATE_FORMATS = ("DD/MM/YYYY", "MM/DD/YYYY")
+
+
+def _xero_date_format(text: str) -> str:
+    value = str(text).strip().upper()
+    if value not in XERO_DATE_FORMATS:
+        raise ValidationError(f"one of {', '.join(XERO_DATE_FORMATS)} (the formats Xero's import reads)")
+    return value
+
+
+QBO_COLUMNS = ("sample", "auto")
+
+
+def _qbo_columns(text: str) -> str:
+    value = str(text).strip().lower()
+    if value not in QBO_COLUMNS:
+        raise ValidationError("sample (Intuit's sample file: *InvoiceNo, *InvoiceDate...) or auto (the names "
+                              "QuickBooks Online maps by itself: *Invoice number, *Invoice date...)")
+    return value
+
+
+def _name_limit(text: str) -> int:
+    value = _int(text)
+    if not 10 <= value <= 200:
+        raise ValidationError("a whole number from 10 to 200")
     return value
 
 
@@ -123,11 +152,16 @@ _spec("xero_tax_type", "Tax on Sales", _text, "Xero TaxType of taxable lines")
 _spec("xero_tax_type_exempt", "Tax Exempt", _text, "Xero TaxType of untaxable lines")
 _spec("date_format.qbo-csv", "MM/DD/YYYY", _date_format, "date format of QBO CSV files")
 _spec("date_format.qbd-iif", "MM/DD/YYYY", _date_format, "date format of IIF files")
-_spec("date_format.xero-csv", "", lambda t: _date_format(t) if str(t).strip() else "",
-      "date format of Xero CSV files (empty: from the home region, US MM/DD/YYYY else DD/MM/YYYY)")
+_spec("date_format.xero-csv", "", lambda t: _xero_date_format(t) if str(t).strip() else "",
+      "date format of Xero CSV files, DD/MM/YYYY or MM/DD/YYYY (Xero's import takes only these; "
+      "empty: from the home region, US MM/DD/YYYY else DD/MM/YYYY)")
 _spec("qbo_vat_columns", "no", _bool, "QBO CSV with *ItemTaxCode,ItemTaxAmount instead of Taxable,TaxRate")
 _spec("qbo_tax_code", "20.0% S", _text, "QBO ItemTaxCode of taxable lines when qbo_vat_columns is on")
 _spec("qbo_tax_code_exempt", "Exempt", _text, "QBO ItemTaxCode of untaxable lines")
+_spec("qbo_columns", "sample", _qbo_columns, "QBO CSV column names: sample (*InvoiceNo... of Intuit's sample "
+      "file) or auto (*Invoice number... that QBO maps itself, per Intuit's answer for QBO Canada)")
+_spec("iif_name_limit", "41", _name_limit, "longest customer name QuickBooks Desktop takes (IIF); longer or "
+      "non-cp1252 names get a unique IIF name ending in ~<customer id>")
 
 # Seller identity on customer invoices (PDF, UBL, Factur-X): EN 16931 business terms in brackets.
 from store import identity as _id  # noqa: E402
@@ -317,10 +351,47 @@ def set_value(key: str, value) -> object:
     if key not in SPECS and text == "":
         Setting.delete().where(Setting.key == key).execute()
         return typed
+    if key == "next_invoice_number":
+        _set_next_number(int(typed))
+        return typed
     Setting.insert(key=key, value=str(text)).on_conflict(
         conflict_target=[Setting.key], update={Setting.value: str(text)}
     ).execute()
     return typed
+
+
+def _set_next_number(value: int) -> None:
+    """The next invoice number moves only forward past the last issued one: a
+    lower value would reuse numbers and is refused naming the last; a higher
+    one leaves numbers unused (a gap), which is audited with who and when."""
+    import json
+
+    from peewee import fn
+
+    from store.audit import current_actor
+    from store.db import db
+    from store.models import AuditEvent, Invoice
+
+    with db.atomic():
+        last = (Invoice.select(Invoice.number, Invoice.sequence).order_by(Invoice.sequence.desc())
+                .limit(1).tuples().first())
+        if value < 1:
+            raise ValidationError("setting next_invoice_number: at least 1")
+        if last is not None and value <= last[1]:
+            raise ValidationError(
+                f"setting next_invoice_number: {value} would reuse invoice numbers: the last issued "
+                f"is {last[0]} (sequence {last[1]}); give at least {last[1] + 1}")
+        row = Setting.get_or_none(Setting.key == "next_invoice_number")
+        before = int(row.value) if row is not None else int(SPECS["next_invoice_number"].default)
+        highest = Invoice.select(fn.MAX(Invoice.sequence)).scalar() or 0
+        Setting.insert(key="next_invoice_number", value=str(value)).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: str(value)}).execute()
+        if value != before:
+            AuditEvent.create(actor=current_actor(), action="settings.next_invoice_number",
+                              subject="setting:next_invoice_number",
+                              details=json.dumps({"from": before, "to": value, "last_issued": highest,
+                                                  "skipped": max(0, value - max(before, highest + 1))},
+                                                 sort_keys=True))
 
 
 def all_settings() -> dict[str, object]:

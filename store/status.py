@@ -9,6 +9,7 @@ from store.models import (
     CONTRACT_TYPES,
     TICKET_STATUSES,
     Batch,
+    BilledLedger,
     Contract,
     Customer,
     Expense,
@@ -44,4 +45,17 @@ def database_status() -> dict:
         "batches": sum(batches.values()),
         "batches_by_status": batches,
         "invoices": Invoice.select().count(),
+        "billed_twice": ledger_overlaps(),
     }
+
+
+def ledger_overlaps() -> list[dict]:
+    """Months of recurring charges billed twice before the month-keyed ledger
+    (schema v6), found by its migration and kept visible until one of the two
+    invoices is voided: {source, month, batch, period} of each second billing."""
+    rows = (BilledLedger.select(BilledLedger.source_kind, BilledLedger.source_id, BilledLedger.month,
+                                BilledLedger.period, Batch.name)
+            .join(Batch, on=(BilledLedger.batch == Batch.id))
+            .where(BilledLedger.month.contains("!overlap")).order_by(BilledLedger.id).tuples())
+    return [{"source": f"{kind}:{sid}", "month": month.partition("!")[0], "batch": name, "period": period}
+            for kind, sid, month, period, name in rows]

@@ -12,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
+from textual import events
 from textual.app import App
 
 from store.audit import current_actor
 from store.errors import BatchbillError
 from store.gcpause import no_gc_pauses
 from tui.commands import BatchbillCommands, global_bindings
+from tui.keys import KeyGate
 from tui.screens.dashboard import DashboardScreen
 from tui.work import run_store
 
@@ -76,6 +78,7 @@ class BatchbillApp(App[int]):
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
         self.sub_title = db_label
         self.page_size = page_size  # rows a list holds: one page, loaded from SQL
+        self.key_gate = KeyGate(self)
 
     def get_default_screen(self) -> DashboardScreen:
         return DashboardScreen()
@@ -87,6 +90,12 @@ class BatchbillApp(App[int]):
         # holds on a shared PostgreSQL server (the default could be 32).
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="batchbill-store"))
+        self.key_gate.start()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.key_gate.take(event):
+            return  # let in when the app is done with the keys before it (tui.keys)
+        await super().on_event(event)
 
     def on_load(self) -> None:
         # No garbage-collection pauses from the app's start until the dashboard
@@ -105,6 +114,7 @@ class BatchbillApp(App[int]):
             self._end_gc_hold()
 
     def on_unmount(self) -> None:
+        self.key_gate.stop()
         self._end_gc_hold()  # an app that ends before its dashboard is filled
 
     def _end_gc_hold(self) -> None:
@@ -119,13 +129,17 @@ class BatchbillApp(App[int]):
     # --- navigation -------------------------------------------------------
 
     async def action_go(self, mode: str) -> None:
-        if self.current_mode == mode:
-            while len(self.screen_stack) > 1:
-                self.pop_screen()
-        else:
+        """The area ``mode``, at its first screen (whatever was opened on top of it)."""
+        if self.current_mode != mode:
             await self.switch_mode(mode)
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
         if mode == "search":
             self.screen.focus_query()
+
+    async def action_search(self) -> None:
+        """``/`` from anywhere: the search box, its text selected (the next number replaces it)."""
+        await self.action_go("search")
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

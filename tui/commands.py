@@ -32,7 +32,7 @@ GLOBAL_COMMANDS: tuple[Command, ...] = (
     Command("invoices", "i", "Invoices", "Invoices", "Invoices: all of them, newest first",
             "app.go('invoices')"),
     Command("search", "slash", "Search", "Search", "Search invoices and batches as you type",
-            "app.go('search')"),
+            "app.search"),
     Command("new_batch", "n", "New", "New batch", "New batch: bill a period",
             "app.new_batch"),
     Command("help", "question_mark", "Help", "Help", "Help: the keys of this screen",

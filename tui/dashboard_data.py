@@ -13,9 +13,9 @@ from store import listing
 def load_benchmark(today: dt.date):
     """The benchmark summary (kept in the book until its data changes: a start reads
     it back instead of computing it) and the shop's own months."""
-    from store import benchmark
+    from store.benchmark.summary import cached_benchmark_summary
 
-    return benchmark.cached_benchmark_summary(today=today), listing.shop_activity(today=today)
+    return cached_benchmark_summary(today=today), listing.shop_activity(today=today)
 
 
 def list_page_size(app_page_size: int) -> int:

@@ -1,7 +1,7 @@
 """Starting the terminal app.
 
-Importing Textual and the app's screens takes most of a start (about 150 ms
-on the machines we measured). :func:`make_app` opens the book, then starts
+Importing Textual and the app's screens takes most of a start
+(docs/performance.md). :func:`make_app` opens the book, then starts
 loading the dashboard's first data (:func:`tui.dashboard_data.first_load`)
 in a thread *before* it imports Textual: the queries run while the imports
 do (SQLite releases the GIL while a query runs), and the dashboard's first

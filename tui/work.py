@@ -19,6 +19,7 @@ def run_store(
     failed: Callable[[BatchbillError], None] | None = None,
     group: str = "store",
     exclusive: bool = True,
+    background: bool = False,
     **kwargs: Any,
 ) -> Worker:
     """Call ``fn(*args, **kwargs)`` in a thread; ``done(result)`` runs on the UI thread.
@@ -27,6 +28,10 @@ def run_store(
     for any other exception) to the app's one handler, ``store_error``,
     which shows it as a notification. (Worker.StateChanged does not bubble,
     so the app could not see a screen's failed worker by itself.)
+
+    Keys typed meanwhile wait for the call (:mod:`tui.keys`): its result may
+    open a screen or move the focus. ``background=True`` for a call whose
+    result does neither (the dashboard's poll, a draft written after a toggle).
     """
 
     def job() -> Any:
@@ -45,7 +50,9 @@ def run_store(
         return result
 
     name = getattr(fn, "__name__", "store call")
-    return node.run_worker(
+    worker = node.run_worker(
         job, name=name, group=group, exclusive=exclusive, thread=True,
         exit_on_error=False, description=name,
     )
+    worker.batchbill_background = background
+    return worker

@@ -64,20 +64,56 @@ def print_json(data) -> None:
 
 
 def fail(message: str, status: int = EXIT_USER_ERROR) -> int:
-    print(f"batchbill: {message}", file=sys.stderr)
+    from store.db import scrub
+
+    print(f"batchbill: {scrub(message)}", file=sys.stderr)
     return status
 
 
-def run_handler(handler, args) -> int:
+class _Escaping:
+    """A text stream that writes control characters (other than tab and line
+    feed) as ``\\x1b``: what the book holds can never drive the terminal."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from store.text import escape_controls
+
+        return self._stream.write(escape_controls(text))
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def run_handler(handler, args, *, escape: bool = True) -> int:
     """Run a subcommand; a user's mistake prints one line (or its list of
-    problems) on stderr and returns non-zero, never a traceback."""
+    problems) on stderr and returns non-zero, never a traceback. Everything it
+    prints has its control characters escaped (``escape``; not for the app)."""
+    if not escape:
+        return _run(handler, args)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Escaping(sys.stdout), _Escaping(sys.stderr)
+    try:
+        return _run(handler, args)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _run(handler, args) -> int:
     from store.errors import BatchbillError, ImportFileError
 
     try:
         return int(handler(args) or 0)
     except ImportFileError as exc:
+        from store.db import scrub
+
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(scrub(problem), file=sys.stderr)
         print(f"batchbill: nothing imported: {len(exc.problems)} problem(s)", file=sys.stderr)
         return EXIT_USER_ERROR
     except BatchbillError as exc:

@@ -112,6 +112,9 @@ def run_plan(args) -> int:
                                   "qty", "amount"]))
     totals = billing.selection_totals(p, excluded)
     print("Selected: " + (", ".join(_money(v, k) for k, v in sorted(totals.items())) or "nothing"))
+    for cu in p.customers:
+        if cu.final_bill:
+            print(f"Final bill: {cu.name} is inactive (no recurring charges; its closed work is offered)")
     for note in p.left_out:
         print(f"Left out: {note}")
     locked = sum(1 for cu in p.customers for co in cu.contracts for pe in co.periods if pe.locked)

@@ -78,7 +78,7 @@ def _pct(value: Decimal | None) -> str:
 
 
 def run_benchmark(args) -> int:
-    from store.benchmark import benchmark_summary
+    from store.benchmark.summary import benchmark_summary
 
     open_store(args)
     summary = benchmark_summary(args.region, _day(getattr(args, "today", None), "--today"))
@@ -92,7 +92,7 @@ def run_benchmark(args) -> int:
 def render_summary(s) -> str:
     from tabulate import tabulate
 
-    from store.benchmark import sparkline
+    from store.benchmark.results import sparkline
 
     out = [f"Benchmark for region {s.region}: closed months {s.window_start} to {s.window_end}", ""]
     rows = [("Shop: median effective hourly rate", _money(s.median_ehr_usd))]
@@ -144,7 +144,7 @@ def render_summary(s) -> str:
 
 
 def run_import(args) -> int:
-    from store.benchmark import import_references
+    from store.benchmark.references import import_references
 
     open_store(args, create=True)
     result = import_references(args.file)
@@ -155,7 +155,7 @@ def run_import(args) -> int:
 def run_references(args) -> int:
     from tabulate import tabulate
 
-    from store.benchmark import all_references
+    from store.benchmark.references import all_references
 
     open_store(args)
     rows = all_references(getattr(args, "region", None))
@@ -175,7 +175,7 @@ def run_references(args) -> int:
 
 
 def run_rates_import(args) -> int:
-    from store.rates import import_ecb_rates
+    from store.benchmark.conversion import import_ecb_rates
 
     open_store(args, create=True)
     result = import_ecb_rates(args.file)
@@ -189,8 +189,8 @@ def run_rates_import(args) -> int:
 
 
 def run_rates_show(args) -> int:
+    from store.benchmark.conversion import ECB_CREDIT, RateBook
     from store.money import check_currency, format_minor, to_minor
-    from store.rates import ECB_CREDIT, RateBook
 
     # Without a book the bundled ECB history still answers (imported rates need one).
     from pathlib import Path

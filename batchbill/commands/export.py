@@ -26,8 +26,12 @@ def register(sub) -> None:
                       help="an invoice number (repeat for several)")
     p.add_argument("--format", "-f", required=True, choices=FORMAT_CHOICES, dest="fmt")
     p.add_argument("-o", "--output", metavar="PATH",
-                   help="file to write (default: batch-ID-<format> or the invoice number, in the current directory); "
-                   "for pdf, ubl, facturx a folder or a .zip for several invoices")
+                   help="file to write, or a directory (an existing one, or a path ending in /) to write "
+                   "the default name into (default: batch-ID-<format> or the invoice number, in the current "
+                   "directory). Only regular files are written: an existing FIFO, device, socket, "
+                   "directory or symbolic link there is refused. pdf, ubl and facturx: one invoice to a file, several to a folder (default batch-ID-<format>) or into a zip when PATH ends in .zip")
+    p.add_argument("--mkdir", action="store_true",
+                   help="create the output's missing directories (without it, a missing directory is an error)")
     add_db_option(p)
     p.set_defaults(handler=run)
 
@@ -41,6 +45,7 @@ def run(args) -> int:
         batch=args.batch,
         numbers=args.invoice if args.batch is None else None,
         out_path=args.output,
+        mkdir=args.mkdir,
     )
     if args.fmt in PER_INVOICE:
         return _report_documents(result)

@@ -29,7 +29,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from store.errors import ImportFileError
-    from store.importer import import_file
+    from store.importing import import_file
 
     if args.columns:
         return print_columns(args.kind)
@@ -42,13 +42,14 @@ def run(args) -> int:
     except ImportFileError as exc:
         for problem in exc.problems[:MAX_SHOWN]:
             print(problem, file=sys.stderr)
-        hidden = len(exc.problems) - MAX_SHOWN
+        total = getattr(exc, "total", len(exc.problems))
+        hidden = total - min(MAX_SHOWN, len(exc.problems))
         if hidden > 0:
             print(f"... and {hidden} more", file=sys.stderr)
         hint = ""
         if any(("unknown column" in p or "required column" in p) for p in exc.problems):
             hint = f" (batchbill import {args.kind} --columns lists the columns)"
-        print(f"batchbill: nothing imported: {len(exc.problems)} problem(s) in {args.file}{hint}",
+        print(f"batchbill: nothing imported: {total} problem(s) in {args.file}{hint}",
               file=sys.stderr)
         return EXIT_USER_ERROR
     if args.json:
@@ -62,7 +63,7 @@ def run(args) -> int:
 def print_columns(kind: str) -> int:
     from tabulate import tabulate
 
-    from store.importer import SPECS, type_label
+    from store.importing import SPECS, type_label
 
     rows = [(c.name, "yes" if c.required else "", type_label(c), c.meaning) for c in SPECS[kind]]
     print(tabulate(rows, headers=("column", "req.", "type", "meaning"), tablefmt="simple",

@@ -1,4 +1,5 @@
-"""``batchbill invoice show NUMBER``: one invoice with every line, by kind."""
+"""``batchbill invoice show NUMBER``: one invoice with every line, by kind;
+``batchbill invoice void NUMBER --reason TEXT``: void that invoice alone."""
 from __future__ import annotations
 
 from batchbill.commands._common import add_db_option, open_store, print_json
@@ -19,6 +20,30 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_db_option(p)
     p.set_defaults(handler=run_show)
+    p = isub.add_parser("void", help="void one invoice (its items become billable again; the rest "
+                                     "of its batch stays saved)")
+    p.add_argument("number", help="invoice number, e.g. INV-000123")
+    p.add_argument("--reason", required=True, help="why (kept with the invoice's audit event)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_db_option(p)
+    p.set_defaults(handler=run_void)
+
+
+def run_void(args) -> int:
+    from store import billing
+
+    open_store(args)
+    done = billing.void_invoice(args.number, args.reason)
+    if args.json:
+        print_json({"number": done.number, "status": "void", "batch": {"id": done.batch_id,
+                    "name": done.batch_name}, "was_exported": done.was_exported,
+                    "released_tickets": done.released_tickets, "reason": done.reason})
+        return 0
+    print(f"Voided invoice {done.number} of batch {done.batch_name!r}: its items are billable "
+          "again; the rest of the batch stays saved")
+    if done.was_exported:
+        print(f"Warning: {done.number} was exported: void it in your accounting system too")
+    return 0
 
 
 def invoice_to_json(inv) -> dict:

@@ -14,6 +14,43 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
+_WITH_VALUE = ("--page", "--db")
+_FLAGS = ("--json", "-h", "--help")
+
+
+def query_first(argv: list[str]) -> list[str]:
+    """``search -discount`` searches for '-discount': the words of a search that
+    start with '-' and are none of its options go after ``--``, so argparse takes
+    them as the query (``search --json -discount --db B`` works too)."""
+    top = 0
+    while top < len(argv) and argv[top] != "search":
+        if argv[top] == "--db":
+            top += 1
+        elif not argv[top].startswith("-"):
+            return argv  # another command
+        top += 1
+    if top >= len(argv):
+        return argv
+    options, words = [], []
+    rest = argv[top + 1:]
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--":
+            words.extend(rest[i + 1:])
+            break
+        if arg in _WITH_VALUE and i + 1 < len(rest):
+            options.extend(rest[i:i + 2])
+            i += 2
+            continue
+        if arg in _FLAGS or arg.split("=", 1)[0] in _WITH_VALUE:
+            options.append(arg)
+        else:
+            words.append(arg)
+        i += 1
+    return [*argv[:top + 1], *options, "--", *words] if words else argv
+
+
 def run(args) -> int:
     from tabulate import tabulate
 

@@ -40,8 +40,8 @@ def run_set(args) -> int:
     typed = parse_value(args.key, args.value)  # unknown key or bad value: one clear line, nothing stored
     spec = resolve(args.key)  # a family member's normalised key: xero_tax_type.19% -> xero_tax_type.0.19
     with db.atomic():
-        if spec.key == "next_invoice_number":
-            _refuse_reused_numbers(typed)
+        # next_invoice_number: the store refuses a lower number than the last issued
+        # (naming it) and audits a move forward
         typed = set_value(spec.key, args.value)
     if spec.key not in SPECS and typed == "":
         fallback = spec.key.split(".", 1)[0]
@@ -51,21 +51,6 @@ def run_set(args) -> int:
     if args.key in ("invoice_prefix", "invoice_number_digits"):
         _warn_long_numbers()
     return 0
-
-
-def _refuse_reused_numbers(next_number: int) -> None:
-    """Invoice numbers are never reused: the sequence cannot go back."""
-    from peewee import fn
-
-    from store.errors import ValidationError
-    from store.models import Invoice
-
-    highest = Invoice.select(fn.MAX(Invoice.sequence)).scalar() or 0
-    if next_number <= highest:
-        raise ValidationError(
-            f"setting next_invoice_number: {next_number} would reuse invoice numbers "
-            f"(the highest used is {highest}); give at least {highest + 1}"
-        )
 
 
 def _warn_long_numbers() -> None:

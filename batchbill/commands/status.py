@@ -35,4 +35,7 @@ def run(args) -> int:
         ("invoices", status["invoices"]),
     ]
     print(tabulate(rows, tablefmt="plain"))
+    for o in status["billed_twice"]:
+        print(f"billed twice: {o['source']} for {o['month']} again by batch {o['batch']!r} (under "
+              f"{o['period']}): void one of the two invoices")
     return 0

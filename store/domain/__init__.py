@@ -3,7 +3,7 @@ tui consume. No Peewee here: exporters and screens never see a database row.
 
 Three modules, loaded when one of their names is first asked for
 (``from store.domain import BatchSummary`` loads only :mod:`store.domain.lists`):
-making a dataclass costs about half a millisecond, and the app's start needs
+making a dataclass has a cost at import, and the app's start needs
 two of these twelve.
 
 - :mod:`store.domain.invoices`: CustomerInfo, InvoiceLineData, InvoiceData, ExportSettings, Seller

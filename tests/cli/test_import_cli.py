@@ -126,6 +126,6 @@ def test_forgetting_the_file_says_what_to_give(capsys):
 
 def test_the_command_offers_exactly_the_importers_kinds():
     from batchbill.commands.importing import KINDS as CLI_KINDS
-    from store.importer import KINDS as STORE_KINDS
+    from store.importing import KINDS as STORE_KINDS
 
     assert CLI_KINDS == STORE_KINDS

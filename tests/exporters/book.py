@@ -16,9 +16,13 @@ DUE = dt.date(2026, 12, 2)
 
 def line(position, kind, description, quantity, unit_price, taxable=True, contract="Support", period="2026-10"):
     quantity = Decimal(quantity)
+    amount = line_amount(quantity, unit_price)
+    if quantity * unit_price != amount:
+        # as billing writes it: quantity 1 at the amount, so quantity x price is exact
+        quantity, unit_price = Decimal(1), amount
     return InvoiceLineData(
         position=position, kind=kind, contract=contract, period=period, description=description,
-        quantity=quantity, unit_price=unit_price, amount=line_amount(quantity, unit_price), taxable=taxable,
+        quantity=quantity, unit_price=unit_price, amount=amount, taxable=taxable,
     )
 
 

@@ -55,7 +55,7 @@ def test_unbalanced_iif_block_fails():
 
 def test_iif_row_with_an_extra_field_fails():
     data = good("qbd-iif").replace(b"Toner cartridge", b"Toner\tcartridge", 1)
-    assert "SPL row has 14 fields, its header has 13" in problems("qbd-iif", data)
+    assert "SPL row has 15 fields, its header has 14" in problems("qbd-iif", data)
 
 
 def test_iif_positive_quantity_fails():

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from exporters.common import csv_bytes, exporter, plain_text
 from store.money import format_minor
+from store.text import name_key
 from tests.exporters.book import SETTINGS, customer, invoice, line
 from tests.support.checks import check_files
 
@@ -23,6 +24,7 @@ NAME = TEXT.filter(lambda t: any(c.isprintable() and not c.isspace() for c in t)
 @st.composite
 def invoices(draw):
     result = []
+    ids: dict[str, int] = {}  # names are unique in a book (store.text.name_key): one name, one customer
     for n in range(1, draw(st.integers(1, 4)) + 1):
         currency = draw(st.sampled_from(["USD", "EUR", "JPY", "BHD"]))
         lines = [
@@ -34,7 +36,9 @@ def invoices(draw):
             for i in range(1, draw(st.integers(1, 4)) + 1)
         ]
         rate = draw(st.sampled_from(["0", "0.0825", "0.19", "0.10"]))
-        result.append(invoice(f"INV-{n:06d}", customer(n, draw(NAME), currency=currency), lines,
+        name = draw(NAME)
+        cid = ids.setdefault(name_key(name), n)
+        result.append(invoice(f"INV-{n:06d}", customer(cid, name, currency=currency), lines,
                               currency=currency, tax_rate=rate, batch_name=draw(TEXT)))
     return result
 

@@ -346,7 +346,7 @@ FROM service_item s JOIN contract c ON c.id = s.contract_id
 WHERE s.active AND c.active AND c.type = 'retainer' AND c.start_date < :end
   AND (c.end_date IS NULL OR c.end_date >= :start)
   AND NOT EXISTS (SELECT 1 FROM billed_ledger l WHERE l.source_kind = 'service_item'
-                  AND l.source_id = s.id AND l.period = :period)
+                  AND l.source_id = s.id AND l.month = :period)
 UNION ALL
 SELECT 'expense', e.contract_id, e.id, NULL, e.description, e.date, e.amount, NULL
 FROM expense e JOIN contract c ON c.id = e.contract_id
@@ -391,7 +391,9 @@ def bench_plan(db: Path, period: str, runs: int, say) -> tuple[dict, dict]:
 
 # --------------------------------------------------------------------------- 4 save
 def _written_rows(path: Path, batch_id: int) -> dict:
-    """What save_batch wrote, read back, for the floor to write again."""
+    """What save_batch wrote, read back, for the floor to write again: every
+    ledger row of the batch, so one per calendar month a recurring charge covers
+    (the month-keyed ledger, schema v6) and one per time entry left out."""
     with contextlib.closing(sqlite3.connect(str(path))) as conn:
         def rows(sql, *args):
             cur = conn.execute(sql, args)

@@ -11,13 +11,15 @@ from decimal import Decimal
 import pytest
 
 from store import settings
-from store.benchmark import (
-    _parse_reference_rows, all_references, benchmark_summary, decimal_median, import_references,
-    shipped_references, sparkline,
+from store.benchmark.facts import refresh_batch as refresh_facts
+from store.benchmark.references import (
+    _parse_reference_rows, all_references, import_references, shipped_references,
 )
+from store.benchmark.results import sparkline
+from store.benchmark.summary import benchmark_summary
 from store.errors import ImportFileError
-from store.facts import refresh_batch as refresh_facts
 from store.models import Batch, Contract, Customer, Invoice, InvoiceLine
+from tests.support.benchmark_oracle import decimal_median
 
 TODAY = dt.date(2026, 11, 15)  # window: 2025-11 .. 2026-10
 _seq = {"n": 0}

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from store import benchmark
-from store.benchmark import benchmark_summary, cached_benchmark_summary, import_references
+from store.benchmark import summary as summary_module
+from store.benchmark.conversion import import_ecb_rates
+from store.benchmark.references import import_references
+from store.benchmark.summary import benchmark_summary, cached_benchmark_summary
 from store.models import DerivedCache
-from store.rates import import_ecb_rates
 from tests.store.test_benchmark import TODAY, _invoice, book  # noqa: F401  (the hand-made book)
 from store.models import Contract, Customer
 
@@ -20,13 +21,13 @@ from store.models import Contract, Customer
 def counted(monkeypatch):
     """Counts the real computations behind the cached call."""
     calls = []
-    real = benchmark.benchmark_summary
+    real = summary_module.benchmark_summary
 
     def spy(region=None, today=None):
         calls.append((region, today))
         return real(region, today)
 
-    monkeypatch.setattr(benchmark, "benchmark_summary", spy)
+    monkeypatch.setattr(summary_module, "benchmark_summary", spy)
     return calls
 
 

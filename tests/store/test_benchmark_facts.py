@@ -1,8 +1,9 @@
-"""The benchmark read from its facts and kept sums (store/facts.py) against a
+"""The benchmark read from its facts and kept sums (store/benchmark/facts.py) against a
 straightforward recomputation from the invoice lines, on random books taken through
 saves, voids (two batches on one day among them), contracts changing type and rates
-imported, on SQLite and PostgreSQL. Also: the three ways store.benchmark computes the
-shop's figures agree, and the facts and kept sums equal a rebuild from scratch in SQL
+imported, on SQLite and PostgreSQL. Also: the kept sums and the database's
+recomputation (store.benchmark.kept, .sql) agree with the per-group oracle
+(tests/support/benchmark_oracle.py), and the facts and kept sums equal a rebuild from scratch in SQL
 (a save alone on its days makes them in Python from the rows it wrote)."""
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store import benchmark, billing, facts
+from store import billing
+from store.benchmark import facts
+from store.benchmark.figures import Converter, summary_window
+from store.benchmark.kept import kept_figures
+from store.benchmark.sql import sql_figures
+from store.benchmark.summary import benchmark_summary
 from store.errors import ValidationError
 from store.money import exponent
+from tests.support.benchmark_oracle import python_figures
 
 TODAY = dt.date(2027, 1, 20)  # window 2026-01 .. 2026-12
 DAYS = [TODAY, dt.date(2026, 12, 10)]
@@ -61,7 +68,7 @@ def _book(customers):
 
 def _import_rates(tmp_path, usd: str) -> None:
     """An ECB file with rates for 2026-11-02 (a day after the bundled history ends)."""
-    from store.rates import import_ecb_rates
+    from store.benchmark.conversion import import_ecb_rates
 
     path = tmp_path / "ecb.csv"
     path.write_text(f"Date,USD,GBP,JPY,\n2026-11-02,{usd},0.88,170.5,\n")
@@ -72,7 +79,7 @@ def _reference(today: dt.date, region_ref_usd):
     """The shop's figures straight from the invoice lines: group them, convert each group
     with Decimal, spread quarters and years over their months, take the medians."""
     from store.db import db
-    from store.rates import RateBook
+    from store.benchmark.conversion import RateBook
 
     last = today.year * 12 + today.month - 2
     first = last - 11
@@ -178,10 +185,10 @@ def _summary_facts(s):
 
 
 def _figures(path, today):
-    from store.rates import RateBook
+    from store.benchmark.conversion import RateBook
 
-    first, last, since = benchmark._window(today)
-    conv = benchmark._Converter(RateBook())
+    first, last, since = summary_window(today)
+    conv = Converter(RateBook())
     got = path(first, last, since, conv)
     if got is None:
         return None
@@ -245,14 +252,14 @@ def test_the_summary_equals_a_recomputation_from_the_lines(kind, tmp_path, custo
         from store.models import Invoice
         event(f"invoices: {min(Invoice.select().count(), 3)}")
         for today in DAYS:
-            event(f"kept: {_figures(benchmark._figures_kept, today) is not None}")
-            event(f"sql: {_figures(benchmark._figures_sql, today) is not None}")
-            summary = benchmark.benchmark_summary("US", today)
+            event(f"kept: {_figures(kept_figures, today) is not None}")
+            event(f"sql: {_figures(sql_figures, today) is not None}")
+            summary = benchmark_summary("US", today)
             event(f"periods>0: {summary.contract_periods > 0}, notes: {len(summary.notes)}")
             ref_usd = summary.reference.value_usd if summary.reference else None
             assert _summary_facts(summary) == _reference(today, ref_usd)
-            python = _figures(benchmark._figures_python, today)
-            for path in (benchmark._figures_kept, benchmark._figures_sql):
+            python = _figures(python_figures, today)
+            for path in (kept_figures, sql_figures):
                 got = _figures(path, today)
                 assert got is None or got == python
         kept = _kept_tables()
@@ -273,13 +280,13 @@ def test_a_saved_book_uses_the_kept_sums_and_a_rates_import_restamps_them(db, tm
     ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(90,))
     draft = billing.create_batch("oct", "2026-10", today=TODAY)
     billing.save_batch(draft.id, today=TODAY, issue_date=dt.date(2026, 11, 2))
-    assert _figures(benchmark._figures_kept, TODAY) is not None
+    assert _figures(kept_figures, TODAY) is not None
     before = BenchmarkPair.get().rate_a, BenchmarkPair.get().rate_b
     _import_rates(tmp_path, "1.25")
-    kept = _figures(benchmark._figures_kept, TODAY)
-    assert kept is not None and kept == _figures(benchmark._figures_python, TODAY)
+    kept = _figures(kept_figures, TODAY)
+    assert kept is not None and kept == _figures(python_figures, TODAY)
     assert (BenchmarkPair.get().rate_a, BenchmarkPair.get().rate_b) != before
-    summary = benchmark.benchmark_summary("DE", TODAY)
+    summary = benchmark_summary("DE", TODAY)
     assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd if summary.reference else None)
 
 
@@ -297,7 +304,123 @@ def test_a_median_customer_month_that_is_a_third_is_the_decimal_sum_to_usd_made(
     draft = billing.create_batch("q4", "2026-Q4", today=TODAY)
     billing.save_batch(draft.id, today=TODAY, issue_date=dt.date(2027, 1, 4))
     assert BenchmarkMonth.select().where(BenchmarkMonth.inexact == 1).count() == 9
-    kept = _figures(benchmark._figures_kept, TODAY)
-    assert kept is not None and kept == _figures(benchmark._figures_python, TODAY)
+    kept = _figures(kept_figures, TODAY)
+    assert kept is not None and kept == _figures(python_figures, TODAY)
     # 20002 / 3 = 6667.333... cents: the middle of nine thirds, in dollars, as Decimal made it
     assert kept[0]["invoice_median"] == Decimal(20002) / 3 / 100
+
+
+# ------------------------------------------- the cases the kept sums cannot serve (store.benchmark.sql)
+
+
+def _save(name: str, period: str, issued: dt.date):
+    draft = billing.create_batch(name, period, today=TODAY)
+    return billing.save_batch(draft.id, today=TODAY, issue_date=issued)
+
+
+def _hourly_shops(*currencies):
+    from tests.factories import contract, customer, ticket
+
+    for i, currency in enumerate(currencies):
+        cust = customer(f"Shop {i}", "US", currency, "0")
+        hourly = contract(cust, "Hourly", "hourly", hourly_rate=9000 + 700 * i)
+        ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(90, 25 * i))
+
+
+def test_more_pairs_than_the_kept_sums_order_exactly_are_summed_by_the_database(db, monkeypatch):
+    """SQL case 1: more (issue date, currency) pairs in the window than KEPT_PAIRS_LIMIT."""
+    from store.benchmark import kept
+
+    _hourly_shops("USD", "EUR", "GBP")
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    oracle = _figures(python_figures, TODAY)
+    assert _figures(kept_figures, TODAY) == oracle  # three pairs: kept
+    monkeypatch.setattr(kept, "KEPT_PAIRS_LIMIT", 2)
+    assert _figures(kept_figures, TODAY) is None
+    assert _figures(sql_figures, TODAY) == oracle
+    summary = benchmark_summary("US", TODAY)
+    assert summary.contract_periods == 3 and summary.hourly_contracts == 3
+    assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd)
+
+
+def test_kept_sums_not_brought_up_to_date_on_a_locked_book_are_summed_by_the_database(db, tmp_path):
+    """SQL case 2: a rates import moved a kept conversion and the book does not take the
+    write that would restamp it (another process holds SQLite's write lock)."""
+    import sqlite3
+
+    from store.db import is_postgres
+
+    if is_postgres(db):
+        pytest.skip("SQLite only: PostgreSQL has no database-wide write lock to hold")
+    _hourly_shops("EUR", "GBP")
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    _import_rates(tmp_path, "1.25")  # the EUR and GBP conversions of 2026-11-02 move
+    oracle = _figures(python_figures, TODAY)
+    other = sqlite3.connect(str(db.batchbill_test_target), timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process in the middle of a save
+        assert _figures(kept_figures, TODAY) is None
+        assert _figures(sql_figures, TODAY) == oracle
+        summary = benchmark_summary("US", TODAY)
+        assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd)
+    finally:
+        other.rollback()
+        other.close()
+    assert _figures(kept_figures, TODAY) == oracle  # restamped now that the book takes the write
+
+
+def test_a_group_issued_before_a_month_it_counts_in_is_summed_by_the_database(db):
+    """SQL case 3: a quarter invoiced in its second month (issued 2026-11-02, counted in
+    October, November and December): the kept sums bucket it by its issue month."""
+    from store.models import ServiceItem
+    from tests.factories import contract, customer
+
+    _hourly_shops("USD")
+    cust = customer("Quarterly", "US", "USD", "0")
+    care = contract(cust, "Care", "retainer", period="quarterly")
+    ServiceItem.create(contract=care, description="Care", quantity=Decimal("1"), unit_price=90000)
+    _save("q4", "2026-Q4", dt.date(2026, 11, 2))
+    assert _figures(kept_figures, TODAY) is None
+    oracle = _figures(python_figures, TODAY)
+    assert _figures(sql_figures, TODAY) == oracle
+    assert oracle[0]["customer_months"] == 4  # Shop 0's October, the quarter's three months
+    summary = benchmark_summary("US", TODAY)
+    assert _summary_facts(summary) == _reference(TODAY, summary.reference.value_usd)
+
+
+def test_a_contract_billed_in_two_currencies_shows_the_currency_of_its_first_period(db):
+    """A contract whose currency changed between two billed periods: the kept sums and the
+    database's recomputation both show it in the currency of its first period, with the
+    amount billed in that currency, as the per-group loop did."""
+    from store.models import Contract
+    from tests.factories import contract, customer, ticket
+
+    cust = customer("Euro GmbH", "DE", "EUR", "0")
+    hourly = contract(cust, "Hourly", "hourly", hourly_rate=9000)
+    ticket(cust, hourly, closed=dt.datetime(2026, 9, 10), minutes=(120,))
+    _save("sep", "2026-09", dt.date(2026, 10, 2))
+    Contract.update(currency="USD", hourly_rate=11000).where(Contract.id == hourly.id).execute()
+    ticket(cust, hourly, closed=dt.datetime(2026, 10, 3), minutes=(60,))
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    oracle = _figures(python_figures, TODAY)
+    contract_row = oracle[0]["contracts"][0]
+    assert contract_row[2] == "EUR" and contract_row[3] == 2  # shown in EUR, two periods
+    assert contract_row[5] == 18000 and contract_row[6] == 120  # billed in EUR over its EUR minutes
+    assert _figures(kept_figures, TODAY) == oracle
+    assert _figures(sql_figures, TODAY) == oracle
+    below = benchmark_summary("IL", TODAY).below[0]  # no reference in IL: the lowest contracts
+    assert (below.currency, below.billed, below.ehr, below.periods) == ("EUR", Decimal("180.00"), Decimal("90.00"), 2)
+
+
+def test_a_period_label_billing_never_writes_is_refused_with_its_cause(db):
+    """Facts that no save writes (a line's period edited by hand to 'Oct 2026'): the
+    summary says why it cannot be computed instead of guessing."""
+    from store.models import InvoiceLine
+
+    _hourly_shops("USD")
+    _save("oct", "2026-10", dt.date(2026, 11, 2))
+    InvoiceLine.update(period="Oct 2026").execute()
+    facts.rebuild()
+    assert _figures(kept_figures, TODAY) is None
+    with pytest.raises(ValidationError, match="period label billing does not write"):
+        benchmark_summary("US", TODAY)

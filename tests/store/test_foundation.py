@@ -85,6 +85,7 @@ def test_decimal_values_survive_exactly(db):
 def test_billed_ticket_time_and_expense_cannot_be_changed(db):
     customer, contract, ticket, entry, expense = _book()
     batch = Batch.create(name="b", created_by="t", period="2026-10", status="saved")
+    BilledLedger.create(source_kind="ticket", source_id=ticket.id, period="*", batch=batch)
     Ticket.update(status="billed").where(Ticket.id == ticket.id).execute()
     BilledLedger.create(source_kind="expense", source_id=expense.id, period="*", batch=batch)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from store.errors import ImportFileError
-from store.importer import IMPORT_ORDER, KINDS, SPECS, columns_markdown, import_bytes, import_file
+from store.importing import IMPORT_ORDER, KINDS, SPECS, columns_markdown, import_bytes, import_file
 from store.models import (
     AuditEvent, Batch, BilledLedger, Contract, Customer, Expense, ServiceItem, Ticket, TimeEntry,
 )
@@ -421,9 +421,10 @@ def _bill_examples():
     """Load the examples and mark ticket T-1001 and expense EXP-6001 billed."""
     load_examples()
     batch = Batch.create(name="October 2026", created_by="test", period="2026-10", status="saved")
-    Ticket.update(status="billed").where(Ticket.number == "T-1001").execute()
     printer = Ticket.get(Ticket.number == "T-1001")
     BilledLedger.create(source_kind="ticket", source_id=printer.id, period="*", batch=batch)
+    # a ticket is billed only with its ledger row (the database's guard)
+    Ticket.update(status="billed").where(Ticket.number == "T-1001").execute()
     toner = Expense.get(Expense.external_id == "EXP-6001")
     BilledLedger.create(source_kind="expense", source_id=toner.id, period="*", batch=batch)
 

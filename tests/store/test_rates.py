@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from store.benchmark.conversion import RateBook, bundled_range, convert, import_ecb_rates, parse_ecb_file
 from store.errors import ImportFileError, ValidationError
 from store.models import ExchangeRate
-from store.rates import RateBook, bundled_range, convert, import_ecb_rates, parse_ecb_file
 
 JULY_1 = dt.date(2026, 7, 1)  # a Wednesday; ECB: USD 1.1383, GBP 0.85973, AUD 1.6518, ILS 3.39
 

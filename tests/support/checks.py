@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -35,8 +35,9 @@ PLAIN_HEADER = (
     "description,quantity,unit_price,amount,taxable,tax,invoice_total"
 ).split(",")
 IIF_TRNS = "!TRNS TRNSID TRNSTYPE DATE ACCNT NAME AMOUNT DOCNUM MEMO TOPRINT NAMEISTAXABLE DUEDATE TERMS".split()
-IIF_SPL = "!SPL SPLID TRNSTYPE DATE ACCNT NAME AMOUNT DOCNUM MEMO QNTY PRICE INVITEM TAXABLE".split()
+IIF_SPL = "!SPL SPLID TRNSTYPE DATE ACCNT NAME AMOUNT DOCNUM MEMO QNTY PRICE INVITEM TAXABLE EXTRA".split()
 IIF_END = ["!ENDTRNS"]
+IIF_NAME_LIMIT = 41
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -97,8 +98,8 @@ def _product_ok(qty: str, rate: str, amount: str) -> bool:
     q, r, a = _dec(qty), _dec(rate), _dec(amount)
     if q is None or r is None or a is None:
         return False
-    exp = Decimal(1).scaleb(-_places(amount))
-    return (q * r).quantize(exp, rounding=ROUND_HALF_UP) == a
+    # exactly: quantity x unit price is the amount, in every currency (no rounding)
+    return q * r == a
 
 
 def _date_formats(values: list[str], allowed: Sequence[str]) -> list[str]:
@@ -334,6 +335,9 @@ def _check_iif(data: bytes, where: str, problems: list[str]) -> list[str]:
                     problems.append(f"{line}: TRNS {col} is empty")
             if rec["TRNSTYPE"] != "INVOICE":
                 problems.append(f"{line}: TRNSTYPE {rec['TRNSTYPE']!r} is not INVOICE")
+            if len(rec["NAME"]) > IIF_NAME_LIMIT:
+                problems.append(f"{line}: TRNS NAME is {len(rec['NAME'])} characters, QuickBooks Desktop "
+                                f"takes {IIF_NAME_LIMIT}")
             amount = _dec(rec["AMOUNT"])
             if amount is None or amount < 0:
                 problems.append(f"{line}: TRNS AMOUNT {rec['AMOUNT']!r} is not the positive invoice total")
@@ -366,6 +370,12 @@ def _check_iif(data: bytes, where: str, problems: list[str]) -> list[str]:
                 continue
             if len(block) < 2:
                 problems.append(f"{line}: block of {block[0]['DOCNUM']} has no SPL row")
+            elif block[-1].get("EXTRA") != "AUTOSTAX":
+                problems.append(f"{line}: block of {block[0]['DOCNUM']} does not end with the sales-tax SPL "
+                                "line (EXTRA AUTOSTAX)")
+            if any(r.get("EXTRA") == "AUTOSTAX" for r in block[1:-1]):
+                problems.append(f"{line}: block of {block[0]['DOCNUM']} has AUTOSTAX on a line that is not "
+                                "its last")
             total = sum((_dec(r["AMOUNT"]) or Decimal(0)) for r in block)
             if total != 0:
                 problems.append(f"{line}: block of {block[0]['DOCNUM']} sums to {total}, not zero")

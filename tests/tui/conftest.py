@@ -81,3 +81,41 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def key_event(key: str):
+    """The Key event the terminal sends for ``key`` (as Pilot.press makes it)."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        char = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Send ``keys`` as a terminal over SSH does: all at once, no pause between
+    them; return when the app has dealt with every one (and its store calls)."""
+    app = pilot.app
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+    await app.key_gate.drained()
+    await settle(pilot)
+    await app.key_gate.drained()
+
+
+async def paced(pilot, *keys: str) -> None:
+    """The same keys one at a time, the app settled after each."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.app.key_gate.drained()

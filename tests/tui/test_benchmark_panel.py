@@ -10,13 +10,14 @@ from tests.tui.conftest import TODAY
 
 
 def summary_and_activity():
-    from store import benchmark, listing
+    from store import listing
+    from store.benchmark.summary import benchmark_summary
 
-    return benchmark.benchmark_summary(today=TODAY), listing.shop_activity(today=TODAY)
+    return benchmark_summary(today=TODAY), listing.shop_activity(today=TODAY)
 
 
 def below(n: int):
-    from store.benchmark import ContractRate
+    from store.benchmark.results import ContractRate
 
     return tuple(ContractRate(
         contract_id=i, contract=f"Hourly support {i}", customer=f"Blue Mesa Logistics {i}",

@@ -229,3 +229,36 @@ async def test_invoice_detail_shows_when_the_invoice_was_exported(book, tmp_path
         first_line = str(header.render()).splitlines()[0]
         assert f"exported {when:%Y-%m-%d %H:%M}" in first_line
         assert header.region.right <= 80
+
+
+async def test_invoice_screen_voids_the_invoice_alone_and_warns_when_exported(book, tmp_path):
+    """Issue 11: v on the invoice screen voids that invoice (with a reason); its batch
+    stays saved; an exported invoice says it must be voided in the accounting system."""
+    from store import exports, invoices
+    from store.models import Batch, Invoice
+
+    exports.export_invoices(fmt="csv", out_path=str(tmp_path / "out.csv"), actor="tester",
+                            numbers=["NS-000001"])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_invoice("NS-000001")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        warning = app.screen.query_one("#void-invoice-exported")
+        assert "NS-000001 was exported: void it in your accounting system too" in str(warning.render())
+        await pilot.press("enter")  # no reason: refused
+        await settle(pilot)
+        assert "A reason is required" in str(app.screen.query_one("#void-invoice-error").render())
+        for key in "typo":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert invoices.load_invoice("NS-000001").status == "void"
+        batch = Invoice.get(Invoice.number == "NS-000001").batch
+        assert Batch.get_by_id(batch.id).status == "saved"
+        assert Invoice.select().where((Invoice.batch == batch.id) & (Invoice.status != "void")).exists()
+        assert "void" in str(app.screen.query_one("#invoice-header").render()).splitlines()[0]

@@ -57,3 +57,37 @@ async def test_detail_level_keeps_the_open_nodes_and_the_cursor(book):
         assert app.screen.plan.detail == "contract"
         assert tree.view_state()[0] == opened
         assert tree.cursor_node.data.ref == ticket
+
+
+async def test_a_time_entry_has_its_own_check_box_at_time_entry_detail(book):
+    """Issue 11, finding 4: space on a time entry leaves out that entry, not its ticket."""
+    from store import billing
+    from tui.format import money
+
+    draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
+    billing.update_draft(draft.id, detail="time_entry")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        tree = await open_to_first_ticket(pilot, app, draft.id)
+        ticket = tree.cursor_node.data
+        billable = [ch for ch in ticket.source.children if ch.minutes]
+        await pilot.press("enter")  # open the ticket: its time entries
+        await pilot.press("down")
+        await settle(pilot)
+        entry = tree.cursor_node.data
+        assert entry.level == "entry"
+        label = tree.render_label(tree.cursor_node, tree.rich_style, tree.rich_style).plain
+        assert "[x] " in label
+        if entry.source.minutes:
+            assert label.endswith(f"{entry.source.minutes} min  {money(entry.source.amount, entry.source.currency)}")
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.screen.excluded == {entry.ref}  # the entry alone, not its ticket
+        label = tree.render_label(tree.cursor_node, tree.rich_style, tree.rich_style).plain
+        assert "[ ] " in label
+        if len(billable) > 1 or not entry.source.minutes:
+            assert billing.node_state(app.screen.plan, app.screen.excluded, ticket.ref) in ("some", "all")
+        await pilot.pause(0.8)  # the autosave
+        await settle(pilot)
+        assert billing.get_draft(draft.id).excluded == {entry.ref}

@@ -106,8 +106,8 @@ async def test_billing_admin_bills_a_customer_and_voids_the_batch_by_keyboard(bo
         assert any(number in row for row in rows[1:])
         assert listing.recent_invoices(number)[0].status == "exported"
 
-        # b batches, v voids the batch with a reason
-        await pilot.press("escape", "b")
+        # esc: back to the search box (a letter would go into it); esc again: the results; b batches
+        await pilot.press("escape", "escape", "b")
         await settle(pilot)
         panel = app.screen.query_one(ListPanel)
         assert panel.current.id == saved.id

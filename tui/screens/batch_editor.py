@@ -135,7 +135,10 @@ class BatchEditorScreen(Screen):
         self._dirty = False
         # on the app, so that leaving the editor does not cancel it
         return run_store(self.app, billing.update_draft, self.batch_id, excluded=self.excluded,
-                         actor=self.app.actor, group=f"persist-{self.batch_id}")
+                         actor=self.app.actor, group=f"persist-{self.batch_id}", background=True)
+
+    def on_unmount(self) -> None:
+        self.flush()  # closed by a global key (d, b, i, /): the selection is kept all the same
 
     def flush(self):
         """Write a pending selection change now; the worker, or None."""

@@ -198,7 +198,8 @@ class DashboardScreen(Screen):
         self._show_benchmark(first.benchmark)
 
     def load_benchmark(self) -> None:
-        run_store(self, load_benchmark, self.app.today, done=self._show_benchmark, group="benchmark")
+        run_store(self, load_benchmark, self.app.today, done=self._show_benchmark, group="benchmark",
+                  background=True)
 
     def _show_benchmark(self, result) -> None:
         self.query_one(BenchmarkPanel).show(*result)
@@ -216,7 +217,7 @@ class DashboardScreen(Screen):
                 started_up()
 
     def poll(self) -> None:
-        run_store(self, listing.change_token, done=self._token, group="poll")
+        run_store(self, listing.change_token, done=self._token, group="poll", background=True)
 
     def _token(self, token: int) -> None:
         if self.token is None:
@@ -228,7 +229,7 @@ class DashboardScreen(Screen):
 
     def refresh_data(self) -> None:
         for panel in self.query(ListPanel):
-            panel.reload()
+            panel.reload(background=True)
         self.load_benchmark()
 
     def focused_panel(self) -> ListPanel | None:

@@ -51,6 +51,7 @@ class InvoiceDetailScreen(Screen):
     BINDINGS = [
         Binding("e", "export", "Export", id="invoice.export", tooltip="Export this invoice"),
         Binding("p", "pdf", "PDF", id="invoice.pdf", tooltip="Write this invoice's PDF (the customer's copy)"),
+        Binding("v", "void", "Void", id="invoice.void", tooltip="Void this invoice alone, with a reason"),
         Binding("escape", "back", "Back", id="invoice.back", tooltip="Back to the list"),
         Binding("j", "cursor('down')", "Down", show=False, id="invoice.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="invoice.up"),
@@ -117,6 +118,32 @@ class InvoiceDetailScreen(Screen):
     def action_export(self) -> None:
         self.app.export_invoices([self.number], status=self.invoice.status if self.invoice else None,
                                  then=self.reload)
+
+    def action_void(self) -> None:
+        from store import billing
+        from tui.screens.void_invoice_dialog import VoidInvoiceDialog
+
+        inv = self.invoice
+        if inv is None:
+            return
+        if inv.status == "void":
+            self.notify(f"Invoice {inv.number} is void already.", severity="warning")
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def voided(result) -> None:
+                note = " It was exported: void it in your accounting system too." if result.was_exported else ""
+                self.notify(f"Invoice {result.number} voided: its items can be billed again.{note}",
+                            severity="warning" if result.was_exported else "information")
+                self.reload()
+
+            run_store(self, billing.void_invoice, inv.number, reason, actor=self.app.actor,
+                      done=voided, group="void-invoice")
+
+        self.app.push_screen(VoidInvoiceDialog(inv), reason_given)
 
     def action_pdf(self) -> None:
         """The customer's PDF into the export folder (a credit note for a void invoice

@@ -53,8 +53,15 @@ class SearchScreen(Screen):
     def on_mount(self) -> None:
         self.focus_query()
 
+    def on_screen_resume(self) -> None:
+        # back from a result (esc): the query, selected, so the next number replaces it
+        self.focus_query()
+
     def focus_query(self) -> None:
-        self.panel.query_one(Input).focus()
+        """The search box, its text selected: the next number typed replaces it."""
+        field = self.panel.query_one(Input)
+        field.focus()
+        field.select_all()
 
     @on(ListPanel.Opened)
     def _opened(self, event: ListPanel.Opened) -> None:

@@ -4,8 +4,8 @@ It shows what Textual's compact ``Footer`` shows (each key and what it does,
 disabled ones dim, the same theme colours) and a click on a key presses it.
 Textual's ``Footer`` is a scrolling container with a widget per key, which it
 rebuilds after every "bindings changed" signal: on the dashboard's start that
-was ten widgets to style, lay out and paint (about 20 ms of CPU of a start
-that an empty Textual app does in 160 ms). This one is one line of text,
+was ten widgets to style, lay out and paint, a good part of the CPU of a
+start. This one is one line of text,
 rebuilt once after the next refresh for all the signals that arrived meanwhile.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.dom import NoScreen
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -51,18 +52,31 @@ class KeyFooter(Widget, can_focus=False):
         self.bindings_changed(self.screen)
 
     def on_unmount(self) -> None:
-        self.screen.bindings_updated_signal.unsubscribe(self)
+        screen = self._own_screen()
+        if screen is not None:
+            screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        if self._change_pending or screen is not self.screen:
+        if self._change_pending or screen is not self._own_screen():
             return
         self._change_pending = True
         self.call_after_refresh(self._update_keys)
 
+    def _own_screen(self) -> Screen | None:
+        """The footer's screen; None once the screen was closed (a key that pops it can
+        arrive while an update is due: the update is then dropped, not an error)."""
+        try:
+            return self.screen
+        except NoScreen:
+            return None
+
     def _update_keys(self) -> None:
         self._change_pending = False
+        screen = self._own_screen()
+        if screen is None or not self.is_attached:
+            return
         keys, seen = [], set()
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
             if not binding.show or binding.action in seen:  # one key per action, as Footer
                 continue
             seen.add(binding.action)

@@ -152,9 +152,11 @@ class ListPanel(Widget):
             return None
         return self.items[table.cursor_row]
 
-    def reload(self) -> None:
+    def reload(self, background: bool = False) -> None:
+        """Load the current page again; ``background``: a refresh nobody asked for
+        (keys typed meanwhile need not wait for it, see tui.keys)."""
         run_store(self, self.loader, self.query_text, self.page, self.page_size,
-                  done=self._show, group=f"list-{self.id or id(self)}")
+                  done=self._show, group=f"list-{self.id or id(self)}", background=background)
 
     def turn_page(self, step: int, to_end: bool = False) -> None:
         if step > 0 and not self.has_more:

@@ -226,14 +226,17 @@ class PlanTree(Tree[PlanNode]):
             src = data.source
             if data.level == "entry":
                 if src.minutes:
-                    text = f"{src.minutes} min"
+                    text = f"{src.minutes} min  {money(src.amount, src.currency)}"
                 elif src.minutes_worked:
                     text = f"{src.minutes_worked} min, not billable"
                 else:
                     text = ""
             elif data.level == "item":
                 text = money(src.amount, src.currency)
-                if src.kind == "ticket":
+                if src.kind == "ticket" and self.state_of(data) == "some":
+                    # some of its time entries left out: what it bills now
+                    text = totals(billing.selection_totals(self.plan, self.excluded, data.ref))
+                elif src.kind == "ticket":
                     text = f"{src.quantity.quantize(HOURS)} h  {text}"
             elif self.state_of(data) == "locked":
                 text = "locked"  # the reason shows in the status line when highlighted
@@ -247,7 +250,7 @@ class PlanTree(Tree[PlanNode]):
         if data is None or self.plan is None:
             return super().render_label(node, base_style, style)
         state = self.state_of(data)
-        mark = "    " if data.level == "entry" else MARKS[state]
+        mark = MARKS[state]  # a time entry has its own check box (left out on its own)
         if node._allow_expand:
             prefix = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
         else:

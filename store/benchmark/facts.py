@@ -3,11 +3,11 @@
 ``benchmark_fact``: one row per (customer, contract, period, issue date, currency) of
 the invoices that are not void, with the sums of their lines, ticket and time-entry
 lines (the labour of an hourly contract) apart from the others. These are the groups
-:func:`store.benchmark.benchmark_summary` converts to USD, one conversion each, as it
+:func:`store.benchmark.summary.benchmark_summary` converts to USD, one conversion each, as it
 did over the lines. A row depends only on the invoices of its (issue date, customer).
 
 Kept from them, so that the summary reads a few hundred rows instead of converting
-30,000 groups (store.benchmark):
+every group (:mod:`store.benchmark.kept`):
 
 - ``benchmark_pair``: per (issue date, currency), the conversion to USD the sums were
   made with (an exact fraction of integers, or none).
@@ -39,7 +39,7 @@ _COLUMNS = ("customer_id", "contract_id", "period", "issue_date", "currency", "p
 
 # A period label billing writes (2026-10, 2026-Q4, 2026) -> its first month (year * 12 +
 # month - 1) and how many months it covers; anything else gets months 0, and the
-# benchmark then works from the label itself (store.benchmark.period_months).
+# benchmark then works from the label itself (store.benchmark.results.period_months).
 _LABEL_TESTS = {
     "sqlite": {
         "month": "{p} GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]' AND substr({p}, 6, 2) BETWEEN '01' AND '12'",
@@ -118,7 +118,7 @@ def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None
 
     database = database or db.obj
     if book is None:
-        from store.rates import RateBook
+        from store.benchmark.conversion import RateBook
 
         book = RateBook()
     mark = database.param
@@ -187,8 +187,8 @@ def _usd(amount: int, a: int, b: int) -> int:
 def _save_alone(database, book, hourly: set[int], invoices, lines) -> None:
     """The facts and kept sums of a save whose days hold no other invoice, made in memory
     from the rows it wrote: the same rows :func:`_insert_sql` and :func:`_apply` would
-    write, without reading 11,000 lines back and sorting them (about 35 ms less on a
-    2,000-customer save). The property test compares them with a rebuild in SQL."""
+    write, without reading the batch's lines back and sorting them. The property test
+    compares them with a rebuild in SQL."""
     labour_kinds = set(LABOUR_KINDS)
     acc: dict[tuple, list[int]] = {}
     for invoice_id, kind, contract_id, period, amount, minutes in lines:
@@ -316,7 +316,7 @@ _PAIR_BOUND = 1 << 44  # a pair's USD (twelfths) and minutes: sums over 512 pair
 
 def usd_sql(amount: str, a: str, b: str) -> str:
     """SQL for round_half_up(amount x a / b) in integers (half away from zero), the
-    rounding of :meth:`store.benchmark._Converter.to_usd`."""
+    rounding of :meth:`store.benchmark.figures.Converter.to_usd`."""
     return (f"(CASE WHEN {amount} >= 0 THEN (2 * ({amount}) * {a} + {b}) / (2 * {b}) "
             f"ELSE -(({b} - 2 * ({amount}) * {a}) / (2 * {b})) END)")
 
@@ -559,7 +559,7 @@ def rebuild_kept(database=None, book=None) -> None:
 
     database = database or db.obj
     if book is None:
-        from store.rates import RateBook
+        from store.benchmark.conversion import RateBook
 
         book = RateBook()
     for model in (BenchmarkMonth, BenchmarkPeriod, BenchmarkPair):

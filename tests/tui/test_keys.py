@@ -1,0 +1,215 @@
+"""Keys a technician types, at the speed they arrive over SSH: the lookup
+loop (``/`` from anywhere), keys sent in bursts (no pause between them land
+where focus is when each is processed), and no key leaking from a dialog to
+the screen behind it."""
+from __future__ import annotations
+
+from tests.tui.conftest import make_app, settle
+
+
+async def search_screen(app):
+    from tui.screens.search import SearchScreen
+
+    return app.screen if isinstance(app.screen, SearchScreen) else None
+
+
+async def test_slash_from_an_invoice_opened_from_search_goes_back_to_the_search_box(book):
+    """Seen: '/', a number, enter (the invoice opens), '/': NoScreen in the footer, the app exited."""
+    from textual.widgets import Input
+
+    from tui.screens.search import SearchScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"NS-000001", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "InvoiceDetailScreen"
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.return_code is None and app.is_running
+        assert isinstance(app.screen, SearchScreen)
+        field = app.screen.query_one(Input)
+        assert app.focused is field
+        assert field.value == "NS-000001" and field.selected_text == "NS-000001"
+
+
+async def test_slash_from_an_invoice_after_leaving_search_mode_does_not_crash(book):
+    """Seen: '/', a number, enter, 'i', '/': 'InvoiceDetailScreen' has no attribute 'focus_query'."""
+    from textual.widgets import Input
+
+    from tui.screens.search import SearchScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"NS-000002", "enter")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.is_running
+        assert isinstance(app.screen, SearchScreen)
+        assert app.focused is app.screen.query_one(Input)
+
+
+async def test_slash_from_a_batchs_invoices_opened_from_search_does_not_crash(book):
+    """Seen: '/', a batch name, enter, 'd', '/': BatchInvoicesScreen has no 'focus_query'."""
+    from textual.widgets import Input
+
+    from tui.screens.search import SearchScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"September", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "BatchInvoicesScreen"
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.current_mode == "dashboard"
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.is_running
+        assert isinstance(app.screen, SearchScreen)
+        assert app.focused is app.screen.query_one(Input)
+
+
+# --- bursts: a whole flow sent with no pause gives what paced keys give ------------
+
+import pytest  # noqa: E402
+
+from tests.tui.conftest import burst, paced  # noqa: E402
+
+SEND = {"burst": burst, "paced": paced}
+MAPLE = "Maple Leaf Physiotherapy Inc."
+
+
+@pytest.mark.parametrize("send", ["burst", "paced"])
+async def test_new_batch_n_enter_enter_enter_opens_the_draft_for_all_customers(book, send):
+    from store import billing
+    from tui.screens.batch_editor import BatchEditorScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await SEND[send](pilot, "n", "enter", "enter", "enter")
+        assert isinstance(app.screen, BatchEditorScreen)
+        draft = billing.get_draft(app.screen.batch_id)
+        assert (draft.summary.name, draft.period, draft.customers) == ("2026-10 billing", "2026-10", None)
+
+
+@pytest.mark.parametrize("send", ["burst", "paced"])
+async def test_new_batch_for_one_customer_then_save_in_one_burst(book, send):
+    from store.models import Batch, Invoice
+    from tui.screens.invoices import BatchInvoicesScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await SEND[send](pilot, "n", "enter", "enter", *MAPLE, "enter", "ctrl+s", "enter")
+        assert isinstance(app.screen, BatchInvoicesScreen)
+        batch = Batch.get(Batch.name == "2026-10 billing")
+        assert batch.status == "saved"
+        customers = {inv.customer.name for inv in Invoice.select().where(Invoice.batch == batch.id)}
+        assert customers == {MAPLE}
+
+
+@pytest.mark.parametrize("send", ["burst", "paced"])
+async def test_export_dialog_destination_typed_in_a_burst_is_the_file_written(book, tmp_path, send,
+                                                                              monkeypatch):
+    """Seen: tab, ctrl+u and a path in one burst left the destination empty; the next
+    keys, meant for the list (e, enter), went into the field and wrote a file 'e'."""
+    from textual.widgets import Input
+
+    from store.models import Invoice
+    from tui.screens.export_dialog import ExportDialog
+    from tui.screens.invoices import InvoicesScreen
+
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    target = tmp_path / "out" / "mine.csv"
+    target.parent.mkdir()
+    app = make_app(export_dir=work)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await SEND[send](pilot, "i", "e", "tab", "ctrl+u", *str(target), "enter", "e")
+        assert target.is_file()
+        assert Invoice.get(Invoice.number == "NS-000003").status == "exported"
+        # the 'e' after the enter reached the list: a second dialog, its field the default
+        assert isinstance(app.screen, ExportDialog)
+        assert app.screen.query_one("#export-path", Input).value == str(work / "NS-000003-qbo.csv")
+        await SEND[send](pilot, "escape")
+        assert isinstance(app.screen, InvoicesScreen)
+        assert list(work.iterdir()) == []  # nothing written in the working directory
+
+
+@pytest.mark.parametrize("send", ["burst", "paced"])
+async def test_search_open_escape_and_the_next_number_in_one_burst(book, send):
+    from textual.widgets import Input
+
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+    from tui.screens.search import SearchScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await SEND[send](pilot, "slash", *"NS-000002", "enter")
+        assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == "NS-000002"
+        await SEND[send](pilot, "escape")
+        assert isinstance(app.screen, SearchScreen)
+        field = app.screen.query_one(Input)
+        assert app.focused is field and field.selected_text == "NS-000002"
+        await SEND[send](pilot, *"NS-000001", "enter")
+        assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == "NS-000001"
+        await SEND[send](pilot, "escape", *"NS-000003", "enter", "escape", "slash", *"NS-000002", "enter")
+        assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == "NS-000002"
+
+
+@pytest.mark.parametrize("send", ["burst", "paced"])
+async def test_void_dialog_reason_typed_in_a_burst_never_reaches_the_list(book, send):
+    """The reason holds letters that are keys of the screens behind (d, i, e, b, n, q)."""
+    from store.models import AuditEvent, Batch
+    from tui.screens.batches import BatchesScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await SEND[send](pilot, "b", "v", *"billed twice: quit, redo in Nov", "enter")
+        assert isinstance(app.screen, BatchesScreen)
+        batch = Batch.get(Batch.name == "September run")
+        assert batch.status == "voided"
+        assert batch.void_reason == "billed twice: quit, redo in Nov"
+        assert app.is_running
+        assert not AuditEvent.select().where(AuditEvent.action == "export").exists()
+
+
+@pytest.mark.parametrize("start", [("enter",), ("b", "enter"), ("slash", *"September", "enter")])
+async def test_d_goes_home_from_a_batchs_invoices_in_one_press(book, start):
+    from tui.screens.dashboard import DashboardScreen
+    from tui.screens.invoices import BatchInvoicesScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, *start)
+        assert isinstance(app.screen, BatchInvoicesScreen)
+        await burst(pilot, "d")
+        assert isinstance(app.screen, DashboardScreen)
+        assert len(app.screen_stack) == 1
+
+
+async def test_leaving_the_editor_by_a_global_key_keeps_the_toggle(book):
+    from store import billing
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", "enter", "enter", *MAPLE, "enter")
+        batch_id = app.screen.batch_id
+        await burst(pilot, "space", "d")
+        assert app.current_mode == "dashboard" and len(app.screen_stack) == 1
+        await settle(pilot)
+        assert billing.get_draft(batch_id).excluded != frozenset()
