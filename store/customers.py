@@ -8,6 +8,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from store import identity as _id
+from store.identity import treatment_problem
 from store.audit import current_actor
 from store.db import db
 from store.errors import NotFoundError, ValidationError
@@ -66,15 +67,6 @@ def customer_identity(name: str) -> dict:
            "tax_rate": str(row.tax_rate)}
     out.update({field: getattr(row, field) for field in CUSTOMER_IDENTITY_FIELDS})
     return out
-
-
-def treatment_problem(category: str, rate: Decimal) -> str | None:
-    """Why a VAT category does not go with a tax rate, or None."""
-    if category == "S" and rate <= 0:
-        return "category S (standard rate) needs a tax rate above 0"
-    if category in ("Z", "E", "AE", "G", "O") and rate != 0:
-        return f"category {category} charges no VAT, so the tax rate must be 0 (it is {rate})"
-    return None
 
 
 def set_customer_fields(name: str, values: dict[str, str], *, actor: str | None = None) -> dict:

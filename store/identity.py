@@ -143,3 +143,15 @@ def one_line(text: str, limit: int = 200) -> str:
     if len(value) > limit:
         raise ValidationError(f"at most {limit} characters")
     return value
+
+
+def treatment_problem(category: str, rate) -> str | None:
+    """Why a VAT category does not go with a tax rate, or None."""
+    from decimal import Decimal
+
+    rate = Decimal(rate)
+    if category == "S" and rate <= 0:
+        return "category S (standard rate) needs a tax rate above 0"
+    if category in ("Z", "E", "AE", "G", "O") and rate != 0:
+        return f"category {category} charges no VAT, so the tax rate must be 0 (it is {rate})"
+    return None
