@@ -155,3 +155,20 @@ def test_links_and_fifos_in_the_way_are_refused_and_nothing_is_written(nl_book, 
     assert status == 2 and "exports write only regular files" in err
     open_database(path)
     assert Invoice.select().where(Invoice.status == "exported").count() == 0
+
+
+def test_an_invoice_voided_alone_after_export_gets_a_credit_note_dated_the_day_of_the_void(nl_book, capsys):
+    from store import billing
+
+    path, work = nl_book
+    assert run(capsys, "export", "--batch", "1", "-f", "ubl", "--db", path)[0] == 0
+    open_database(path)
+    billing.void_invoice("PIT-000005", "wrong customer", actor="test")
+    close_database()
+    status, out, _ = run(capsys, "export", "--batch", "1", "-f", "ubl", "-o", "again", "--db", path)
+    assert status == 0 and "credit notes for 1 void invoice(s) that were exported: PIT-000005" in out
+    files = sorted(p.name for p in (work / "again").iterdir())
+    assert "PIT-000005-CN.xml" in files and "PIT-000005.xml" not in files and len(files) == 12
+    xml = (work / "again" / "PIT-000005-CN.xml").read_text()
+    assert f"<cbc:IssueDate>{dt.date.today().isoformat()}</cbc:IssueDate>" in xml
+    assert "<cac:InvoiceDocumentReference>" in xml and "<cbc:ID>PIT-000005</cbc:ID>" in xml
