@@ -3,6 +3,8 @@
 folding and removal of invisible characters."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from store.importing import import_bytes
@@ -10,14 +12,27 @@ from store.models import Customer, Ticket
 from store.text import name_key
 from tests.store.test_import import load_examples, problems_of
 
-TICKETS = ("external_id,number,customer_external_id,title,status,opened_at,closed_at\n"
-           'TX1,T-9001,CUS-1001,"Printer jams\nevery morning",closed,2026-10-01T09:00,2026-10-02T10:00\n')
+TICKETS = ("external_id,number,customer_external_id,contract_external_id,title,status,opened_at,closed_at\n"
+           'TX1,T-9001,CUS-1001,CON-2001,"Printer jams\nevery morning",closed,2026-10-01T09:00,2026-10-02T10:00\n')
+TIME = ("external_id,ticket_external_id,technician,started_at,minutes,billable,note\n"
+        "TE1,TX1,ann,2026-10-01T09:30:00,30,yes,Cleared the jam\n")
+
+
+def _bill_october() -> None:
+    """Bill the imported ticket the only way a ticket becomes Billed: a saved batch (the
+    database refuses a Billed ticket without its ledger row)."""
+    from store import billing
+
+    import_bytes("time-entries", TIME.encode(), "time-entries.csv")
+    batch = billing.create_batch("Oct", "2026-10")
+    billing.save_batch(batch.id, issue_date=dt.date(2026, 11, 1), today=dt.date(2026, 12, 1))
+    assert Ticket.get(Ticket.external_id == "TX1").status == "billed"
 
 
 def test_crlf_resave_of_a_billed_ticket_with_a_multi_line_title_is_unchanged(db):
     load_examples("customers", "contracts")
     import_bytes("tickets", TICKETS.encode(), "tickets.csv")
-    Ticket.update(status="billed").where(Ticket.external_id == "TX1").execute()
+    _bill_october()
     excel = TICKETS.replace("\n", "\r\n").encode("utf-8-sig")
     summary = import_bytes("tickets", excel, "tickets.csv")
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 1)
@@ -27,7 +42,8 @@ def test_crlf_resave_of_a_billed_ticket_with_a_multi_line_title_is_unchanged(db)
 def test_a_title_stored_with_crlf_by_an_older_version_compares_unchanged(db):
     load_examples("customers", "contracts")
     import_bytes("tickets", TICKETS.encode(), "tickets.csv")
-    Ticket.update(status="billed", title="Printer jams\r\nevery morning").execute()
+    Ticket.update(title="Printer jams\r\nevery morning").execute()
+    _bill_october()
     summary = import_bytes("tickets", TICKETS.encode(), "tickets.csv")
     assert summary.unchanged == 1
 
@@ -35,9 +51,9 @@ def test_a_title_stored_with_crlf_by_an_older_version_compares_unchanged(db):
 def test_a_real_change_to_a_billed_ticket_is_still_refused(db):
     load_examples("customers", "contracts")
     import_bytes("tickets", TICKETS.encode(), "tickets.csv")
-    Ticket.update(status="billed").execute()
+    _bill_october()
     problems = problems_of("tickets", TICKETS.replace("every morning", "every evening"))
-    assert problems == ["tickets.csv:2: external_id: ticket T-9001 is billed; void its batch first (the row "
+    assert problems == ["tickets.csv:2: external_id: ticket T-9001 is billed (batch 'Oct'); void its batch first (the row "
                         "would change it)"]
 
 

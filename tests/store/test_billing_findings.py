@@ -307,7 +307,7 @@ def test_finding08_every_line_is_quantity_times_price_exactly(db, tmp_path, curr
     if hours * rate != line.amount:  # written as 1 x amount, with the hours and rate in the text
         assert line.quantity == 1 and f"({hours.normalize():f} x " in line.description
     for fmt in ("qbo-csv", "qbd-iif", "xero-csv", "csv"):
-        out = export_invoices(fmt=fmt, numbers=result.invoice_numbers, directory=tmp_path / fmt)
+        out = export_invoices(fmt=fmt, numbers=result.invoice_numbers, directory=tmp_path / fmt, mkdir=True)
         assert out.files and check_paths(fmt, out.files) == [], fmt
 
 
