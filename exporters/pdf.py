@@ -226,7 +226,7 @@ class _Invoice:
 
     def _seller_lines(self) -> list[str]:
         s = self.settings.seller
-        out = [s.street, s.street2, " ".join(p for p in (s.postcode, s.city) if p), s.country]
+        out = [s.street, s.street2, _city_line(s.country, s.city, s.postcode), s.country]
         if s.vat_id:
             out.append(f"VAT id {s.vat_id}")
         if s.tax_id:
@@ -245,7 +245,7 @@ class _Invoice:
         self.line("BILL TO", 7.5, True, h=4)
         self.line(c.name, 11, True, h=5.6, w=pdf.epw * 0.6)
         if c.address_line1 or c.city:
-            lines = [c.address_line1, c.address_line2, " ".join(p for p in (c.postcode, c.city) if p), c.country]
+            lines = [c.address_line1, c.address_line2, _city_line(c.country, c.city, c.postcode), c.country]
         else:
             lines = [c.address]
         for text in [t for t in lines if t]:
@@ -391,6 +391,15 @@ def _srgb_output_intent(pdf) -> None:
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     pdf.add_output_intent(OutputIntentSubType.PDFA, "sRGB IEC61966-2.1", "sRGB IEC61966-2.1",
                           "http://www.color.org", PDFICCProfile(profile, 3, "DeviceRGB"), "sRGB IEC61966-2.1")
+
+
+# Countries that write the post code after the city ("Columbus 43215", "Leeds LS1 4AP").
+_CITY_FIRST = frozenset({"US", "CA", "GB", "AU", "NZ", "IE", "IL", "JP", "KR", "BR", "IN", "SG", "ZA"})
+
+
+def _city_line(country: str, city: str, postcode: str) -> str:
+    parts = (city, postcode) if country in _CITY_FIRST else (postcode, city)
+    return " ".join(p for p in parts if p)
 
 
 def _spaced(iban: str) -> str:
