@@ -45,6 +45,6 @@ def test_seeds_the_fuzzer_once_failed_on(book, kind, seed):
 
 def test_a_header_cell_with_a_line_break_is_one_located_problem_line(db):
     problems = problems_of("customers", 'external_id,name,"a\r\nb",currency\nC1,Acme,US,USD\n')
-    assert problems[0] == ("customers.csv:2: a\\r\\nb: unknown column (accepted columns: "
-                           "external_id, name, region, currency, email, address, tax_rate, active)")
+    assert problems[0].startswith("customers.csv:2: a\\r\\nb: unknown column (accepted columns: "
+                                  "external_id, name, region, currency, email, address, tax_rate, active, ")
     assert all("\n" not in p for p in problems)
