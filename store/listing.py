@@ -30,7 +30,9 @@ def _like(text: str) -> str:
 
 def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
                  status: str | None = None) -> list[BatchSummary]:
-    """One page of batches, newest first, filtered on name or period.
+    """One page of batches, newest first, filtered as ``/`` finds them
+    (:func:`store.search.matching_batch_ids`: name or period, accent- and
+    case-blind, or an invoice of the batch: its number, customer, lines).
 
     ``invoice_numbers`` holds the first and the last number of the batch (the
     numbers of a batch are consecutive), not every number: a batch for 2,000
@@ -38,10 +40,15 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
     """
     rows = Batch.select().order_by(Batch.id.desc())
     q = _like(query)
-    if q:
-        rows = rows.where(Batch.name.contains(q) | Batch.period.contains(q))
     if status:
         rows = rows.where(Batch.status == status)
+    if q:
+        from store.search import matching_batch_ids
+
+        ids = matching_batch_ids(q, 1_000_000)
+        if not ids:
+            return []
+        rows = rows.where(Batch.id.in_(ids))
     batches = list(rows.limit(page_size).offset(page * page_size))
     if not batches:
         return []
@@ -89,8 +96,9 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
 
 def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
                     batch_id: int | None = None) -> list[InvoiceSummary]:
-    """One page of invoices, newest first, filtered on invoice number,
-    customer name or batch name; only one batch's when ``batch_id`` is given."""
+    """One page of invoices, newest first, filtered as ``/`` finds them (its
+    index: number, customer, batch, line text, amounts; accent- and case-blind);
+    only one batch's when ``batch_id`` is given."""
     rows = (
         Invoice.select(
             Invoice.number, Invoice.batch, Invoice.currency, Invoice.issue_date,
@@ -102,12 +110,19 @@ def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
         .order_by(Invoice.id.desc())
     )
     q = _like(query)
-    if q:
-        rows = rows.where(
-            Invoice.number.contains(q) | Customer.name.contains(q) | Batch.name.contains(q)
-        )
     if batch_id is not None:
         rows = rows.where(Invoice.batch == batch_id)
+    if q:
+        from store.search import MATCH_CAP, matching_invoice_ids
+
+        if batch_id is None:  # the index pages: only this page's ids
+            ids = matching_invoice_ids(q, page_size, page * page_size)
+            page = 0
+        else:
+            ids = matching_invoice_ids(q, MATCH_CAP)
+        if not ids:
+            return []
+        rows = rows.where(Invoice.id.in_(ids))
     out = []
     for r in rows.limit(page_size).offset(page * page_size).dicts():
         created = r["saved_at"] or r["batch_created"]
@@ -213,7 +228,6 @@ def customer_names(prefix: str, limit: int = 10) -> list[str]:
 
 def fold(text: str) -> str:
     """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss)."""
-    import unicodedata
+    from store.search import fold as folded
 
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return folded(text)

@@ -125,7 +125,9 @@ def write_index(records) -> None:
 
 
 def _pg_normalise(text: str) -> str:
-    return " ".join(_TOKEN.findall(text.lower()))
+    """The words PostgreSQL indexes: lower case, accents dropped (as SQLite's
+    unicode61 remove_diacritics does), so that 'zoe' finds Zoë on both."""
+    return " ".join(_TOKEN.findall(fold(text)))
 
 
 def query_tokens(query: str) -> list[str]:
@@ -149,7 +151,10 @@ def matching_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
         tokens = query_tokens(query)
         if not tokens:
             return []
-        tsquery = " & ".join(f"{t}:*" for t in tokens)
+        # a word folded, or as typed (an index row written before words were folded)
+        tsquery = " & ".join(
+            f"{t}:*" if fold(t) == t else f"({'&'.join(_TOKEN.findall(fold(t)))}:* | {t}:*)" for t in tokens
+        )
         cursor = database.execute_sql(
             "SELECT invoice_id FROM invoice_search WHERE tsv @@ to_tsquery('simple', %s) "
             "ORDER BY invoice_id DESC LIMIT %s OFFSET %s",
@@ -166,6 +171,40 @@ def matching_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
     return [r[0] for r in cursor.fetchall()]
 
 
+MATCH_CAP = 5000  # invoices a list filter looks at (newest first): enough to find their batches
+
+
+def fold(text: str) -> str:
+    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def matching_batch_ids(query: str, limit: int, offset: int = 0, *, by_invoices: bool = True) -> list[int]:
+    """Ids of the batches the query finds, newest first: every word of it in the
+    batch's name or period (accent- and case-blind, anywhere in the text), or,
+    with ``by_invoices``, a batch holding an invoice the query finds as ``/`` does
+    (its number, e.g. NS-000150 or 000150 inside the batch's range, its customer,
+    its lines). Drafts have no invoices: they are found by name or period."""
+    words = [fold(w) for w in (query or "").replace(",", " ").split()]
+    if not words:
+        return []
+    found = set()
+    for batch_id, name, period in Batch.select(Batch.id, Batch.name, Batch.period).tuples():
+        text = fold(f"{name} {period}")
+        if all(w in text for w in words):
+            found.add(batch_id)
+    if by_invoices:
+        ids = matching_invoice_ids(query, MATCH_CAP)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update(b for (b,) in Invoice.select(Invoice.batch).where(Invoice.id.in_(chunk))
+                         .distinct().tuples())
+    return sorted(found, reverse=True)[offset:offset + limit]
+
+
 def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[SearchHit]:
     """Invoices and batches matching the query, newest first.
 
@@ -176,12 +215,8 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
         return []
     hits: list[SearchHit] = []
     if page == 0:
-        words = query_tokens(query)
-        batches = Batch.select().order_by(Batch.id.desc()).limit(5)
-        for word in words:
-            batches = batches.where(
-                Batch.name.contains(word) | Batch.period.contains(word)
-            )
+        ids = matching_batch_ids(query, 5, by_invoices=False)
+        batches = Batch.select().where(Batch.id.in_(ids)).order_by(Batch.id.desc()) if ids else []
         for b in batches:
             hits.append(
                 SearchHit(kind="batch", key=str(b.id), title=b.name,
@@ -202,7 +237,7 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
                 continue
             hits.append(
                 SearchHit(kind="invoice", key=r["number"], title=f"{r['number']} {r['name']}",
-                          subtitle=f"{r['batch_name']} · {r['status']}", currency=r["currency"],
+                          subtitle=f"{r['status']} · {r['batch_name']}", currency=r["currency"],
                           amount=r["total"], date=r["issue_date"])
             )
     return hits

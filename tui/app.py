@@ -20,11 +20,13 @@ from store.errors import BatchbillError
 from store.gcpause import no_gc_pauses
 from tui.commands import BatchbillCommands, global_bindings
 from tui.keys import KeyGate
+from tui import textual_fixes
 from tui.screens.dashboard import DashboardScreen
 from tui.work import run_store
 
 
 WORKER_THREADS = 4
+textual_fixes.apply()
 
 
 # The other modes' screens are imported when first opened: a start imports
@@ -39,6 +41,12 @@ def _invoices_screen():
     from tui.screens.invoices import InvoicesScreen
 
     return InvoicesScreen()
+
+
+def _tickets_screen():
+    from tui.screens.tickets import TicketsScreen
+
+    return TicketsScreen()
 
 
 def _search_screen():
@@ -58,6 +66,7 @@ class BatchbillApp(App[int]):
         "batches": _batches_screen,
         "invoices": _invoices_screen,
         "search": _search_screen,
+        "tickets": _tickets_screen,
     }
     DEFAULT_MODE = "dashboard"
     BINDINGS = global_bindings()
@@ -256,6 +265,15 @@ class BatchbillApp(App[int]):
             except Exception:  # cancelled or failed: its error was already shown
                 pass
         self.exit()
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Textual's notify, for messages that hold user data (names, reasons,
+        paths): never read as markup, control characters escaped (tui.format.safe)."""
+        from tui.format import safe
+
+        super().notify(safe(message), title=safe(title), severity=severity, timeout=timeout,
+                       markup=markup)
 
     # --- errors -------------------------------------------------------------
 

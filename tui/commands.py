@@ -31,6 +31,8 @@ GLOBAL_COMMANDS: tuple[Command, ...] = (
             "app.go('batches')"),
     Command("invoices", "i", "Invoices", "Invoices", "Invoices: all of them, newest first",
             "app.go('invoices')"),
+    Command("tickets", "T", "Tickets", "Tickets", "Tickets by customer: status, and what billed them",
+            "app.go('tickets')", show=False),  # in the dashboard's footer only: the others have no room
     Command("search", "slash", "Search", "Search", "Search invoices and batches as you type",
             "app.search"),
     Command("new_batch", "n", "New", "New batch", "New batch: bill a period",

@@ -1,4 +1,5 @@
-"""How the screens write money, dates and batch numbers."""
+"""How the screens write money, dates and batch numbers, and user text made
+safe to draw (:func:`safe`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,21 +7,48 @@ import datetime as dt
 from rich.text import Text
 
 from store.money import format_display
+from store.text import escape_controls
+
+
+def safe(text) -> str:
+    """User text as it may reach the terminal: a control character (ESC, BEL,
+    CSI...) is shown as ``\\x1b`` instead of being sent raw (an imported
+    ``ESC[2J`` would clear the screen); the command line's rule
+    (:func:`store.text.escape_controls`). Markup is another matter: user text
+    is drawn as Text or with ``markup=False``, never parsed."""
+    return escape_controls("" if text is None else str(text))
 
 
 def line(*parts) -> Text:
     """Rich text from plain strings and (text, style) pairs: user data such as
-    a customer called "[b]" is never read as markup, and spacing is kept."""
-    return Text.assemble(*parts)
+    a customer called "[b]" is never read as markup, spacing is kept and control
+    characters are escaped."""
+    return Text.assemble(*(
+        (safe(part[0]), part[1]) if isinstance(part, tuple) else part if isinstance(part, Text) else safe(part)
+        for part in parts
+    ))
 
 
 def cell(value) -> Text:
-    return value if isinstance(value, Text) else Text(str(value))
+    return value if isinstance(value, Text) else Text(safe(value))
 
 
 def clip(text: str, width: int) -> str:
-    """The text cut to ``width`` characters, with an ellipsis when cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """The text cut to ``width`` characters, with an ellipsis when cut (escaped first)."""
+    text = safe(text)
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def flex_widths(total: int, fixed, weights, minimum: int = 8) -> list[int]:
+    """Widths of a table's flexible columns (names): what ``total`` cells leave once
+    the ``fixed`` columns, each column's padding (2) and a scrollbar (2) are in,
+    shared by ``weights``; never under ``minimum``. Names then use the width the
+    terminal gives, from 80 to 200 columns and more."""
+    columns = len(fixed) + len(weights)
+    room = max(minimum * len(weights), total - sum(fixed) - 2 * columns - 2)
+    share = sum(weights) or 1
+    widths = [max(minimum, room * w // share) for w in weights]
+    return widths
 
 
 def count(n: int, noun: str) -> str:

@@ -47,6 +47,7 @@ class KeyGate:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.keys_in = 0  # counted for the tests and the monkey
+        self.log: list[tuple[str, str]] | None = None  # (screen, key) let in: the key monkey's record
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="batchbill-keys")
@@ -82,6 +83,8 @@ class KeyGate:
                     key = events.Key(held.key, held.character)
                     self._released.add(id(key))
                     self.keys_in += 1
+                    if self.log is not None:
+                        self.log.append((type(self.app.screen).__name__, key.key))
                     self.app.post_message(key)
                     await asyncio.sleep(0)
         except asyncio.CancelledError:
@@ -91,8 +94,8 @@ class KeyGate:
 
     async def drained(self) -> None:
         """Return when every key taken so far was let in and the app settled after it."""
-        while True:
-            while self.waiting:
+        while self._task is not None:
+            while self.waiting and self._task is not None:
                 await asyncio.sleep(0.005)
             await self.settled()
             if not self.waiting:
@@ -103,7 +106,7 @@ class KeyGate:
         being handled anywhere, no callback due after a refresh, and no store
         call running whose result moves the focus (up to the limits above)."""
         start = time.monotonic()
-        spins = 0
+        spins = 0  # turns of the loop: a long wait without a store call sleeps a little between
         calm = 0
         while True:
             now = time.monotonic()
@@ -120,7 +123,8 @@ class KeyGate:
             if busy and now - start > WORKER_LIMIT:
                 return
             spins += 1
-            await asyncio.sleep(0 if spins < 50 else 0.005)
+            # a store call runs in a thread: look again now and then; else at once
+            await asyncio.sleep(0.002 if busy or spins > 2000 else 0)
 
     def _quiet(self) -> bool:
         app = self.app

@@ -20,6 +20,7 @@ def run_store(
     group: str = "store",
     exclusive: bool = True,
     background: bool = False,
+    after: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> Worker:
     """Call ``fn(*args, **kwargs)`` in a thread; ``done(result)`` runs on the UI thread.
@@ -32,6 +33,8 @@ def run_store(
     Keys typed meanwhile wait for the call (:mod:`tui.keys`): its result may
     open a screen or move the focus. ``background=True`` for a call whose
     result does neither (the dashboard's poll, a draft written after a toggle).
+    ``after()`` runs on the UI thread once the call is over, whatever its outcome
+    (a dialog that said "Exporting..." says something else then).
     """
 
     def job() -> Any:
@@ -44,9 +47,13 @@ def run_store(
                     app.call_from_thread(failed, exc)
             else:
                 app.call_from_thread(app.store_error, exc)
+            if after is not None and not get_current_worker().is_cancelled:
+                app.call_from_thread(after)
             return None
         if done is not None and not get_current_worker().is_cancelled:
             node.app.call_from_thread(done, result)
+        if after is not None and not get_current_worker().is_cancelled:
+            node.app.call_from_thread(after)
         return result
 
     name = getattr(fn, "__name__", "store call")

@@ -17,6 +17,7 @@ from peewee import JOIN, Case, fn
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
 from store.errors import NotFoundError, ValidationError
 from store.gcpause import no_gc_pauses
+from store.limits import MINUTES_MAX, out_of_range
 from store.models import DETAIL_LEVELS, Batch, BilledLedger, Contract, Customer, Expense, ServiceItem, Ticket, TimeEntry
 from store.money import hours_from_minutes, line_amount, quantity_str
 from store.periods import Span, contract_periods, months_of, parse_period
@@ -78,6 +79,7 @@ def plan(
     excluded = check_refs(excluded)
     today = today or dt.date.today()
     customer_ids = _resolve_customers(customers)
+    bad = out_of_range()  # rows outside the book's ranges: left out and named (issue 13)
 
     # Rows come back as plain tuples converted here (not Peewee model
     # instances): a whole-book plan reads tens of thousands of them.
@@ -96,7 +98,8 @@ def plan(
     ).order_by(Contract.name, Contract.id)
     if customer_ids is not None:
         contract_q = contract_q.where(Contract.customer.in_(customer_ids))
-    contracts = [c for c in map(_contract_row, _raw(contract_q)) if c.customer_id in by_customer]
+    contracts = [c for c in map(_contract_row, _raw(contract_q))
+                 if c.customer_id in by_customer and c.id not in bad.contracts]
     contract_ids = [c.id for c in contracts]
     periods_of = {c.id: contract_periods(c.billing_period, span) for c in contracts}
     # Contracts by the end of their own last period (it depends only on how
@@ -149,7 +152,7 @@ def plan(
              .where(in_plan() & (Contract.type == "retainer") & (ServiceItem.active == True))  # noqa: E712
              .order_by(ServiceItem.id))
         for sid, cid, description, quantity, unit_price in _raw(q):
-            if cid in periods_of:
+            if cid in periods_of and sid not in bad.service_items:
                 items_of_contract[cid].append(
                     _ServiceItemRow(sid, cid, description, Decimal(quantity), int(unit_price)))
 
@@ -167,7 +170,8 @@ def plan(
             )
             .join(Contract, on=(Ticket.contract == Contract.id))
             .switch(Ticket)
-            .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(TimeEntry.ticket == Ticket.id))
+            .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(
+                (TimeEntry.ticket == Ticket.id) & TimeEntry.minutes.between(0, MINUTES_MAX)))
             .where(
                 (Ticket.status == "closed")
                 & (Ticket.closed_at < until)
@@ -178,7 +182,7 @@ def plan(
             .order_by(Ticket.closed_at, Ticket.id)
         )
         for tid, number, title, cid, closed_at, billable, worked in _raw(q):
-            if cid in periods_of:
+            if cid in periods_of and tid not in bad.tickets:
                 tickets_of[cid].append((tid, number, title, _datetime(closed_at), int(billable),
                                         int(worked)))
                 ticket_ids.append(tid)
@@ -218,7 +222,7 @@ def plan(
             .order_by(Expense.date, Expense.id)
         )
         for eid, cid, day, description, amount in _raw(q):
-            if cid in periods_of:
+            if cid in periods_of and eid not in bad.expenses:
                 expenses_of[cid].append(_ExpenseRow(eid, cid, _date(day), description, int(amount)))
     for rows in expenses_of.values():
         rows.sort(key=lambda e: (e.date, e.id))
@@ -245,7 +249,7 @@ def plan(
                 tax_rate=cust.tax_rate, contracts=tuple(pcs), final_bill=not cust.active,
             ))
 
-    left_out = []
+    left_out = list(bad.notes)
     open_q = Ticket.select(fn.COUNT(Ticket.id)).where(Ticket.status == "open")
     no_contract_q = Ticket.select(fn.COUNT(Ticket.id)).where(
         (Ticket.status == "closed") & Ticket.contract.is_null())

@@ -182,6 +182,11 @@ async def test_export_dialog_exports_a_whole_batch_in_the_chosen_format(book, tm
         assert path.endswith("-xero.csv")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        # one TaxType for three rates: said before anything is written, ctrl+s again goes on
+        assert "TaxType 'Tax on Sales'" in str(app.screen.query_one("#export-warnings").render())
+        assert list(tmp_path.glob("*-xero.csv")) == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
         written = list(tmp_path.glob("*-xero.csv"))
         assert [p.name for p in written] == [path.rsplit("/", 1)[1]]
         text = written[0].read_text(encoding="utf-8-sig")

@@ -113,12 +113,17 @@ async def test_export_dialog_keys_do_what_its_hint_says(book, tmp_path):
         assert isinstance(app.focused, Select)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        # a EUR invoice in a format without a currency column: said first, nothing written yet
+        assert "invoices 1 in EUR (first NS-000003)" in str(app.screen.query_one("#export-warnings").render())
+        assert list(out.iterdir()) == []
+        await pilot.press("ctrl+s")  # go on
+        await settle(pilot)
         assert [p.name for p in out.iterdir()] == ["NS-000003-qbo.csv"]
         assert listing.recent_invoices("NS-000003")[0].status == "exported"
 
         await pilot.press("down", "e")  # NS-000002
         await settle(pilot)
-        await pilot.press("tab", "enter")  # enter in the destination field
+        await pilot.press("tab", "enter", "enter")  # enter in the destination field (twice: GBP)
         await settle(pilot)
         assert sorted(p.name for p in out.iterdir()) == ["NS-000002-qbo.csv", "NS-000003-qbo.csv"]
 

@@ -59,6 +59,50 @@ async def test_detail_level_keeps_the_open_nodes_and_the_cursor(book):
         assert tree.cursor_node.data.ref == ticket
 
 
+async def test_detail_levels_have_human_labels_and_p_shows_the_invoice_lines(book):
+    """Seen: t to contract detail changed nothing visible; the label said 'time_entry'."""
+    from store import billing
+    from tui.screens.line_preview import LinePreviewDialog
+    from tests.tui.conftest import burst
+
+    draft = billing.create_batch("Lines", "2026-10", [MAPLE], actor="alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_draft(draft.id)
+        await settle(pilot)
+        editor = app.screen
+        summary = str(editor.query_one("#editor-summary").render())
+        assert "one line per ticket" in summary
+        await burst(pilot, "p")
+        assert isinstance(app.screen, LinePreviewDialog)
+        per_ticket = app.screen.preview.line_count
+        await burst(pilot, "escape", "t")  # time entry
+        assert "one line per time entry" in str(editor.query_one("#editor-summary").render())
+        assert "time_entry" not in str(editor.query_one("#editor-summary").render())
+        await burst(pilot, "t")  # contract
+        assert "one line per contract and period" in str(editor.query_one("#editor-summary").render())
+        await burst(pilot, "p")
+        per_contract = app.screen.preview.line_count
+        title = str(app.screen.query_one(".dialog-title").render())
+        assert f"{per_contract} invoice line" in title and "one line per contract and period" in title
+        assert per_contract < per_ticket
+
+
+async def test_a_customer_asked_for_by_name_with_nothing_to_bill_is_reported(book):
+    """Hartley Dental Group's September was billed by the September run."""
+    from store import billing
+
+    draft = billing.create_batch("Again", "2026-09", ["Hartley Dental Group", MAPLE], actor="alice")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_draft(draft.id)
+        await settle(pilot)
+        summary = str(app.screen.query_one("#editor-summary").render())
+        assert "Nothing to bill for Hartley Dental Group in 2026-09" in summary
+
+
 async def test_a_time_entry_has_its_own_check_box_at_time_entry_detail(book):
     """Issue 11, finding 4: space on a time entry leaves out that entry, not its ticket."""
     from store import billing

@@ -100,6 +100,9 @@ async def test_billing_admin_bills_a_customer_and_voids_the_batch_by_keyboard(bo
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert "in CAD" in str(app.screen.query_one("#export-warnings").render())  # before writing
+        await pilot.press("ctrl+s")
+        await settle(pilot)
         files = list(tmp_path.glob(f"{number}*"))
         assert len(files) == 1
         rows = list(csv.reader(files[0].read_text(encoding="utf-8-sig").splitlines()))

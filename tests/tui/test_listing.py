@@ -89,3 +89,24 @@ def test_batch_totals_show_the_home_region_currency_first_else_the_largest(sqlit
     assert listing.home_currency() == "EUR"
     saved = [b for b in load_batches("", 0, 20) if b.status == "saved"][0]
     assert saved.totals[0][0] == "EUR"
+
+
+def test_dashboard_lists_match_like_slash_accent_and_case_blind(db):
+    """Seen: recent invoices found nothing for 'zoe' or 'cafe' ('/' did), recent batches
+    nothing for an invoice number they hold."""
+    from store import listing
+
+    first, second = _book()
+    for query in ("zoe", "ZOË", "cafe", "café gmbh"):
+        assert [i.customer for i in listing.recent_invoices(query)] == ["Zoë Café GmbH"], query
+    assert [i.number for i in listing.recent_invoices("ns-000001")] == ["NS-000001"]
+    # a batch is found by an invoice number inside its range, whole or its digits only
+    for query in ("NS-000002", "000001", "hartley", "zoe"):
+        assert [b.name for b in listing.list_batches(query)] == ["September run"], query
+    # a draft (no invoices yet) by its name or period, any case
+    assert [b.name for b in listing.list_batches("october MAPLE")] == ["October Maple"]
+    assert [b.name for b in listing.list_batches("2026-10")] == ["October Maple"]
+    assert listing.list_batches("NS-000099") == []
+    # the batch's own invoices, filtered the same way
+    assert [i.number for i in listing.recent_invoices("zoe", batch_id=first.id)] == ["NS-000002"]
+    assert listing.recent_invoices("zoe", batch_id=second.id) == []

@@ -15,8 +15,9 @@ from textual.widgets import Static
 
 from store import billing
 from tui.commands import quiet_global_bindings
-from tui.format import count, line, totals
+from tui.format import count, line, safe, totals
 from tui.widgets.footer import KeyFooter
+from tui.screens.line_preview import detail_label
 from tui.widgets.plan_tree import PlanTree, lock_reason
 from tui.work import run_store
 from tui.widgets.title_bar import TitleBar
@@ -36,12 +37,25 @@ def persist_and_save(batch_id: int, excluded, actor, today, plan):
     return billing.save_batch(batch_id, actor=actor, today=today, reviewed=plan)
 
 
+def nothing_to_bill(asked, plan) -> list[str]:
+    """The customers the batch was asked for by name that have nothing billable in
+    the plan (none of their items, or only locked ones): said, not left out silently."""
+    if not asked:
+        return []
+    from store.search import fold
+
+    billable = {fold(c.name) for c in plan.customers if billing.selection_totals(plan, frozenset(), c.ref)}
+    return [name for name in asked if fold(name) not in billable]
+
+
 class BatchEditorScreen(Screen):
     TITLE = "Batch editor"
     BINDINGS = [
         Binding("a", "select_all", "All", id="editor.select_all", tooltip="Select everything billable"),
         Binding("A", "clear_all", "None", id="editor.clear_all", tooltip="Clear the whole selection"),
         Binding("t", "detail", "Detail", id="editor.detail", tooltip="Detail level: one line per contract, ticket or time entry"),
+        Binding("p", "preview", "Lines", id="editor.preview",
+                tooltip="The invoice lines of the highlighted customer at this detail level"),
         Binding("ctrl+s", "save", "Save", id="editor.save", tooltip="Bill the selection after a confirmation"),
         Binding("j", "cursor('down')", "Down", show=False, id="editor.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="editor.up"),
@@ -98,9 +112,11 @@ class BatchEditorScreen(Screen):
             who = chosen[0]
         else:
             who = f"{len(chosen)} customers"
+        idle = nothing_to_bill(self.draft.customers, self.plan)
         self.query_one("#editor-summary", Static).update(line(
-            (self.draft.summary.name, "bold"), f" · {self.draft.period} · {who} · detail: ",
-            (self.plan.detail, "bold"), "\nSelected: ", (totals(sorted(selected.items())), "bold"),
+            (self.draft.summary.name, "bold"), f" · {self.draft.period} · {who} · ",
+            (detail_label(self.plan.detail), "bold"), "\nSelected: ", (totals(sorted(selected.items())), "bold"),
+            *((("\nNothing to bill for " + ", ".join(idle) + f" in {self.draft.period}", "bold"),) if idle else ()),
         ))
         status = self.problem
         if not status:
@@ -108,7 +124,7 @@ class BatchEditorScreen(Screen):
             if not self.plan.customers:
                 notes.insert(0, "Nothing billable for this period.")
             status = " · ".join(notes) or "space toggles · a all · A none · t detail · ctrl+s save"
-            status = Text(status)
+            status = Text(safe(status))
         self.query_one("#editor-status", Static).update(status)
 
     def on_tree_node_highlighted(self, event) -> None:
@@ -177,11 +193,27 @@ class BatchEditorScreen(Screen):
         detail = DETAILS[(DETAILS.index(self.plan.detail) + 1) % len(DETAILS)]
 
         def changed(_summary) -> None:
-            self.notify(f"Detail level: one line per {detail.replace('_', ' ')}")
+            self.notify(f"Detail level: {detail_label(detail)} (p shows a customer's invoice lines)")
             self.reload(keep_view=True)
 
         run_store(self, billing.update_draft, self.batch_id, excluded=self.excluded, detail=detail,
                   actor=self.app.actor, done=changed, group="persist")
+
+    def action_preview(self) -> None:
+        """The invoice lines of the highlighted node's customer, as saving would write them."""
+        from tui.screens.line_preview import LinePreviewDialog
+
+        node = self.tree.cursor_node
+        if self.plan is None or node is None or node.data is None:
+            return
+        while node.parent is not None and node.parent is not self.tree.root:
+            node = node.parent
+        customer_id = node.data.source.id
+        previews = [p for p in billing.invoice_previews(self.plan, self.excluded) if p.customer_id == customer_id]
+        if not previews:
+            self.notify("Nothing of this customer is selected: no invoice lines.", severity="warning")
+            return
+        self.app.push_screen(LinePreviewDialog(previews[0], self.plan.detail))
 
     def action_save(self) -> None:
         if self.plan is None:

@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from store import listing
 from tui.commands import hidden_global_bindings
-from tui.format import home_first, number_range, short_totals
+from tui.format import clip, flex_widths, home_first, number_range, short_totals
 from tui.widgets.footer import KeyFooter
 from tui.screens.list_screen import ListScreen
 from tui.widgets.list_panel import ListPanel
@@ -26,9 +26,10 @@ def load_batches(query: str, page: int, page_size: int):
             for b in listing.list_batches(query, page, page_size)]
 
 
-def batch_row(b):
-    return (b.name, b.period, b.status, number_range(b.invoice_numbers, b.invoice_count, count_too=False),
-            short_totals(b.totals))
+def batch_row(b, width: int = 80):
+    (name_w,) = flex_widths(width, (7, 7, 17, 16), (1,))
+    return (clip(b.name, name_w), b.period, b.status,
+            number_range(b.invoice_numbers, b.invoice_count, count_too=False), short_totals(b.totals))
 
 
 class BatchesScreen(ListScreen):

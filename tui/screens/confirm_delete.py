@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.format import safe
+
 
 class ConfirmDeleteDraft(ModalScreen[bool]):
     BINDINGS = [
@@ -22,7 +24,7 @@ class ConfirmDeleteDraft(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         b = self.batch
         with Vertical(classes="dialog"):
-            yield Label(f"Delete draft {b.name} ({b.period})?", classes="dialog-title", markup=False)
+            yield Label(safe(f"Delete draft {b.name} ({b.period})?"), classes="dialog-title", markup=False)
             yield Label("Nothing was billed from it: only the draft and its selection go; "
                         "its items stay billable.", markup=False)
             with Horizontal(classes="buttons"):

@@ -12,9 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from tui.format import cell, clip, count, line, money, totals
+from tui.format import cell, clip, count, flex_widths, line, money, safe, totals
 
-CUSTOMER_WIDTH = 18  # the five columns fit the 76-column dialog without scrolling sideways
+DIALOG_WIDTH = 110  # at most (.wide-dialog); the terminal's width less a margin below that
 SHOWN = 40  # rows the table holds (a page or two); the rest are counted
 # rows of the dialog around the table: border 2, title, table header,
 # "... more", total, note, buttons; and a row of screen margin above and below
@@ -42,14 +42,17 @@ class ConfirmSaveDialog(ModalScreen[bool]):
         for p in self.previews:
             grand[p.currency] += p.total
             lines += p.line_count
-        with Vertical(classes="dialog", id="confirm-dialog"):
-            yield Label(f"Save {self.batch_name}: {count(len(self.previews), 'invoice')}, "
-                        f"{count(lines, 'line')}",
+        # the customer's name gets the room the dialog has (it was cut at 18 whatever the width)
+        inner = min(DIALOG_WIDTH, self.app.size.width - 4) - 4
+        (customer_w,) = flex_widths(inner, (5, 13, 11, 13), (1,), minimum=12)
+        with Vertical(classes="dialog wide-dialog", id="confirm-dialog"):
+            yield Label(safe(f"Save {self.batch_name}: {count(len(self.previews), 'invoice')}, "
+                        f"{count(lines, 'line')}"),
                         classes="dialog-title", markup=False)
             table = DataTable(cursor_type="none", id="previews")
             table.add_columns("Customer", "Lines", "Subtotal", "Tax", "Total")
             for p in self.previews[:SHOWN]:
-                table.add_row(*map(cell, (clip(p.customer, CUSTOMER_WIDTH), p.line_count, money(p.subtotal, p.currency),
+                table.add_row(*map(cell, (clip(p.customer, customer_w), p.line_count, money(p.subtotal, p.currency),
                               money(p.tax, p.currency), money(p.total, p.currency))))
             yield table
             more = len(self.previews) - SHOWN
@@ -76,7 +79,7 @@ class ConfirmSaveDialog(ModalScreen[bool]):
         """The table gets the rows the screen has left once the rest of the
         dialog is in: the total and the buttons always show."""
         more = 1 if len(self.previews) > SHOWN else 0
-        inner = max(20, min(76, self.size.width) - 4)  # the dialog's border and padding
+        inner = max(20, min(DIALOG_WIDTH, self.size.width - 4) - 4)  # the dialog's border and padding
         total_rows = -(-len(self.total_text) // inner)  # many currencies wrap the total
         room = self.size.height - AROUND_TABLE + (1 - more) - (total_rows - 1)
         self.query_one("#previews", DataTable).styles.max_height = max(2, room)

@@ -13,8 +13,9 @@ from textual.widget import Widget
 from tui.dashboard_data import (FirstLoad, first_load, list_page_size, load_benchmark, recent_batches,
                                  recent_invoices)
 from store import listing
-from tui.format import clip, day, money, number_range
+from tui.format import clip, day, flex_widths, money, number_range
 from tui.widgets.benchmark_text import SPARK_WIDTH, PanelText, spark, summary_lines
+from tui.commands import hidden_global_bindings
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
 from tui.work import run_store
@@ -24,16 +25,19 @@ POLL_SECONDS = 1.0
 TALL_SCREEN = 32  # rows from which the benchmark lists more contracts
 
 
-def batch_row(b):
-    return (b.name, b.status, day(b.created_at), number_range(b.invoice_numbers, b.invoice_count))
+def batch_row(b, width: int = 80):
+    """Batch, Period (what it bills: not the day it was made), Status, Invoices."""
+    (name_w,) = flex_widths(width, (7, 7, 22), (1,))
+    return (clip(b.name, name_w), b.period, b.status, number_range(b.invoice_numbers, b.invoice_count))
 
 
-def invoice_row(inv):
+def invoice_row(inv, width: int = 80):
     amount = money(inv.total, inv.currency)
     if inv.status == "void":  # a voided batch's invoice: struck through, never read as owed
         amount = Text(amount, style="strike dim")
-    return (inv.number, clip(inv.customer, 24), amount,
-            clip(inv.batch_name, 14), day(inv.created_at or inv.issue_date))
+    customer_w, batch_w = flex_widths(width, (9, 14, 10), (3, 2))
+    return (inv.number, clip(inv.customer, customer_w), amount,
+            clip(inv.batch_name, batch_w), day(inv.created_at or inv.issue_date))
 
 
 class BenchmarkPanel(Widget):
@@ -143,6 +147,9 @@ class DashboardScreen(Screen):
         Binding("e", "export", "Export", id="dashboard.export", tooltip="Export the highlighted invoice or batch"),
         Binding("tab", "app.focus_next", "Next list", show=False, id="dashboard.next"),
         Binding("escape", "leave_search", "Leave search", show=False, id="dashboard.leave_search"),
+        *hidden_global_bindings("dashboard"),  # the area this is: room for T Tickets at 80 columns
+        Binding("T", "app.go('tickets')", "Tickets", id="batchbill.tickets",
+                tooltip="Tickets by customer: status, and what billed them"),
     ]
 
     def __init__(self) -> None:
@@ -153,7 +160,7 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield BenchmarkPanel(id="benchmark")
-        yield ListPanel("Recent batches", ["Batch", "Status", "Date", "Invoices"],
+        yield ListPanel("Recent batches", ["Batch", "Period", "Status", "Invoices"],
                         recent_batches, batch_row,
                         page_size=list_page_size(self.app.page_size), id="recent-batches", placeholder="search batches",
                         load_on_mount=False)

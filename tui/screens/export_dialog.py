@@ -1,6 +1,14 @@
 """Export one invoice or a whole batch: the format, the destination (a file
-in the current directory by default) and what will be written, then the
-export runs in a thread worker and the dialog says what it wrote."""
+in the export directory by default) and what will be written, checked before
+anything is: the exact file(s), whether one is replaced, why the destination
+cannot be used (a missing or read-only directory, something that is not a
+regular file), and what in the content needs a look (a Xero tax type covering
+several rates, invoices in another currency in a format without a currency
+column). A destination that cannot be used writes nothing and the dialog
+stays open; content warnings ask for enter (or ctrl+s) once more.
+
+The checks and the export are store calls (:func:`store.exports.preview_export`,
+:func:`store.exports.export_checked`) in thread workers."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Input, Label, Select
 
 from store import exports
-from tui.format import count, number_range, totals
+from tui.format import count, number_range, safe, totals
 from tui.work import run_store
 
 FORMAT_NAMES = {
@@ -20,7 +29,36 @@ FORMAT_NAMES = {
     "qbd-iif": "QuickBooks Desktop IIF",
     "xero-csv": "Xero sales invoices CSV",
     "csv": "Plain CSV",
+    "pdf": "PDF invoices (one file per invoice)",
+    "ubl": "Peppol UBL e-invoices (one file per invoice)",
+    "facturx": "Factur-X / ZUGFeRD PDF (one file per invoice)",
 }
+PREVIEW_AFTER = 0.15  # seconds of no typing before the destination is checked again
+HINT = "ctrl+s: export (or enter in the file field) · esc: cancel · tab: next"
+
+
+def describe_files(preview) -> str:
+    """'Writes NS-000003-qbo.csv in /tmp/x (new)', or the first and last of several files."""
+    paths = preview.paths
+    if not paths:
+        return ""
+    replaced = set(preview.replaces)
+    if len(paths) == 1:
+        state = "replaces the existing file" if paths[0] in replaced else "new file"
+        return f"Writes {paths[0].name} in {paths[0].parent} ({state})"
+    state = (f"{len(replaced)} of them replace existing files" if replaced else "all new")
+    return (f"Writes {len(paths)} files in {paths[0].parent}: {paths[0].name} .. {paths[-1].name} "
+            f"({state})")
+
+
+def check_then_export(args: dict, accept_warnings: bool, progress=None):
+    """The preview when it refuses or warns (and warnings are not accepted yet), else
+    the export's result. One call: what is checked is what is written. ``progress(done,
+    total)`` hears of each file of the formats written one file per invoice (PDF)."""
+    preview = exports.preview_export(**args)
+    if preview.problems or (preview.warnings and not accept_warnings):
+        return preview
+    return exports.export_checked(**args, progress=progress)
 
 
 class ExportDialog(ModalScreen):
@@ -34,6 +72,10 @@ class ExportDialog(ModalScreen):
         self.numbers = list(numbers or [])
         self.batch = batch
         self._default = ""  # the default path shown last: a user's own path is kept
+        self._timer: Timer | None = None
+        self._warned: tuple | None = None  # (format, path) whose warnings were shown: enter again goes on
+        self.preview = None
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -43,20 +85,21 @@ class ExportDialog(ModalScreen):
                          allow_blank=False, compact=True, id="export-format")
             yield Label("Destination file:")
             yield Input(self._default_path("qbo-csv"), id="export-path", compact=True)
-            yield Label("", id="export-summary", markup=False)
-            yield Label("ctrl+s: export (or enter in the file field) · esc: cancel · tab: next",
-                        classes="dialog-hint", id="export-keys")
+            yield Label("Checking the destination...", id="export-summary", markup=False)
+            yield Label("", id="export-warnings", classes="warning", markup=False)
+            yield Label(HINT, classes="dialog-hint", id="export-keys")
             yield Label("", id="export-error", classes="problem", markup=False)
 
     def on_mount(self) -> None:
-        self._describe()
+        self.query_one("#export-warnings", Label).display = False
+        self._check_soon(0)
         self.query_one("#export-format", Select).focus()
 
     def _what(self) -> str:
         if self.batch is not None:
             b = self.batch
-            return (f"batch {b.name}: {count(b.invoice_count, 'invoice')} "
-                    f"{number_range(b.invoice_numbers, b.invoice_count)}")
+            return safe(f"batch {b.name}: {count(b.invoice_count, 'invoice')} "
+                        f"{number_range(b.invoice_numbers, b.invoice_count)}")
         if len(self.numbers) == 1:
             return f"invoice {self.numbers[0]}"
         return f"{len(self.numbers)} invoices"
@@ -64,6 +107,18 @@ class ExportDialog(ModalScreen):
     @property
     def fmt(self) -> str:
         return self.query_one("#export-format", Select).value
+
+    @property
+    def path_text(self) -> str:
+        return self.query_one("#export-path", Input).value.strip()
+
+    def _args(self) -> dict:
+        args = {"fmt": self.fmt, "out_path": self.path_text, "directory": str(self.app.export_dir)}
+        if self.batch is not None:
+            args["batch"] = self.batch.id
+        else:
+            args["numbers"] = list(self.numbers)
+        return args
 
     def _default_path(self, fmt: str) -> str:
         if self.batch is not None:
@@ -73,50 +128,108 @@ class ExportDialog(ModalScreen):
         self._default = str(Path(self.app.export_dir) / name)
         return self._default
 
-    def _describe(self) -> None:
-        path = Path(self.query_one("#export-path", Input).value.strip() or ".")
-        exists = " (it exists and will be replaced)" if path.exists() else ""
-        money = f", total {totals(self.batch.totals)}" if self.batch is not None else ""
-        self.query_one("#export-summary", Label).update(
-            f"Writes {FORMAT_NAMES[self.fmt]} to {path}{exists}{money}; the invoices are then "
-            "marked exported (exporting again is allowed)."
-        )
+    # --- the preview, as the destination is typed ---------------------------------
+
+    def _check_soon(self, delay: float = PREVIEW_AFTER) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self._check)
+
+    def _check(self) -> None:
+        if self.busy:
+            return
+        run_store(self, exports.preview_export, **self._args(), done=self._show_preview,
+                  failed=self._failed, group="export-preview", background=True)
+
+    def _show_preview(self, preview) -> None:
+        if self.busy:
+            return
+        self.preview = preview
+        money = f"; total {totals(self.batch.totals)}" if self.batch is not None else ""
+        files = describe_files(preview) if not preview.problems else ""  # the problem says it all
+        summary = self.query_one("#export-summary", Label)
+        if files:
+            summary.update(safe(f"{FORMAT_NAMES[preview.fmt]}, {count(preview.invoices, 'invoice')}{money}. "
+                                f"{files}; the invoices are then marked exported."))
+        else:
+            summary.update(f"{FORMAT_NAMES[preview.fmt]}, {count(preview.invoices, 'invoice')}{money}.")
+        self.query_one("#export-error", Label).update(safe(preview.problems[0]) if preview.problems else "")
+        warnings = self.query_one("#export-warnings", Label)
+        warnings.update(safe("\n".join(f"Check: {w}" for w in preview.warnings)))
+        warnings.display = bool(preview.warnings)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         field = self.query_one("#export-path", Input)
         if field.value.strip() in ("", self._default):
             self._default = self._default_path(self.fmt)
             field.value = self._default
-        self._describe()
+        self._changed()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._describe()
+        self._changed()
+
+    def _changed(self) -> None:
+        self._warned = None
+        self.query_one("#export-keys", Label).update(HINT)
+        self._check_soon()
+
+    # --- the export ---------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         self.action_export()
 
     def action_export(self) -> None:
-        path = self.query_one("#export-path", Input).value.strip()
-        if not path:
+        if self.busy:
+            return
+        if not self.path_text:
             self.query_one("#export-error", Label).update("Give a destination file.")
             return
-        kwargs = {"batch": self.batch.id} if self.batch is not None else {"numbers": self.numbers}
+        if self._timer is not None:
+            self._timer.stop()
+        key = (self.fmt, self.path_text)
+        self.busy = True
         self.query_one("#export-error", Label).update("Exporting...")
-        run_store(self, exports.export_invoices, fmt=self.fmt, out_path=path,
-                  actor=self.app.actor, done=self._done, failed=self._failed, group="export", **kwargs)
+        app = self.app
+
+        def progress(done: int, total: int) -> None:  # called in the worker: hand it to the UI thread
+            app.call_from_thread(self._progress, done, total)
+
+        run_store(self, check_then_export, self._args(), self._warned == key,
+                  progress if self.fmt in ("pdf", "facturx") else None,
+                  done=self._done, failed=self._failed, after=self._over, group="export")
+
+    def _over(self) -> None:
+        self.busy = False
+        error = self.query_one("#export-error", Label)
+        if str(error.render()) == "Exporting...":  # an unexpected error (shown as a notification)
+            error.update("Not exported: see the message above.")
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#export-error", Label).update(f"Writing {done} of {total} files...")
 
     def _done(self, result) -> None:
-        files = ", ".join(str(p) for p in result.files)
+        if isinstance(result, exports.ExportPreview):
+            self.busy = False
+            self._show_preview(result)
+            if result.problems:
+                return
+            self._warned = (self.fmt, self.path_text)
+            self.query_one("#export-error", Label).update("")
+            self.query_one("#export-keys", Label).update(
+                "Check the warning: enter or ctrl+s exports anyway · esc: cancel · or change the format")
+            return
+        files = ", ".join(str(p) for p in result.files[:3]) + (
+            f" and {len(result.files) - 3} more" if len(result.files) > 3 else "")
         again = f"; {len(result.reexported)} exported again" if result.reexported else ""
-        self.app.notify(f"Wrote {files}: {count(result.invoices, 'invoice')}, "
-                        f"{count(result.rows, 'row')}{again}",
-                        title="Exported", timeout=8)
-        for warning in result.warnings:
-            self.app.notify(warning, severity="warning", timeout=8)
+        self.app.notify(safe(f"Wrote {files}: {count(result.invoices, 'invoice')}, "
+                             f"{count(result.rows, 'row')}{again}"),
+                        title="Exported", timeout=8, markup=False)
         self.dismiss(result)
 
     def _failed(self, error) -> None:
-        self.query_one("#export-error", Label).update(str(error))
+        self.busy = False
+        self.query_one("#export-error", Label).update(safe(str(error)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

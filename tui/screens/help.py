@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
+from tui.format import safe
+
 KEY_WIDTH = 8
 # rows of the screen around the table: a row of margin above and below, the
 # border, the title and the hint
@@ -39,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog", id="help-dialog"):
-            yield Label(f"Keys: {self.screen_title}", classes="dialog-title", markup=False)
+            yield Label(f"Keys: {safe(self.screen_title)}", classes="dialog-title", markup=False)
             table = HelpTable(cursor_type="row", id="help-keys")
             table.add_column("Key", width=KEY_WIDTH)
             table.add_column("What it does", width=self._text_width())

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from store import invoices
 from store.money import quantity_str
 from tui.commands import quiet_global_bindings
-from tui.format import cell, clip, day, line, money
+from tui.format import clip, day, line, money, safe
 from tui.widgets.footer import KeyFooter
 from tui.work import run_store
 from tui.widgets.title_bar import TitleBar
@@ -50,6 +50,7 @@ class InvoiceDetailScreen(Screen):
     TITLE = "Invoice"
     BINDINGS = [
         Binding("e", "export", "Export", id="invoice.export", tooltip="Export this invoice"),
+        Binding("p", "pdf", "PDF", id="invoice.pdf", tooltip="Write this invoice's PDF (the customer's copy)"),
         Binding("v", "void", "Void", id="invoice.void", tooltip="Void this invoice alone, with a reason"),
         Binding("escape", "back", "Back", id="invoice.back", tooltip="Back to the list"),
         Binding("j", "cursor('down')", "Down", show=False, id="invoice.down"),
@@ -65,9 +66,7 @@ class InvoiceDetailScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static(f"Loading {self.number}...", id="invoice-header")
-        table = DataTable(cursor_type="row", id="invoice-lines")
-        table.add_columns("Description", "Qty", "Unit price", "Amount")
-        yield table
+        yield DataTable(cursor_type="row", id="invoice-lines")
         yield Static("", id="invoice-totals")
         yield KeyFooter()
 
@@ -78,18 +77,32 @@ class InvoiceDetailScreen(Screen):
     def reload(self) -> None:
         run_store(self, invoices.load_invoice, self.number, done=self._show, group="invoice")
 
+    def on_resize(self) -> None:
+        if self.invoice is not None:
+            self._show(self.invoice)  # names and descriptions get the new width
+
     def _show(self, inv) -> None:
         self.invoice = inv
         self.sub_title = inv.number
         c = inv.currency
+        width = self.size.width or self.app.size.width
+        status = status_text(inv)
+        # one line each, whatever the width: names give way, the number, status,
+        # currency, batch and dates never do (at 80 columns the header wrapped)
+        customer_w = max(8, width - 2 - len(inv.number) - len(status) - len(c) - 8)
+        dates = f"  issued {day(inv.issue_date)}  due {day(inv.due_date)}"
+        batch_w = max(8, width - 2 - len("Batch  ()") - len(inv.batch_period) - len(dates))
         self.query_one("#invoice-header", Static).update(line(
-            (inv.number, "bold"), f"  {inv.customer.name}  ", (status_text(inv), "bold"), f"  {c}\n",
-            f"Batch {inv.batch_name} ({inv.batch_period})  issued {day(inv.issue_date)}  "
-            f"due {day(inv.due_date)}",
+            (inv.number, "bold"), f"  {clip(inv.customer.name, customer_w)}  ", (status, "bold"), f"  {c}\n",
+            f"Batch {clip(inv.batch_name, batch_w)} ({inv.batch_period}){dates}",
         ))
         table = self.query_one(DataTable)
-        table.clear()
-        width = max(20, self.size.width - 46)  # the amounts always show; descriptions give way
+        row = table.cursor_row
+        table.clear(columns=True)
+        # the amounts always show; descriptions take the rest and wrap (a time entry's note is the work done)
+        width = max(20, width - 46)
+        table.add_column("Description", width=width)
+        table.add_columns("Qty", "Unit price", "Amount")
         for title, lines in grouped_lines(inv.lines):
             subtotal = sum(item.amount for item in lines)
             table.add_row(Text(title, style="bold"), "", "", Text(money(subtotal, c), style="bold"))
@@ -99,8 +112,10 @@ class InvoiceDetailScreen(Screen):
                     where = (item.contract, item.period)
                     table.add_row(Text(clip(f" {item.contract} · {item.period}", width), style="italic"),
                                   "", "", "")
-                table.add_row(*map(cell, (clip(f"  {item.description}", width), quantity_str(item.quantity),
-                              money(item.unit_price, c), money(item.amount, c))))
+                table.add_row(Text(safe(f"  {item.description}")), quantity_str(item.quantity),
+                              money(item.unit_price, c), money(item.amount, c), height=None)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(row, table.row_count - 1)), animate=False)
         rate = f"{(inv.tax_rate * 100).normalize():f}%"
         self.query_one("#invoice-totals", Static).update(line(
             "Subtotal ", (money(inv.subtotal, c), "bold"), f"   Tax {rate} ", (money(inv.tax, c), "bold"),
@@ -143,6 +158,25 @@ class InvoiceDetailScreen(Screen):
                       done=voided, group="void-invoice")
 
         self.app.push_screen(VoidInvoiceDialog(inv), reason_given)
+
+    def action_pdf(self) -> None:
+        """The customer's PDF into the export folder (a credit note for a void invoice
+        that was exported); marks the invoice exported, as any export does."""
+        from pathlib import Path
+
+        from store import exports
+
+        target = Path(self.app.export_dir) / exports.default_filename("pdf", numbers=[self.number])
+        self.notify(f"Writing {target}...", timeout=3)
+        run_store(self, exports.export_invoices, fmt="pdf", numbers=[self.number], out_path=str(target),
+                  actor=self.app.actor, done=self._pdf_written, failed=self._pdf_failed, group="pdf")
+
+    def _pdf_written(self, result) -> None:
+        self.notify(f"Wrote {result.files[0]}", title="PDF", timeout=8)
+        self.reload()
+
+    def _pdf_failed(self, error) -> None:
+        self.notify(str(error), title="No PDF written", severity="error", timeout=10)
 
     def action_back(self) -> None:
         self.dismiss()

@@ -7,19 +7,22 @@ from textual.binding import Binding
 
 from store import listing
 from tui.commands import hidden_global_bindings, quiet_global_bindings
-from tui.format import clip, day, money
+from tui.format import clip, day, flex_widths, money
 from tui.widgets.footer import KeyFooter
 from tui.screens.list_screen import ListScreen
 from tui.widgets.list_panel import ListPanel
 from tui.widgets.title_bar import TitleBar
 
 
-def invoice_row(inv):
-    return (inv.number, clip(inv.customer, 26), money(inv.total, inv.currency), inv.status,
-            clip(inv.batch_name, 18))
+def invoice_row(inv, width: int = 80):
+    customer_w, batch_w = flex_widths(width, (9, 14, 8), (3, 2))
+    return (inv.number, clip(inv.customer, customer_w), money(inv.total, inv.currency), inv.status,
+            clip(inv.batch_name, batch_w))
 
-def batch_invoice_row(inv):
-    return (inv.number, clip(inv.customer, 30), money(inv.total, inv.currency), inv.status,
+
+def batch_invoice_row(inv, width: int = 80):
+    (customer_w,) = flex_widths(width, (9, 14, 8, 10), (1,))
+    return (inv.number, clip(inv.customer, customer_w), money(inv.total, inv.currency), inv.status,
             day(inv.issue_date))
 
 

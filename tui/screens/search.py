@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from store import search
-from tui.format import clip, day, money
+from tui.format import clip, day, flex_widths, money
 from tui.commands import hidden_global_bindings
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
@@ -16,9 +16,10 @@ from tui.widgets.title_bar import TitleBar
 
 
 def column_widths(width: int) -> tuple[int, int]:
-    """(Found, Where) widths for a terminal ``width``: Where takes the columns
-    left once Found, Amount (14), Date (10) and the cell padding are in."""
-    return 30, max(18, width - 9 - 30 - 14 - 10)
+    """(Found, Where) widths for a list ``width``: what Amount (14), Date (10) and
+    the cell padding leave, three parts to two."""
+    found, where = flex_widths(width, (14, 10), (3, 2), minimum=12)
+    return found, where
 
 
 def hit_row(hit, width: int = 80):
@@ -40,7 +41,7 @@ class SearchScreen(Screen):
         yield TitleBar()
         yield ListPanel("Search", ["Found", "Where", "Amount", "Date"],
                         lambda q, p, s: search.search(q, p, s),
-                        lambda hit: hit_row(hit, self.app.size.width), page_size=self.app.page_size,
+                        hit_row, page_size=self.app.page_size,
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
                         empty="type to search; enter opens the result", submit_opens=True)

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from store import listing
-from tui.format import number_range, totals
+from tui.format import number_range, safe, totals
 from tui.work import run_store
 
 
@@ -33,7 +33,7 @@ class VoidDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         b = self.batch
         with Vertical(classes="dialog"):
-            yield Label(f"Void batch {b.name} ({b.period})", classes="dialog-title", markup=False)
+            yield Label(safe(f"Void batch {b.name} ({b.period})"), classes="dialog-title", markup=False)
             yield Label(f"Invoices {number_range(b.invoice_numbers, b.invoice_count)} "
                         f"totalling {totals(b.totals)} become void; their numbers stay used "
                         "and their items can be billed again.", markup=False)

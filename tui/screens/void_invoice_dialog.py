@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from tui.format import money
+from tui.format import money, safe
 
 
 class VoidInvoiceDialog(ModalScreen[str | None]):
@@ -23,10 +23,10 @@ class VoidInvoiceDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         inv = self.invoice
         with Vertical(classes="dialog"):
-            yield Label(f"Void invoice {inv.number} ({inv.customer.name})", classes="dialog-title",
+            yield Label(safe(f"Void invoice {inv.number} ({inv.customer.name})"), classes="dialog-title",
                         markup=False)
-            yield Label(f"{money(inv.total, inv.currency)} becomes void; the number stays used, its "
-                        f"items can be billed again, the rest of batch {inv.batch_name} stays saved.",
+            yield Label(safe(f"{money(inv.total, inv.currency)} becomes void; the number stays used, its "
+                             f"items can be billed again, the rest of batch {inv.batch_name} stays saved."),
                         markup=False)
             if inv.status == "exported":
                 yield Label(f"{inv.number} was exported: void it in your accounting system too.",

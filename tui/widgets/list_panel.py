@@ -18,7 +18,7 @@ from tui.format import cell
 from tui.work import run_store
 
 Loader = Callable[[str, int, int], Sequence[Any]]
-RowOf = Callable[[Any], tuple]
+RowOf = Callable[[Any, int], tuple]  # (item, the list's width in cells) -> cells
 
 DEBOUNCE_SECONDS = 0.25
 
@@ -34,7 +34,12 @@ class PagedTable(DataTable):
                 tooltip="Next page of the list"),
         Binding("pageup", "previous_page", "Previous page", show=False, id="list.previous_page",
                 tooltip="Previous page of the list"),
+        Binding("f", "find", "Find", show=False, id="list.find",
+                tooltip="Search this list: its search box, the text selected"),
     ]
+
+    def action_find(self) -> None:
+        self.parent_panel.focus_search()
 
     def action_next_page(self) -> None:
         self.parent_panel.turn_page(+1)
@@ -76,6 +81,9 @@ class ListPanel(Widget):
     ListPanel .list-title { text-style: bold; color: $accent; width: auto; padding-right: 1; }
     ListPanel .list-page { color: $text-muted; width: auto; padding-left: 1; }
     ListPanel Input { width: 1fr; height: 1; }
+    /* where the keys go is always visible: the list's title lights up, the search box too */
+    ListPanel:focus-within .list-title { background: $accent; color: $background; }
+    ListPanel Input:focus { background: $boost; }
     ListPanel PagedTable { height: 1fr; column-span: 3; }
     """
 
@@ -133,6 +141,12 @@ class ListPanel(Widget):
         if not self.loaded:
             self._show(items)
 
+    def focus_search(self) -> None:
+        """The search box, its text selected: what is typed next replaces it."""
+        field = self.query_one(Input)
+        field.focus()
+        field.select_all()
+
     @property
     def table(self) -> PagedTable:
         return self.query_one(PagedTable)
@@ -187,9 +201,7 @@ class ListPanel(Widget):
         self.items = items
         self.loaded = True
         self.redraws += 1
-        table.clear()
-        for index, item in enumerate(items):
-            table.add_row(*map(cell, self.row_of(item)), key=str(index))
+        self._fill(table)
         if items:
             table.move_cursor(row=max(0, min(row, len(items) - 1)), animate=False)
         label = self.query_one(".list-page", Static)
@@ -200,6 +212,25 @@ class ListPanel(Widget):
             label.update(f"{first}-{first + len(items) - 1}{'+' if self.has_more else ''}")
         self.post_message(self.Loaded(self))
         self._open_pending()
+
+    @property
+    def width(self) -> int:
+        """The cells the rows may use: the list's width (the terminal's before layout)."""
+        return self.size.width or self.app.size.width
+
+    def _fill(self, table) -> None:
+        self._filled_width = self.width
+        table.clear()
+        for index, item in enumerate(self.items):
+            table.add_row(*map(cell, self.row_of(item, self._filled_width)), key=str(index))
+
+    def on_resize(self) -> None:
+        """Rows laid out again for a new width (names get the room), the cursor kept."""
+        if self.loaded and self.items and getattr(self, "_filled_width", None) != self.width:
+            table = self.table
+            row = table.cursor_row
+            self._fill(table)
+            table.move_cursor(row=max(0, min(row, len(self.items) - 1)), animate=False)
 
     def _open_pending(self) -> None:
         if self._open_when_loaded:
@@ -216,19 +247,25 @@ class ListPanel(Widget):
         self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
 
     def _search_now(self) -> None:
+        self._debounce = None
         self.page = 0
         self._reset_cursor = True
         self.reload()
 
     @on(Input.Submitted)
     def _query_submitted(self, event: Input.Submitted) -> None:
+        """Enter: search now (the debounce may not have fired: keys typed ahead then
+        wait for these rows, tui.keys), then the list, or the first result opened."""
         event.stop()
-        if not self.submit_opens:
-            self.table.focus()
-            return
-        # search now (the debounce may not have fired) and open the first result
+        pending = self._debounce is not None  # typed, not searched yet
         if self._debounce is not None:
             self._debounce.stop()
+            self._debounce = None
+        if not self.submit_opens:
+            self.table.focus()
+            if pending:
+                self._search_now()
+            return
         self._open_when_loaded = True
         self._search_now()
 

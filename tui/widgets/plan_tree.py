@@ -19,7 +19,7 @@ from textual.widgets.tree import TreeNode
 
 from store import billing
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
-from tui.format import money, totals
+from tui.format import money, safe, totals
 
 HOURS = Decimal("0.01")
 MARKS = {"all": "[x] ", "some": "[-] ", "none": "[ ] ", "locked": "[L] "}
@@ -33,14 +33,15 @@ class PlanNode:
 
 
 def _title(node: PlanNode) -> str:
+    """The node's label text (user data escaped: tui.format.safe)."""
     src = node.source
     if node.level == "customer":
-        return src.name
+        return safe(src.name)
     if node.level == "contract":
-        return f"{src.name} ({src.type}, {src.billing_period})"
+        return safe(f"{src.name} ({src.type}, {src.billing_period})")
     if node.level == "period":
         return f"period {src.period}"
-    return src.description
+    return safe(src.description)
 
 
 def lock_reason(data: PlanNode) -> str:
@@ -54,13 +55,13 @@ def lock_reason(data: PlanNode) -> str:
     elif data.level == "period":
         periods = [src]
     elif data.level in ("item", "entry"):
-        return getattr(src, "lock_reason", "") or "locked"
+        return safe(getattr(src, "lock_reason", "") or "locked")
     for pe in periods:
         if pe.lock_reason:
-            return pe.lock_reason
+            return safe(pe.lock_reason)
         for it in pe.items:
             if it.lock_reason:
-                return it.lock_reason
+                return safe(it.lock_reason)
     return "nothing selectable"
 
 
@@ -205,11 +206,11 @@ class PlanTree(Tree[PlanNode]):
                          allow_expand=bool(pe.items))
         elif data.level == "period":
             for it in src.items:
-                node.add(Text(it.description), data=PlanNode(it.ref, "item", it),
+                node.add(Text(safe(it.description)), data=PlanNode(it.ref, "item", it),
                          allow_expand=bool(it.children))
         elif data.level == "item":
             for ch in src.children:
-                node.add_leaf(Text(ch.description), data=PlanNode(ch.ref, "entry", ch))
+                node.add_leaf(Text(safe(ch.description)), data=PlanNode(ch.ref, "entry", ch))
 
     # --- state --------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from tui.format import safe
+
 
 class TitleBar(Static):
     DEFAULT_CSS = """
@@ -32,4 +34,4 @@ class TitleBar(Static):
         screen, app = self.screen, self.app
         title = screen.title if screen.title is not None else app.title
         sub_title = screen.sub_title if screen.sub_title is not None else app.sub_title
-        self.update(app.format_title(title, sub_title))
+        self.update(app.format_title(safe(title), safe(sub_title)))

@@ -1,0 +1,131 @@
+"""The export dialog checks the destination before anything is written: the
+exact file(s), a missing or read-only directory, a target that is not a
+regular file; every refusal is one line and the dialog stays usable."""
+from __future__ import annotations
+
+import os
+
+from tests.tui.conftest import burst, make_app, settle
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def open_dialog(pilot, app):
+    """The dialog for NS-000001 (USD, the home currency: no content warning)."""
+    await settle(pilot)
+    await burst(pilot, "i", "down", "down", "e")
+    assert type(app.screen).__name__ == "ExportDialog"
+
+
+async def type_destination(pilot, destination: str) -> None:
+    await burst(pilot, "tab", "ctrl+u", *destination)
+    await pilot.pause(0.3)  # the preview follows the typing
+    await settle(pilot)
+
+
+async def test_preview_names_the_file_written_for_a_directory_destination(book, tmp_path):
+    out = tmp_path / "exports"
+    out.mkdir()
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        await type_destination(pilot, str(out))
+        summary = text(app, "#export-summary")
+        assert f"Writes NS-000001-qbo.csv in {out} (new file)" in summary
+        await burst(pilot, "enter")
+        assert [p.name for p in out.iterdir()] == ["NS-000001-qbo.csv"]
+
+
+async def test_preview_says_an_existing_file_is_replaced(book, tmp_path):
+    target = tmp_path / "old.csv"
+    target.write_text("old")
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        await type_destination(pilot, str(target))
+        assert "Writes old.csv in" in text(app, "#export-summary")
+        assert "(replaces the existing file)" in text(app, "#export-summary")
+
+
+async def test_a_missing_directory_is_refused_in_one_line_and_the_dialog_stays_usable(book, tmp_path):
+    """Seen: a missing directory was created silently (a typo went unnoticed)."""
+    from store.models import Invoice
+
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        typo = tmp_path / "exprots" / "a.csv"
+        await type_destination(pilot, str(typo))
+        assert "does not exist" in text(app, "#export-error")
+        await burst(pilot, "enter")
+        assert type(app.screen).__name__ == "ExportDialog"
+        error = text(app, "#export-error")
+        assert "does not exist" in error and "\n" not in error
+        assert not typo.parent.exists()
+        assert Invoice.get(Invoice.number == "NS-000001").status == "issued"
+        # the dialog is still usable: the right path exports
+        await burst(pilot, "ctrl+u", *str(tmp_path / "a.csv"), "enter")
+        assert (tmp_path / "a.csv").is_file()
+        assert type(app.screen).__name__ == "InvoicesScreen"
+
+
+async def test_a_fifo_or_a_directory_path_is_not_written(book, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        await type_destination(pilot, str(fifo))
+        await burst(pilot, "enter")
+        assert "FIFO" in text(app, "#export-error")
+        assert type(app.screen).__name__ == "ExportDialog"
+
+
+async def test_an_empty_destination_asks_for_one_and_writes_nothing(book, tmp_path, monkeypatch):
+    """Seen: an empty destination previewed 'Writes ... to . (it exists and will be replaced)'."""
+    monkeypatch.chdir(tmp_path)
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        await burst(pilot, "tab", "ctrl+u")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert "will be replaced" not in text(app, "#export-summary")
+        await burst(pilot, "enter")
+        assert text(app, "#export-error") == "Give a destination file."
+        assert list(tmp_path.iterdir()) == [tmp_path / "book.sqlite3"] or \
+            {p.name for p in tmp_path.iterdir()} <= {"book.sqlite3", "book.sqlite3-wal", "book.sqlite3-shm"}
+
+
+async def test_a_read_only_directory_is_one_line_and_never_hangs_on_exporting(book, tmp_path, monkeypatch):
+    """Seen: 'Unexpected error PermissionError ... .b.csv.316qvonh.tmp' and the dialog hung on
+    'Exporting...'. (The tests run as root, who may write anywhere: the refusal is simulated.)"""
+    import tempfile
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p) == str(locked)
+                        else real_access(p, mode, **kw))
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        await type_destination(pilot, str(locked / "b.csv"))
+        await burst(pilot, "enter")
+        assert text(app, "#export-error") == f"directory {locked} is not writable (permission denied)"
+        # the check passed but the write fails all the same (the directory changed meanwhile)
+        monkeypatch.setattr(os, "access", real_access)
+
+        def refuse(*args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(locked / ".b.csv.x.tmp"))
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+        await burst(pilot, "enter")
+        error = text(app, "#export-error")
+        assert error == f"cannot write {locked / 'b.csv'}: Permission denied; nothing was written"
+        assert type(app.screen).__name__ == "ExportDialog" and not app.screen.busy
+        monkeypatch.undo()
+        await burst(pilot, "ctrl+u", *str(tmp_path / "b.csv"), "enter")
+        assert (tmp_path / "b.csv").is_file()
