@@ -134,7 +134,6 @@ def _month_ledger(database) -> None:
     guards.install(database)
 
 
-<<<<<<< HEAD
 def _ticket_periods(database, mark: str) -> None:
     """A ticket's ledger row names the period label it was billed under from version 6
     on (a block period's late overage counts the minutes billed before in it). Rows
@@ -159,7 +158,8 @@ def _ticket_periods(database, mark: str) -> None:
         if len(found) == 1:
             database.execute_sql("UPDATE billed_ledger SET period = " + mark + " WHERE id = " + mark,
                                  (found[0][0], row_id))
-=======
+
+
 def _customer_identity(database) -> None:
     """Version 7: the customer's e-invoice fields (structured address, VAT id and
     category, Peppol electronic address, buyer reference), empty for existing
@@ -173,7 +173,6 @@ def _customer_identity(database) -> None:
             continue
         size = Customer._meta.fields[name].max_length
         database.execute_sql(f'ALTER TABLE "customer" ADD COLUMN "{name}" VARCHAR({size}) NOT NULL DEFAULT \'\'')
->>>>>>> main
 
 
 MIGRATIONS = [_initial, _derived_cache, _invoice_total_indexes, _batch_reviewed, _benchmark_facts,

@@ -132,7 +132,6 @@ def test_a_version_5_ledger_becomes_one_row_per_month_and_overlaps_are_reported(
                                 month="2026-11", batch=draft.id)
 
 
-<<<<<<< HEAD
 def test_version_6_gives_old_ticket_rows_their_period_so_late_block_overage_counts_them(db):
     """A block period billed before version 6 (ticket rows keyed '*' with no label): after
     the migration a late ticket's overage still counts the minutes billed before."""
@@ -164,7 +163,8 @@ def test_version_6_gives_old_ticket_rows_their_period_so_late_block_overage_coun
     ticket(cust, block, minutes=(60,), closed=dt.datetime(2026, 10, 28))
     late = billing.create_batch("Oct late", "2026-10", today=today)
     assert billing.save_batch(late.id, today=today).totals == {"USD": 11000}  # 1 h more, not 0
-=======
+
+
 def test_a_version_6_book_gains_the_customer_invoice_identity_fields_empty(db):
     """Version 7 adds the customers' e-invoice fields in place: existing customers
     keep their rows (invoices point at them) and get empty values."""
@@ -184,4 +184,3 @@ def test_a_version_6_book_gains_the_customer_invoice_identity_fields_empty(db):
     assert set(CUSTOMER_IDENTITY_FIELDS) <= {c.name for c in database.get_columns("customer")}
     row = Customer.get(Customer.name == "Old Customer Ltd")
     assert row.region == "UK" and row.vat_id == "" and row.vat_category == "" and row.city == ""
->>>>>>> main
