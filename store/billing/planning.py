@@ -124,18 +124,19 @@ def plan(
         return Case(Contract.billing_period, [
             (bp, as_value(end)) for end, bps in sorted(by_horizon.items()) for bp in sorted(bps)])
 
-    months = sorted({m for ps in periods_of.values() for p in ps for m in months_of(p)})
+    months = sorted({m for ps in periods_of.values() for p in ps for m in _months(p)})
     # (kind, source id, month) -> (batch id, label it was billed under) of recurring charges
     billed_recurring: dict[tuple[str, int, str], tuple[int, str]] = {}
     billed_once: set[tuple[str, int]] = set()
     if contract_ids:
-        for kind, sid, month, batch_id, label in BilledLedger.select(
+        # plain tuples: a year's months of every recurring charge are a few thousand rows
+        for kind, sid, month, batch_id, label in _raw(BilledLedger.select(
             BilledLedger.source_kind, BilledLedger.source_id, BilledLedger.month, BilledLedger.batch,
             BilledLedger.period,
         ).where(
             (BilledLedger.source_kind.in_(("service_item", "device", "block")))
             & (BilledLedger.month.in_(months))
-        ).tuples():
+        )):
             billed_recurring[(kind, sid, month)] = (batch_id, label)
         for kind, sid in BilledLedger.select(BilledLedger.source_kind, BilledLedger.source_id).where(
             (BilledLedger.source_kind == "project") & (BilledLedger.source_id.in_(
@@ -302,16 +303,19 @@ def _block_state(contracts, periods_of) -> dict[tuple[int, str], tuple[int, int]
     billed_tickets: dict[tuple[int, str], list[int]] = defaultdict(list)
     for cid, label, tid in q.tuples():
         billed_tickets[(cid, label)].append(tid)
-    for key, tids in billed_tickets.items():
-        minutes = 0
+    all_tids = sorted({t for tids in billed_tickets.values() for t in tids})
+    minutes_of: dict[int, int] = defaultdict(int)
+    for start in range(0, len(all_tids), 5000):
+        chunk = all_tids[start:start + 5000]
         left_out = {sid for (sid,) in BilledLedger.select(BilledLedger.source_id).join(
             TimeEntry, on=(BilledLedger.source_id == TimeEntry.id)).where(
-            (BilledLedger.source_kind == "time_entry") & TimeEntry.ticket.in_(tids)).tuples()}
-        for eid, m in TimeEntry.select(TimeEntry.id, TimeEntry.minutes).where(
-                TimeEntry.ticket.in_(tids) & (TimeEntry.billable == True)).tuples():  # noqa: E712
+            (BilledLedger.source_kind == "time_entry") & TimeEntry.ticket.in_(chunk)).tuples()}
+        for tid, eid, m in _raw(TimeEntry.select(TimeEntry.ticket, TimeEntry.id, TimeEntry.minutes).where(
+                TimeEntry.ticket.in_(chunk) & (TimeEntry.billable == True))):  # noqa: E712
             if eid not in left_out:
-                minutes += m
-        out[key] = [minutes, 1]
+                minutes_of[tid] += m
+    for key, tids in billed_tickets.items():
+        out[key] = [sum(minutes_of[t] for t in tids), 1]
     for cid, label, month in BilledLedger.select(
             BilledLedger.source_id, BilledLedger.period, BilledLedger.month).where(
             (BilledLedger.source_kind == "overage") & BilledLedger.source_id.in_(ids)
