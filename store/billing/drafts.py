@@ -110,7 +110,7 @@ def create_batch(
     actor = actor or current_actor()
     if Batch.get_or_none(Batch.name == name) is not None:
         raise ValidationError(f"a batch named {name!r} exists already")
-    seen = reviewed or plan(span.label, ids, detail, today=today)
+    seen = reviewed or plan(span.label, ids, detail, refs, today=today)
     with write_transaction(f"creating batch {name!r}"):
         if Batch.get_or_none(Batch.name == name) is not None:
             raise ValidationError(f"a batch named {name!r} exists already")
@@ -162,5 +162,7 @@ def delete_draft(batch: int | str, actor: str | None = None) -> None:
 
 def plan_for_batch(batch: int | str, today: dt.date | None = None) -> tuple[Draft, Plan]:
     draft = get_draft(batch)
-    p = plan(draft.period, draft.customers, draft.detail, today=today)
+    # the exclusions go in: a time entry left out at time-entry detail is a child of
+    # its ticket at every level only when the plan knows it is left out
+    p = plan(draft.period, draft.customers, draft.detail, draft.excluded, today=today)
     return draft, p
