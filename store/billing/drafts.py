@@ -37,17 +37,20 @@ def _batch_row(batch: int | str) -> Batch:
 
 def summarize(row: Batch) -> BatchSummary:
     invoices = list(
-        Invoice.select(Invoice.number, Invoice.currency, Invoice.total)
+        Invoice.select(Invoice.number, Invoice.currency, Invoice.total, Invoice.status)
         .where(Invoice.batch == row.id).order_by(Invoice.sequence).tuples()
     )
     totals: dict[str, int] = defaultdict(int)
-    for _, currency, total in invoices:
-        totals[currency] += total
+    live = 0
+    for _, currency, total, status in invoices:
+        if status != "void":  # a void invoice is owed by nobody: not in the total
+            totals[currency] += total
+            live += 1
     return BatchSummary(
         id=row.id, name=row.name, period=row.period, status=row.status,
         created_at=row.created_at, created_by=row.created_by, invoice_count=len(invoices),
-        invoice_numbers=tuple(n for n, _, _ in invoices), totals=tuple(sorted(totals.items())),
-        void_reason=row.void_reason)
+        invoice_numbers=tuple(n for n, *_ in invoices), totals=tuple(sorted(totals.items())),
+        void_reason=row.void_reason, live_count=live)
 
 
 def get_batch(batch: int | str) -> BatchSummary:
