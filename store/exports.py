@@ -235,6 +235,8 @@ def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -
     not on Python). Only regular files are replaced (see check_destination)."""
     temps: list[tuple[str, Path]] = []
     fds: list[int] = []
+    path = None
+    umask = _umask()
     try:
         for path, data in payloads:
             if mkdir:
@@ -242,6 +244,7 @@ def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             fds.append(fd)
             temps.append((tmp, path))
+            os.fchmod(fd, _file_mode(path, umask))
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
@@ -259,13 +262,44 @@ def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -
             _still_safe(path)
         for tmp, path in temps:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         for fd in fds:
             os.close(fd)
         for tmp, _ in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+        if isinstance(exc, OSError) and path is not None and exc.filename != str(path):
+            # the hidden temporary file is ours, not the user's: name the destination
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (setting
+    it to read it back is a race with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _file_mode(path: Path, umask: int) -> int:
+    """The mode the export gets: an existing file's own (replaced as an editor
+    would), else what a new file gets under the umask (0666 & ~umask; mkstemp's
+    0600 made exports unreadable to the rest of the team)."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode):
+            return stat.S_IMODE(st.st_mode)
+    except OSError:
+        pass
+    return 0o666 & ~umask
 
 
 def _document_payloads(parts, out_path, directory, default_name: str, *,
@@ -446,7 +480,9 @@ def export_invoices(
                 "reexported": len(reexported),
             }),
         )
-    warnings = list(output.warnings)
+    # the same content warnings as the app's dialog shows before writing (the command
+    # line writes at once: it says them after)
+    warnings = list(output.warnings) + _currency_warnings(fmt, invoices)
     if marked != len(invoices) - len(credit_notes):
         warnings.append(
             f"{len(invoices) - len(credit_notes) - marked} invoice(s) were voided while exporting and were "
