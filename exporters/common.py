@@ -25,7 +25,12 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "qbd-iif": ("exporters.qbd_iif", "", ".iif"),
     "xero-csv": ("exporters.xero_csv", "-xero", ".csv"),
     "csv": ("exporters.csv", "", ".csv"),
+    "pdf": ("exporters.pdf", "-pdf", ".pdf"),
+    "ubl": ("exporters.ubl", "-ubl", ".xml"),
+    "facturx": ("exporters.facturx", "-facturx", ".pdf"),
 }
+# Formats that write one file per invoice (a folder, or a zip when the output ends in .zip).
+PER_INVOICE = frozenset({"pdf", "ubl", "facturx"})
 
 # A spreadsheet evaluates a cell starting with one of these (OWASP "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -42,6 +47,7 @@ class ExportPart:
     data: bytes
     invoices: tuple[str, ...]
     rows: int
+    name: str = ""  # per-invoice formats (pdf, ubl, facturx): the file's name in the output folder or zip
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
-from exporters.common import FORMATS, exporter
+from exporters.common import FORMATS, PER_INVOICE, exporter
 from store import settings
 from store.audit import current_actor
 from store.db import db
@@ -49,6 +49,8 @@ class ExportResult:
     previously_exported: list[tuple[str, dt.datetime]] = field(default_factory=list)
     # invoice number -> format of its previous export (absent when no audit event tells)
     previous_formats: dict[str, str] = field(default_factory=dict)
+    # per-invoice formats: void invoices that were exported, written as credit notes
+    credit_notes: list[str] = field(default_factory=list)
 
     def reexport_notices(self, limit: int = 3) -> list[str]:
         """One notice per re-exported invoice, or one summary line when there are
@@ -72,8 +74,15 @@ def _safe_name(text: str) -> str:
 
 
 def default_filename(fmt: str, *, batch_id: int | None = None, numbers: Sequence[str] = ()) -> str:
-    """batch-12-qbo.csv, batch-12.iif, INV-000001-xero.csv, INV-000001.csv..."""
+    """batch-12-qbo.csv, batch-12.iif, INV-000001-xero.csv, INV-000001.csv...; for the
+    one-file-per-invoice formats a folder name (batch-12-ubl) unless one invoice
+    (INV-000001.xml, INV-000001.pdf, INV-000001-facturx.pdf)."""
     _, suffix, ext = FORMATS[fmt]
+    if fmt in PER_INVOICE:
+        if batch_id is None and len(numbers) == 1:
+            return f"{_safe_name(numbers[0])}{'-facturx' if fmt == 'facturx' else ''}{ext}"
+        stem = f"batch-{batch_id}" if batch_id is not None else f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
+        return f"{stem}{suffix}"
     if batch_id is not None:
         stem = f"batch-{batch_id}"
     elif len(numbers) == 1:
@@ -259,6 +268,55 @@ def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -
         raise
 
 
+def _document_payloads(parts, out_path, directory, default_name: str, *,
+                       single: bool) -> tuple[list[tuple[Path, bytes]], Path | None]:
+    """Where the files of a customer format go: one invoice (``single``) to a file
+    (the ``-o`` path, or its default name in the current directory or in ``-o DIR``);
+    a batch or several invoices to a folder (``-o DIR``, default ``batch-ID-FORMAT``),
+    one file per invoice named after it, or into one zip when ``-o`` ends in ``.zip``.
+    Returns the (path, bytes) pairs and the folder when the output is one."""
+    base = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
+    if str(base).lower().endswith(".zip") and not base.is_dir():
+        return [(_regular_or_absent(base), _zip_bytes(parts))], None
+    if single and base.is_dir() and not base.is_symlink():
+        return [(_regular_or_absent(base / parts[0].name), parts[0].data)], None
+    if single and not str(out_path or "").endswith(("/", os.sep)):
+        return [(_regular_or_absent(base), parts[0].data)], None
+    folder = base
+    if folder.is_symlink():
+        raise ValidationError(f"{folder} is a symbolic link: exports never write through a link; nothing was written")
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError(f"{folder} exists and is not a folder: give a folder or a name ending in .zip; "
+                              "nothing was written")
+    names = [part.name for part in parts]
+    if len(set(names)) != len(names):
+        raise ValidationError("two invoices would get the same file name; nothing was written")
+    return [(_regular_or_absent(folder / part.name), part.data) for part in parts], folder
+
+
+def _regular_or_absent(path: Path) -> Path:
+    """``path`` when nothing is there or a regular file (replaced whole); a link, a
+    folder, a FIFO or a device is refused: exports write only regular files."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ValidationError(f"{path} exists and is not a regular file (a link, folder, FIFO or device): "
+                              "exports write only regular files; nothing was written")
+    return path
+
+
+def _zip_bytes(parts) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in parts:
+            info = zipfile.ZipInfo(part.name, date_time=dt.datetime.now().timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, part.data)
+    return buf.getvalue()
+
+
 @functools.lru_cache(maxsize=64)  # a batch's invoices share their export time
 def _fmt_time(value) -> str:
     if isinstance(value, dt.datetime):
@@ -276,6 +334,7 @@ def export_invoices(
     directory: str | os.PathLike | None = None,
     actor: str | None = None,
     mkdir: bool = False,
+    progress=None,
 ) -> ExportResult:
     """Write the invoices (``numbers``) or a saved batch's non-void invoices
     (``batch``: id or name) in format ``fmt`` to ``out_path`` (default: a name
@@ -283,7 +342,12 @@ def export_invoices(
     directory), then mark them exported. Refuses void invoices, draft and
     voided batches, with the reason, and any destination that
     :func:`check_destination` refuses (then nothing is written); missing
-    directories are made only with ``mkdir``."""
+    directories are made only with ``mkdir``.
+
+    The customer formats (pdf, ubl, facturx) write one file per invoice, into a
+    folder or a zip (:func:`_document_payloads`), and write a credit note for a
+    void invoice the customer already had (it was exported); ``progress(done,
+    total)`` is called after each file is made."""
     if fmt not in FORMATS:
         raise ValidationError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     if (numbers is None) == (batch is None):
@@ -297,14 +361,20 @@ def export_invoices(
             raise ValidationError(
                 f"batch {row.id} ({row.name}) is a draft: nothing is saved yet, so it has no invoices to export"
             )
-        if row.status == "voided":
+        documents = fmt in PER_INVOICE
+        if row.status == "voided" and not documents:
             when = _fmt_time(row.voided_at) if row.voided_at else "?"
             raise ValidationError(
                 f"batch {row.id} ({row.name}) was voided on {when} by {row.voided_by or '?'}"
                 f" ({row.void_reason or 'no reason given'}): its invoices are void and cannot be exported"
             )
-        invoices = batch_invoices(row.id)
-        skipped = void_invoice_numbers(row.id)
+        if documents:  # void invoices the customer had get their credit note; others are skipped
+            invoices = [inv for inv in batch_invoices(row.id, include_void=True)
+                        if inv.status != "void" or inv.exported_at is not None]
+            skipped = [n for n in void_invoice_numbers(row.id) if n not in {i.number for i in invoices}]
+        else:
+            invoices = batch_invoices(row.id)
+            skipped = void_invoice_numbers(row.id)
         if not invoices:
             raise ValidationError(f"{label} has no invoices to export")
         default_name = default_filename(fmt, batch_id=row.id)
@@ -315,20 +385,40 @@ def export_invoices(
         invoices = load_invoices(wanted)
         subject = f"invoice:{invoices[0].number}" if len(invoices) == 1 else f"invoices:{len(invoices)}"
         for inv in invoices:
-            if inv.status == "void":
+            if inv.status == "void" and fmt in PER_INVOICE and inv.exported_at is None:
+                raise ValidationError(
+                    f"{inv.number} is void and was never exported: the customer never had it, so there is "
+                    "no credit note to write")
+            if inv.status == "void" and fmt not in PER_INVOICE:
                 raise ValidationError(
                     f"{inv.number} is void (batch {inv.batch_id} {inv.batch_name} was voided): "
                     "a void invoice cannot be exported"
                 )
         default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
 
-    output = exporter(fmt)(invoices, replace(export_settings(), tax_names=settings.tax_names()))
-    dest = check_destination(out_path, default_name=default_name, parts=len(output.parts),
-                             mkdir=mkdir, directory=directory)
-    if dest.problems:
-        _refuse(dest.problems)
-    paths = dest.paths
-    _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)], mkdir=mkdir)
+    export_fn = exporter(fmt)
+    options = {"progress": progress} if progress is not None and fmt in ("pdf", "facturx") else {}
+    output = export_fn(invoices, replace(export_settings(), tax_names=settings.tax_names()), **options)
+    if fmt in PER_INVOICE:
+        payloads, folder = _document_payloads(output.parts, out_path, directory, default_name,
+                                              single=batch is None and len(invoices) == 1)
+        problems = []
+        if folder is not None and not mkdir and not folder.exists() and not folder.parent.is_dir():
+            problems.append(f"directory {folder.parent} does not exist (create it, or ask for it: --mkdir)")
+        for path, _ in payloads:  # the folder is the export's output: made when missing
+            problems += check_destination(path, default_name=path.name, mkdir=mkdir or folder is not None).problems
+        if problems:
+            _refuse(problems)
+        paths = [p for p, _ in payloads]
+        _write_atomically(payloads, mkdir=mkdir or folder is not None)
+    else:
+        dest = check_destination(out_path, default_name=default_name, parts=len(output.parts),
+                                 mkdir=mkdir, directory=directory)
+        if dest.problems:
+            _refuse(dest.problems)
+        paths = dest.paths
+        _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)], mkdir=mkdir)
+    credit_notes = [inv.number for inv in invoices if inv.status == "void"]
 
     previous_formats = _previous_formats([inv for inv in invoices if inv.exported_at is not None])
     reexported = [
@@ -357,9 +447,10 @@ def export_invoices(
             }),
         )
     warnings = list(output.warnings)
-    if marked != len(invoices):
+    if marked != len(invoices) - len(credit_notes):
         warnings.append(
-            f"{len(invoices) - marked} invoice(s) were voided while exporting and were not marked exported"
+            f"{len(invoices) - len(credit_notes) - marked} invoice(s) were voided while exporting and were "
+            "not marked exported"
         )
     return ExportResult(
         files=paths,
@@ -367,11 +458,13 @@ def export_invoices(
         rows=sum(part.rows for part in output.parts),
         reexported=reexported,
         warnings=warnings,
-        details=[ExportedFile(p, len(part.invoices), part.rows) for p, part in zip(paths, output.parts)],
+        details=[ExportedFile(p, len(part.invoices), part.rows) for p, part in zip(paths, output.parts)]
+        if len(paths) == len(output.parts) else [ExportedFile(paths[0], len(invoices), len(output.parts))],
         format=fmt,
         skipped_void=skipped,
         previously_exported=[(inv.number, inv.exported_at) for inv in invoices if inv.exported_at is not None],
         previous_formats=previous_formats,
+        credit_notes=credit_notes,
     )
 
 

@@ -11,9 +11,9 @@ from peewee import JOIN, chunked, fn
 
 from store import settings as _settings
 from store.rows import as_date as _date, as_datetime as _datetime, raw_rows as _raw
-from store.domain import CustomerInfo, ExportSettings, InvoiceData, InvoiceLineData
+from store.domain import CustomerInfo, ExportSettings, InvoiceData, InvoiceLineData, Seller
 from store.errors import NotFoundError
-from store.models import Batch, Contract, Customer, Invoice, InvoiceLine
+from store.models import CUSTOMER_IDENTITY_FIELDS, AuditEvent, Batch, Contract, Customer, Invoice, InvoiceLine
 
 _CHUNK = 500
 
@@ -32,7 +32,8 @@ def _invoice_query():
             Customer.id, Customer.name, Customer.region, Customer.currency, Customer.email,
             Customer.address, Customer.tax_rate, Invoice.currency, Invoice.issue_date,
             Invoice.due_date, Invoice.subtotal, Invoice.tax, Invoice.total, Invoice.tax_rate,
-            Invoice.status, Invoice.exported_at,
+            Invoice.status, Invoice.exported_at, Batch.voided_at,
+            *[getattr(Customer, name) for name in CUSTOMER_IDENTITY_FIELDS],
         )
         .join(Customer, on=(Invoice.customer == Customer.id))
         .switch(Invoice)
@@ -89,19 +90,20 @@ def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceDa
                 bool(taxable), source_kind if source_id is None else f"{source_kind}:{source_id}",
             ))
     out = []
+    alone = _voided_alone([h[0] for h in heads if h[19] == "void" and h[21] is None])
     customers: dict[tuple, CustomerInfo] = {}
     days: dict = {}
     stamps: dict = {}
     rates: dict = {}
     for (inv_id, number, batch_id, batch_name, batch_period, cust_id, cust_name, region,
          cust_currency, email, address, cust_tax, currency, issue_date, due_date, subtotal, tax,
-         total, tax_rate, status, exported_at) in heads:
-        key = (cust_id, cust_name, region, cust_currency, email, address, cust_tax)
+         total, tax_rate, status, exported_at, voided_at, *identity) in heads:
+        key = (cust_id, cust_name, region, cust_currency, email, address, cust_tax, *identity)
         customer = customers.get(key)
         if customer is None:
             customer = customers[key] = CustomerInfo(
-                id=cust_id, name=cust_name, region=region, currency=cust_currency,
-                email=email or "", address=address or "", tax_rate=Decimal(cust_tax),
+                cust_id, cust_name, region, cust_currency, email or "", address or "", Decimal(cust_tax),
+                *[value or "" for value in identity],
             )
         issued = days.get(issue_date)
         if issued is None:
@@ -118,8 +120,24 @@ def _assemble(heads: list[tuple], batch_id: int | None = None) -> list[InvoiceDa
         out.append(InvoiceData(
             number, batch_id, batch_name, customer, currency, issued, due, int(subtotal), int(tax),
             int(total), rate, status, tuple(lines.get(inv_id, ())), batch_period, stamp,
+            (_datetime(voided_at) if voided_at is not None else alone.get(inv_id)) if status == "void" else None,
         ))
     return out
+
+
+def _voided_alone(ids: list[int]) -> dict:
+    """When each invoice voided on its own (its batch still saved) was voided: the time
+    of its ``invoice.void`` audit event (the credit note's date)."""
+    if not ids:
+        return {}
+    found = {}
+    subjects = {f"invoice:{i}": i for i in ids}
+    for chunk in chunked(list(subjects), _CHUNK):
+        for at, subject in (AuditEvent.select(AuditEvent.at, AuditEvent.subject)
+                            .where((AuditEvent.action == "invoice.void") & AuditEvent.subject.in_(chunk))
+                            .order_by(AuditEvent.at).tuples()):
+            found[subjects[subject]] = _datetime(at)
+    return found
 
 
 def load_invoice(number: str) -> InvoiceData:
@@ -202,4 +220,19 @@ def export_settings() -> ExportSettings:
         qbo_tax_code_exempt=values["qbo_tax_code_exempt"],
         qbo_columns=values["qbo_columns"],
         iif_name_limit=int(values["iif_name_limit"]),
+        seller=Seller(
+            name=values["company_name"], legal_name=values["seller_legal_name"],
+            street=values["seller_street"], street2=values["seller_street2"], city=values["seller_city"],
+            postcode=values["seller_postcode"], country=values["seller_country"] or _country(values["home_region"]),
+            vat_id=values["seller_vat_id"], tax_id=values["seller_tax_id"],
+            company_id=values["seller_company_id"], endpoint=values["seller_endpoint"],
+            endpoint_scheme=values["seller_endpoint_scheme"], email=values["seller_email"],
+            phone=values["seller_phone"], iban=values["seller_iban"], bic=values["seller_bic"],
+            payment_note=values["payment_note"],
+        ),
+        page_size=values["pdf_page_size"] or ("Letter" if values["home_region"] in ("US", "CA") else "A4"),
     )
+
+
+def _country(region: str) -> str:
+    return "GB" if region == "UK" else region

@@ -133,8 +133,23 @@ def _month_ledger(database) -> None:
     guards.install(database)
 
 
+def _customer_identity(database) -> None:
+    """Version 7: the customer's e-invoice fields (structured address, VAT id and
+    category, Peppol electronic address, buyer reference), empty for existing
+    customers. Added in place on both databases (no table rebuild: invoices
+    point at customers)."""
+    from store.models import CUSTOMER_IDENTITY_FIELDS, Customer
+
+    have = {c.name for c in database.get_columns("customer")}
+    for name in CUSTOMER_IDENTITY_FIELDS:
+        if name in have:
+            continue
+        size = Customer._meta.fields[name].max_length
+        database.execute_sql(f'ALTER TABLE "customer" ADD COLUMN "{name}" VARCHAR({size}) NOT NULL DEFAULT \'\'')
+
+
 MIGRATIONS = [_initial, _derived_cache, _invoice_total_indexes, _batch_reviewed, _benchmark_facts,
-              _month_ledger]
+              _month_ledger, _customer_identity]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -80,6 +80,24 @@ class Customer(BaseModel):
     address = TextField(default="")
     tax_rate = DecimalText(default=Decimal("0"))
     active = BooleanField(default=True)
+    # E-invoice identity (schema v7): structured address, VAT treatment, Peppol address.
+    address_line1 = CharField(default="", max_length=200)
+    address_line2 = CharField(default="", max_length=200)
+    city = CharField(default="", max_length=100)
+    postcode = CharField(default="", max_length=30)
+    country_code = CharField(default="", max_length=2)
+    vat_id = CharField(default="", max_length=30)
+    endpoint_id = CharField(default="", max_length=200)
+    endpoint_scheme = CharField(default="", max_length=10)
+    buyer_reference = CharField(default="", max_length=200)
+    vat_category = CharField(default="", max_length=2)  # S Z E AE G O; empty: S when taxed
+    vat_exemption_reason = CharField(default="", max_length=200)
+
+
+# The customer's e-invoice fields, in the order `customer show` lists them.
+CUSTOMER_IDENTITY_FIELDS = ("address_line1", "address_line2", "city", "postcode", "country_code", "vat_id",
+                            "endpoint_id", "endpoint_scheme", "buyer_reference", "vat_category",
+                            "vat_exemption_reason")
 
 
 class Contract(BaseModel):
@@ -185,10 +203,12 @@ class TimeEntry(GuardedModel):
         return None
 
     def billed_reason_for_new(self):
-        if self._pk is None and self.ticket_id is not None:
+        # a new entry, or one moved onto another ticket (the database refuses both too)
+        if self.ticket_id is not None:
             ticket = Ticket.get_or_none(Ticket.id == self.ticket_id)
             if ticket is not None and ticket.status == "billed":
-                return f"cannot add time to ticket {ticket.number}: it is billed"
+                verb = "add" if self._pk is None else "move"
+                return f"cannot {verb} time to ticket {ticket.number}: it is billed"
         return None
 
 
@@ -336,7 +356,7 @@ class DerivedCache(BaseModel):
 
 
 class BenchmarkFact(BaseModel):
-    """The benchmark's sums of invoice lines, kept with the invoices (store/facts.py):
+    """The benchmark's sums of invoice lines, kept with the invoices (store/benchmark/facts.py):
     one row per customer, contract, period, issue date and currency of the non-void
     invoices, ticket and time-entry lines apart from the others. The benchmark reads
     these instead of every line; it converts and groups them as it did the lines.

@@ -37,18 +37,7 @@ def _bool(text: str) -> bool:
     raise ValidationError("yes or no")
 
 
-# ISO 3166-1 alpha-2 country codes (officially assigned), plus UK, the common
-# name of GB that the benchmark reference uses.
-ISO_3166_ALPHA2 = frozenset("""
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW
-BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI
-FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN
-IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME
-MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF
-PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
-SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE
-YT ZA ZM ZW
-""".split()) | {"UK"}
+from store.identity import ISO_3166_ALPHA2  # noqa: E402  (kept importable from here)
 
 
 def _region(text: str) -> str:
@@ -136,7 +125,7 @@ def _spec(key, default, parse, help, derive=None, derived_help=""):
 _spec("company_name", "My MSP", _text, "company name on exports and screens")
 _spec("home_region", "US", _region, "region of the benchmark reference (US, DE, UK, AU...)")
 _spec("invoice_prefix", "INV-", _prefix, "invoice number prefix")
-_spec("next_invoice_number", "1", _int, "next invoice sequence number (gapless)")
+_spec("next_invoice_number", "1", _int, "next invoice sequence number (only forward past the last issued)")
 _spec("invoice_number_digits", "6", _int, "zero-padded digits of the invoice sequence")
 _spec("payment_terms_days", "30", _int, "days from issue to due date")
 _spec("invoice_terms", "Net 30", _text, "terms text on exports (QBO Terms, IIF TERMS)",
@@ -173,6 +162,41 @@ _spec("qbo_columns", "sample", _qbo_columns, "QBO CSV column names: sample (*Inv
       "file) or auto (*Invoice number... that QBO maps itself, per Intuit's answer for QBO Canada)")
 _spec("iif_name_limit", "41", _name_limit, "longest customer name QuickBooks Desktop takes (IIF); longer or "
       "non-cp1252 names get a unique IIF name ending in ~<customer id>")
+
+# Seller identity on customer invoices (PDF, UBL, Factur-X): EN 16931 business terms in brackets.
+from store import identity as _id  # noqa: E402
+
+
+_spec("seller_legal_name", "", _id.one_line, "seller's registered legal name (BT-27; empty: company_name)")
+_spec("seller_street", "", _id.one_line, "seller's street and number (BT-35)")
+_spec("seller_street2", "", _id.one_line, "seller's second address line (BT-36)")
+_spec("seller_city", "", _id.one_line, "seller's city (BT-37)")
+_spec("seller_postcode", "", _id.one_line, "seller's post code (BT-38)")
+_spec("seller_country", "", _id.optional_country, "seller's country code (BT-40), e.g. NL, DE, BE, US")
+_spec("seller_vat_id", "", _id.vat_id, "seller's VAT id with country prefix (BT-31), e.g. NL123456789B01")
+_spec("seller_tax_id", "", _id.one_line, "seller's tax registration other than VAT, e.g. DE Steuernummer or US EIN (BT-32)")
+_spec("seller_company_id", "", _id.one_line, "seller's company registration number, e.g. KvK, HRB, KBO (BT-30)")
+_spec("seller_endpoint", "", _id.one_line, "seller's Peppol electronic address (BT-34), e.g. 0106:12345678 is "
+      "seller_endpoint 12345678 with seller_endpoint_scheme 0106")
+_spec("seller_endpoint_scheme", "", _id.eas_scheme, "scheme of seller_endpoint (EAS code: 0106 NL KvK, 0208 BE, "
+      "9930 DE VAT, 0088 GLN, 0060 DUNS...)")
+_spec("seller_email", "", _id.one_line, "seller's contact e-mail on invoices (BT-43)")
+_spec("seller_phone", "", _id.one_line, "seller's contact phone on invoices (BT-42)")
+_spec("seller_iban", "", _id.iban, "IBAN customers pay to (BT-84), checked with its check digits")
+_spec("seller_bic", "", _id.bic, "BIC of seller_iban's bank (BT-86)")
+_spec("payment_note", "", _id.one_line, "payment instructions on invoices when there is no IBAN, "
+      "or in addition to it (e.g. 'Pay by ACH to ...')")
+_spec("pdf_page_size", "", lambda t: _page_size(t), "PDF paper size: A4 or Letter (empty: Letter for a US or CA "
+      "seller, else A4)")
+
+
+def _page_size(text: str) -> str:
+    value = str(text).strip().lower()
+    if not value:
+        return ""
+    if value not in ("a4", "letter"):
+        raise ValidationError("A4 or Letter")
+    return "A4" if value == "a4" else "Letter"
 
 
 # --- key families: one setting per suffix (xero_tax_type.0.19) -------------

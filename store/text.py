@@ -56,6 +56,8 @@ def escape_controls(text: str) -> str:
 def name_key(name: str) -> str:
     """The key two customer names must not share: NFKC, case folded, without
     invisible characters, runs of white space as one space."""
+    if (name or "").isascii():  # NFKC changes no ASCII, and ASCII has no invisible characters
+        return " ".join((name or "").casefold().split())
     text = unicodedata.normalize("NFKC", name or "")
     text = _INVISIBLE.sub("", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")

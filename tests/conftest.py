@@ -13,6 +13,14 @@ import socket
 
 import pytest
 
+# Hypothesis profiles: ``ci`` is Hypothesis's default (what every run uses unless
+# told); ``--hypothesis-profile long`` runs the long property tests (the billing
+# state machine: tests/store/test_billing_state_machine.py) with many more examples.
+from hypothesis import settings as _hypothesis_settings
+
+_hypothesis_settings.register_profile("ci", _hypothesis_settings.get_profile("default"))
+_hypothesis_settings.register_profile("long", max_examples=300, stateful_step_count=30, deadline=None)
+
 PG_BASE_URL = os.environ.get("BATCHBILL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 # Each test process works in a schema of its own, so that two test runs (or
 # two developers) on one server never see each other's tables.

@@ -137,6 +137,15 @@ def _run(handler, args) -> int:
 def _classify(exc: Exception) -> str | None:
     import peewee
 
+    from store.guards import guard_message
+    from store.txn import describe
+
+    guarded = guard_message(exc)
+    if guarded is not None:  # a rule the database holds (store/guards.py)
+        return f"refused: {guarded}"
+    if isinstance(exc, (peewee.DatabaseError, peewee.InterfaceError)) and describe(exc):
+        return f"database error: {describe(exc)}; nothing was written"
+
     if isinstance(exc, peewee.OperationalError):
         return f"database error: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
     if isinstance(exc, peewee.DatabaseError):

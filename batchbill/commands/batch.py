@@ -107,6 +107,11 @@ def run_plan(args) -> int:
                         "x" if billing.is_selected(p, excluded, it.ref) else "-")
                     rows.append((mark, it.ref, cu.name, co.name, pe.period, it.description[:48],
                                  str(it.quantity), _money(it.amount, it.currency)))
+                    for ch in it.children:  # time entries: each can be left out on its own
+                        sel = "locked" if it.locked else (
+                            "x" if billing.is_selected(p, excluded, ch.ref) else "-")
+                        rows.append((sel, f"  {ch.ref}", "", "", "", f"  {ch.description}"[:48],
+                                     str(ch.quantity), _money(ch.amount, ch.currency)))
     print(f"Plan for {p.period} (detail: {p.detail}, as of {p.as_of})")
     print(tabulate(rows, headers=["sel", "ref", "customer", "contract", "period", "item",
                                   "qty", "amount"]))

@@ -44,6 +44,10 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--today", type=_date, default=None,
                    help="the day the data is anchored at, YYYY-MM-DD (default: today)")
+    p.add_argument("--home", default="US", type=str.upper, choices=("US", "NL", "DE", "BE"),
+                   help="the shop's country: its company identity (VAT id, registration, Peppol address, IBAN) "
+                   "and its customers' VAT treatment (domestic standard rate, EU reverse charge, export); "
+                   "default US (sales tax, no VAT)")
     p.set_defaults(handler=run)
 
 
@@ -59,7 +63,7 @@ def run(args) -> int:
         print(f"demo: {message}", file=sys.stderr, flush=True)
 
     report = make_demo(customers=args.customers, months=args.months, seed=args.seed,
-                       today=args.today, progress=progress)
+                       today=args.today, progress=progress, home=args.home)
     status = database_status()
     rows = [
         ("customers", status["customers"]),

@@ -3,16 +3,22 @@ from __future__ import annotations
 
 from batchbill.commands._common import add_db_option, open_store
 
-FORMAT_CHOICES = ("qbo-csv", "qbd-iif", "xero-csv", "csv")
+PER_INVOICE = ("pdf", "ubl", "facturx")
+
+FORMAT_CHOICES = ("qbo-csv", "qbd-iif", "xero-csv", "csv", "pdf", "ubl", "facturx")
 MAX_NOTICES = 10
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "export",
-        help="export a batch or invoices to QuickBooks Online CSV, QuickBooks Desktop IIF, Xero CSV or plain CSV",
+        help="export a batch or invoices to QuickBooks Online CSV, QuickBooks Desktop IIF, Xero CSV, plain CSV, "
+        "or the customer's PDF, Peppol UBL or Factur-X",
         description="Write the file (numbered files where the target limits rows per file) and mark "
-        "the invoices exported. Re-exporting is allowed and says so; void invoices are refused.",
+        "the invoices exported. Re-exporting is allowed and says so; void invoices are refused. "
+        "pdf, ubl and facturx write one file per invoice: one invoice to a file, several into a folder "
+        "(default batch-ID-FORMAT) or into a zip when -o ends in .zip; a void invoice that was exported "
+        "gets a credit note.",
     )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--batch", metavar="ID|NAME", help="a saved batch, by id or exact name")
@@ -23,7 +29,7 @@ def register(sub) -> None:
                    help="file to write, or a directory (an existing one, or a path ending in /) to write "
                    "the default name into (default: batch-ID-<format> or the invoice number, in the current "
                    "directory). Only regular files are written: an existing FIFO, device, socket, "
-                   "directory or symbolic link there is refused")
+                   "directory or symbolic link there is refused. pdf, ubl and facturx: one invoice to a file, several to a folder (default batch-ID-<format>) or into a zip when PATH ends in .zip")
     p.add_argument("--mkdir", action="store_true",
                    help="create the output's missing directories (without it, a missing directory is an error)")
     add_db_option(p)
@@ -41,6 +47,8 @@ def run(args) -> int:
         out_path=args.output,
         mkdir=args.mkdir,
     )
+    if args.fmt in PER_INVOICE:
+        return _report_documents(result)
     for item in result.details:
         print(f"wrote {item.path}: {item.invoices} invoice(s), {item.rows} row(s)")
     if len(result.details) > 1:
@@ -49,6 +57,29 @@ def run(args) -> int:
         print(f"re-export: {notice}")
     if result.skipped_void:
         print(f"skipped {len(result.skipped_void)} void invoice(s): {', '.join(result.skipped_void[:MAX_NOTICES])}")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _report_documents(result) -> int:
+    """One line per file for a few, else the folder or zip and the count."""
+    files = result.files
+    if len(files) <= MAX_NOTICES:
+        for path in files:
+            print(f"wrote {path}")
+    else:
+        print(f"wrote {len(files)} files in {files[0].parent}")
+    if len(files) == 1 and result.invoices > 1:
+        print(f"  {result.invoices} invoice(s) in {files[0]}")
+    if result.credit_notes:
+        print(f"credit notes for {len(result.credit_notes)} void invoice(s) that were exported: "
+              f"{', '.join(result.credit_notes[:MAX_NOTICES])}")
+    for notice in result.reexport_notices():
+        print(f"re-export: {notice}")
+    if result.skipped_void:
+        print(f"skipped {len(result.skipped_void)} void invoice(s) never exported (no credit note needed): "
+              f"{', '.join(result.skipped_void[:MAX_NOTICES])}")
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0

@@ -43,6 +43,8 @@ def run_void(args) -> int:
           "again; the rest of the batch stays saved")
     if done.was_exported:
         print(f"Warning: {done.number} was exported: void it in your accounting system too")
+        print(f"The customer had it: `batchbill export --invoice {done.number} --format pdf` (or ubl, "
+              "facturx) writes its credit note")
     return 0
 
 

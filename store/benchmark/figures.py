@@ -103,10 +103,13 @@ class Figures:
 
 
 def ehr(usd: int, minutes: int) -> Decimal:
+    """US dollars per hour of ``usd`` cents over ``minutes`` (exact, not rounded)."""
     return Decimal(usd * 60) / Decimal(minutes * 100)
 
 
 def contract_tuple(cid: int, accs: list[PeriodAcc]) -> tuple:
+    """One contract's entry of :attr:`Figures.contracts` from its periods, in the order of
+    its groups: shown in the currency of the first."""
     minutes = sum(a.minutes for a in accs)
     usd = sum(a.usd for a in accs)
     currency = accs[0].currency

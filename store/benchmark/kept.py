@@ -170,7 +170,8 @@ def _kept_median(database, table: str, key: str, columns: tuple[str, ...], where
 def _invoices_kept(database, mark: str, window: tuple[int, int], figures: Figures, since: dt.date,
                    conv: Converter) -> bool:
     """Customer-months from benchmark_month (False: a customer-month whose twelfths sum to
-    0 but whose Decimal sum in to_usd may not, left to the Python path)."""
+    0 but whose Decimal sum in to_usd may not: negative amounts, which billing never
+    writes; :func:`store.benchmark.sql.sql_figures` refuses them with the cause)."""
     n, zero_inexact = database.execute_sql(
         "SELECT SUM(CASE WHEN total > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN total = 0 AND inexact = 1 THEN 1 ELSE 0 END) "
         f'FROM "benchmark_month" WHERE bucket = month AND month BETWEEN {mark} AND {mark}', window).fetchone()
@@ -194,7 +195,7 @@ def _invoices_kept(database, mark: str, window: tuple[int, int], figures: Figure
             (*window, total)).fetchall()
         values = [Decimal(int(total)) / 12 / 100] * (int(count) - len(odd))
         if odd:
-            # the Decimal sums of these customers' groups, as the per-group loop makes them
+            # the Decimal sums of these customers' groups, as customer_months makes them
             # (a converter of their own: these groups were counted once already)
             sums = customer_months(fact_groups(since, {cu for cu, _m in odd}), window[0], window[1],
                                     Converter(conv.book))

@@ -237,7 +237,7 @@ SELECT 'x', cu, mo, t, 0 FROM cm WHERE x = 1 AND t IN (SELECT t FROM picks)
         return
     old: dict[tuple[int, int], Decimal] = {}
     if inexact or zero_inexact:
-        # their Decimal sums as to_usd and the old loop made them (a separate converter:
+        # their Decimal sums as to_usd and customer_months make them (a separate converter:
         # these groups were counted once already)
         wanted = {cu for cu, _m, _t in inexact}
         if zero_inexact:  # a customer-month summing to 0 in twelfths may be a hair above 0 in Decimal

@@ -9,8 +9,6 @@ from dataclasses import fields, is_dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from store.benchmark.figures import Converter, Figures, summary_window
-from store.benchmark.references import all_references, choose_reference, reference_figure
 from store.benchmark.results import (
     BELOW_COUNT, EHR, LIST_RATE, MONTHLY_INVOICE, BenchmarkSummary, ContractRate, InvoicesVsMarket, MonthPoint,
     ReferenceFigure, ReferenceRow, cents, gap_percent, month_label,
@@ -18,8 +16,11 @@ from store.benchmark.results import (
 from store.errors import ValidationError
 from store.money import exponent
 
+# The ways to compute a summary (figures, kept, sql, references, conversion) load when one is
+# computed: a start that finds the summary kept does without them.
 if TYPE_CHECKING:
     from store.benchmark.conversion import RateBook
+    from store.benchmark.figures import Converter, Figures
 
 _CENT = Decimal("0.01")
 
@@ -48,7 +49,7 @@ def shop_figures(first: int, last: int, since: dt.date, book: RateBook) -> tuple
     """The shop's figures from the kept sums, or, in the cases they cannot serve, computed
     by the database from the facts; with the converter that counted their rate days,
     fallbacks and problems."""
-    # loaded here, not at the top: a start that finds the summary kept does without them
+    from store.benchmark.figures import Converter
     from store.benchmark.kept import kept_figures
     from store.benchmark.sql import sql_figures
 
@@ -69,6 +70,8 @@ def benchmark_summary(region: str | None = None, today: dt.date | None = None) -
         raise ValidationError(f"region must be a code such as US, DE, UK: {region!r}")
     today = today or dt.date.today()
     from store.benchmark.conversion import RateBook
+    from store.benchmark.figures import summary_window
+    from store.benchmark.references import all_references, choose_reference, reference_figure
 
     first, last, since = summary_window(today)
     book = RateBook()

@@ -6,7 +6,7 @@ Three modules, loaded when one of their names is first asked for
 making a dataclass has a cost at import, and the app's start needs
 two of these twelve.
 
-- :mod:`store.domain.invoices`: CustomerInfo, InvoiceLineData, InvoiceData, ExportSettings
+- :mod:`store.domain.invoices`: CustomerInfo, InvoiceLineData, InvoiceData, ExportSettings, Seller
 - :mod:`store.domain.plan`: PlanItem, PlanPeriod, PlanContract, PlanCustomer, Plan
 - :mod:`store.domain.lists`: BatchSummary, InvoiceSummary, SearchHit
 """
@@ -17,19 +17,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time, __getattr__ below
-    from store.domain.invoices import CustomerInfo, ExportSettings, InvoiceData, InvoiceLineData
+    from store.domain.invoices import CustomerInfo, ExportSettings, InvoiceData, InvoiceLineData, Seller
     from store.domain.lists import BatchSummary, InvoiceSummary, SearchHit
     from store.domain.plan import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
 
 _MODULES = {
-    "invoices": ("CustomerInfo", "InvoiceLineData", "InvoiceData", "ExportSettings"),
+    "invoices": ("CustomerInfo", "InvoiceLineData", "InvoiceData", "ExportSettings", "Seller"),
     "plan": ("PlanItem", "PlanPeriod", "PlanContract", "PlanCustomer", "Plan"),
     "lists": ("BatchSummary", "InvoiceSummary", "SearchHit"),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = [
     "tax_rate_key",
-    "CustomerInfo", "InvoiceLineData", "InvoiceData", "ExportSettings",
+    "CustomerInfo", "InvoiceLineData", "InvoiceData", "ExportSettings", "Seller",
     "PlanItem", "PlanPeriod", "PlanContract", "PlanCustomer", "Plan",
     "BatchSummary", "InvoiceSummary", "SearchHit",
 ]

@@ -17,6 +17,58 @@ class CustomerInfo:
     email: str = ""
     address: str = ""
     tax_rate: Decimal = Decimal("0")
+    # E-invoice identity: structured address, VAT treatment, Peppol electronic address.
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    postcode: str = ""
+    country_code: str = ""  # ISO 3166-1; empty: the region (UK -> GB)
+    vat_id: str = ""
+    endpoint_id: str = ""
+    endpoint_scheme: str = ""
+    buyer_reference: str = ""
+    vat_category: str = ""  # S Z E AE G O; empty: S when the rate is above 0
+    vat_exemption_reason: str = ""
+
+    @property
+    def country(self) -> str:
+        """The customer's country code: the address's, else the region's (UK is GB)."""
+        code = self.country_code or self.region
+        return "GB" if code == "UK" else code
+
+    @property
+    def category(self) -> str:
+        """The VAT category of its taxed lines: the one set, else S when it is taxed, else ''."""
+        if self.vat_category:
+            return self.vat_category
+        return "S" if Decimal(self.tax_rate) > 0 else ""
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The shop as it appears on customer invoices (settings seller_*)."""
+
+    name: str = "My MSP"  # trading name (company_name)
+    legal_name: str = ""
+    street: str = ""
+    street2: str = ""
+    city: str = ""
+    postcode: str = ""
+    country: str = ""
+    vat_id: str = ""
+    tax_id: str = ""
+    company_id: str = ""
+    endpoint: str = ""
+    endpoint_scheme: str = ""
+    email: str = ""
+    phone: str = ""
+    iban: str = ""
+    bic: str = ""
+    payment_note: str = ""
+
+    @property
+    def registered_name(self) -> str:
+        return self.legal_name or self.name
 
 
 # InvoiceLineData and InvoiceData are not frozen: a batch export builds tens of
@@ -53,6 +105,7 @@ class InvoiceData:
     lines: tuple[InvoiceLineData, ...] = ()
     batch_period: str = ""
     exported_at: dt.datetime | None = None
+    voided_at: dt.datetime | None = None  # when the invoice (or its batch) was voided
 
 
 @dataclass(frozen=True)
@@ -79,6 +132,8 @@ class ExportSettings:
     # Rate-specific tax names: family ("xero_tax_type", "qbo_tax_code") -> rate key
     # (tax_rate_key: "0.19", "0.0825") -> name; a rate without one uses the field above.
     tax_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    seller: Seller = field(default_factory=Seller)
+    page_size: str = "A4"  # PDF paper: A4 | Letter
 
     def tax_name(self, family: str, rate) -> str | None:
         """The name set for ``family`` at this tax rate (``{family}.{rate}``), or None."""

@@ -46,6 +46,8 @@ class _Parsed:
     reader: object = None  # the csv reader, positioned after the header
 
     def problem(self, line: int, column: str, reason: str) -> None:
+        if not column.isprintable():  # a header cell with a line break or a control character
+            column = repr(column)[1:-1]
         if len(self.problems) < MAX_KEPT_PROBLEMS:
             self.problems.append(f"{self.name}:{line}: {column}: {reason}")
         else:

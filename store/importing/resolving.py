@@ -8,11 +8,13 @@ import json
 
 from peewee import chunked
 
+from store import identity
 from store.db import is_postgres
+from store.errors import ValidationError
 from store.importing.reading import _Parsed, _Row
 from store.importing.seen import Seen
 from store.importing.specs import _CHUNK, _MODELS, SPECS
-from store.models import Batch, BilledLedger, Contract, Customer, Setting, Ticket
+from store.models import CUSTOMER_IDENTITY_FIELDS, Batch, BilledLedger, Contract, Customer, Setting, Ticket
 from store.money import MoneyError, to_minor
 from store.text import name_key, normalise_newlines
 
@@ -183,7 +185,7 @@ class _Resolver:
         owners: dict = {}
         for chunk in chunked(list(first), _CHUNK):
             for rec in model.select().where(where(chunk)).dicts():
-                if rec["id"] <= self.created_after or not self.created_after:
+                if self.seen is None or rec["id"] <= self.created_after:  # earlier batches: seen above
                     owners[key(rec)] = rec
         for row, fields, existing in rows_fields:
             owner = owners.get(key(fields))
@@ -197,13 +199,46 @@ def _resolve_customers(r: _Resolver):
     for row in r.rows:
         ex = r.existing.get(row.values.get("external_id"))
         fields = {name: r.value(row, name, ex) for name in
-                  ("name", "region", "currency", "email", "address", "tax_rate", "active")}
+                  ("name", "region", "currency", "email", "address", "tax_rate", "active",
+                   *CUSTOMER_IDENTITY_FIELDS)}
         email = fields["email"]
         if email and "@" not in email:
             r.p.problem(row.line, "email", f"{email!r} is not an e-mail address")
+        _check_identity(r, row, fields)
         out.append((row, fields, ex))
     _unique_customer_names(r, out)
     return out
+
+
+# The e-invoice fields checked (and normalised: DE 123.456.789 -> DE123456789) as
+# `batchbill customer set` checks them.
+_IDENTITY_CHECKS = {
+    "country_code": identity.optional_country, "vat_id": identity.vat_id,
+    "endpoint_scheme": identity.eas_scheme, "vat_category": identity.vat_category,
+}
+
+
+def _check_identity(r: _Resolver, row: _Row, fields: dict) -> None:
+    for name, check in _IDENTITY_CHECKS.items():
+        if fields.get(name):
+            try:
+                fields[name] = check(fields[name])
+            except ValidationError as exc:
+                r.p.problem(row.line, name, f"{fields[name]!r} is not accepted; expected {exc}")
+                return
+    for name in ("address_line1", "address_line2", "city", "postcode", "buyer_reference", "endpoint_id",
+                 "vat_exemption_reason"):
+        if "\n" in (fields.get(name) or "") or "\t" in (fields.get(name) or ""):
+            r.p.problem(row.line, name, "one line of text, without tabs or line breaks")
+            return
+    if bool(fields["endpoint_id"]) != bool(fields["endpoint_scheme"]):
+        missing = "endpoint_scheme" if fields["endpoint_id"] else "endpoint_id"
+        r.p.problem(row.line, missing, "endpoint_id and endpoint_scheme go together: give both or neither")
+        return
+    category = fields["vat_category"]
+    problem = identity.treatment_problem(category, fields["tax_rate"]) if category else None
+    if problem:
+        r.p.problem(row.line, "vat_category", f"{problem}: give the two columns values that agree")
 
 
 _SAME = "the same name once case, Unicode forms (NFKC) and invisible characters are ignored"

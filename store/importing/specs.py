@@ -3,10 +3,22 @@ required, meanings; they also generate the documentation tables
 (:func:`columns_markdown`)."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+# The documented ranges live in store.limits (billing's guard uses them too).
+from store.limits import (  # noqa: F401 (re-exported: cells, docs tests)
+    BLOCK_HOURS_MAX,
+    BLOCK_HOURS_PLACES,
+    DEVICE_COUNT_MAX,
+    FIRST_DATE,
+    LAST_DATE,
+    MINUTES_MAX,
+    MONEY_MAX,
+    QUANTITY_MAX,
+    QUANTITY_PLACES,
+    RATE_PLACES,
+)
 from store.models import (
     BILLING_PERIODS,
     CONTRACT_TYPES,
@@ -40,17 +52,6 @@ class Column:
     places: int | None = None  # most decimals accepted (decimal, rate); money: the currency's
 
 
-# The documented ranges (docs/importing.md states them; a test keeps them in step).
-MONEY_MAX = Decimal(10) ** 9  # 1,000,000,000 units of the currency per rate, fee, price or amount
-QUANTITY_MAX = Decimal(10) ** 6  # service item quantity per period
-QUANTITY_PLACES = 4
-BLOCK_HOURS_MAX = Decimal(10_000)  # hours in a block per period
-BLOCK_HOURS_PLACES = 2
-DEVICE_COUNT_MAX = 10 ** 6
-MINUTES_MAX = 7 * 24 * 60  # one time entry: at most a week of minutes (10,080)
-RATE_PLACES = 6  # a fraction: 0.082500 (a percentage: 4 decimals, 8.2500%)
-FIRST_DATE = dt.date(2000, 1, 1)
-LAST_DATE = dt.date(2100, 12, 31)
 
 
 def _c(name, type_, required, meaning, **kw) -> Column:
@@ -75,6 +76,25 @@ SPECS: dict[str, tuple[Column, ...]] = {
         _c("tax_rate", "rate", False, "sales tax / VAT rate as a fraction (0.0825) or a percentage "
            "(8.25%)", default=Decimal("0")),
         _c("active", "bool", False, "whether the customer is billed", default=True),
+        # E-invoice identity (optional; checked as `batchbill customer set` checks them)
+        _c("address_line1", "text", False, "street and number (e-invoices: BT-50)", max_length=200, default=""),
+        _c("address_line2", "text", False, "second address line (BT-51)", max_length=200, default=""),
+        _c("city", "text", False, "city (BT-52)", max_length=100, default=""),
+        _c("postcode", "text", False, "post code (BT-53)", max_length=30, default=""),
+        _c("country_code", "text", False, "ISO 3166 country code of the address (BT-55); empty: the region",
+           max_length=2, default=""),
+        _c("vat_id", "text", False, "VAT id with its country prefix, e.g. DE123456789 (BT-48)", max_length=30,
+           default=""),
+        _c("endpoint_id", "text", False, "Peppol electronic address (BT-49), with endpoint_scheme",
+           max_length=200, default=""),
+        _c("endpoint_scheme", "text", False, "EAS scheme of endpoint_id: 0106 NL KvK, 0208 BE, 9930 DE VAT, "
+           "0088 GLN, 0060 DUNS...", max_length=10, default=""),
+        _c("buyer_reference", "text", False, "buyer reference the customer asks for on invoices (BT-10)",
+           max_length=200, default=""),
+        _c("vat_category", "text", False, "VAT category: S standard, Z zero, E exempt, AE reverse charge, "
+           "G export, O not subject; empty: S when taxed; must agree with tax_rate", max_length=2, default=""),
+        _c("vat_exemption_reason", "text", False, "why no VAT is charged (BT-120), required for category E",
+           max_length=200, default=""),
     ),
     "contracts": (
         _EXT,

@@ -125,3 +125,46 @@ def test_void_warns_about_exported_invoices_and_drafts_can_be_deleted(demo_book,
     assert "Deleted draft batch" in capsys.readouterr().out
     assert main(["batch", "delete", "Demo 2026-08", *db]) == 2
     assert "is voided: only a draft can be deleted" in capsys.readouterr().err
+
+
+def test_exclude_time_entry_is_honoured_and_invoice_void_releases_only_that_invoice(demo_book, capsys):
+    """Issue 11, findings 4 and the single void, through the command line."""
+    from decimal import Decimal
+
+    db = ["--db", demo_book]
+    plan = run_json(capsys, "batch", "plan", "--period", "2026-10", "--detail", "time_entry",
+                    "--today", TODAY, "--json", *db)
+    ticket = next(it for _, co, _, it in _items(plan) if not it["locked"] and co["type"] == "hourly"
+                  and len([e for e in it.get("time_entries", ()) if Decimal(e["amount"])]) >= 2)
+    entry = next(e for e in ticket["time_entries"] if Decimal(e["amount"]))
+    assert entry["selected"] is True
+    left_out = run_json(capsys, "batch", "plan", "--period", "2026-10", "--detail", "time_entry",
+                        "--exclude", entry["ref"], "--today", TODAY, "--json", *db)
+    same = next(it for _, _, _, it in _items(left_out) if it["ref"] == ticket["ref"])
+    assert {e["ref"]: e["selected"] for e in same["time_entries"]}[entry["ref"]] is False
+    assert same["selected"] is True  # the ticket stays, without that entry
+    saved = run_json(capsys, "batch", "create", "--name", "October", "--period", "2026-10",
+                     "--exclude", entry["ref"], "--save", "--today", TODAY, "--json", *db)
+    lines = []
+    for number in saved["invoice_numbers"]:
+        inv = run_json(capsys, "invoice", "show", number, "--json", *db)
+        lines += [(number, l) for l in inv["lines"]]
+        for l in inv["lines"]:  # exact in every currency
+            assert Decimal(l["quantity"]) * Decimal(l["unit_price"]) == Decimal(l["amount"])
+    (number, line), = [(n, l) for n, l in lines if l["source"] == ticket["ref"]]
+    # billed without that entry: the other entries' hours (within the rounding of each to 0.01 h)
+    rest = Decimal(ticket["amount"]) - Decimal(entry["amount"])
+    assert abs(Decimal(line["amount"]) - rest) <= Decimal(ticket["time_entries"][0]["unit_price"]) / 100 * len(
+        ticket["time_entries"])
+    assert Decimal(line["amount"]) < Decimal(ticket["amount"])
+
+    voided = run_json(capsys, "invoice", "void", number, "--reason", "wrong contact", "--json", *db)
+    assert voided["status"] == "void" and voided["released_tickets"] >= 1
+    shown = run_json(capsys, "batch", "show", str(saved["batch_id"]), "--json", *db)
+    assert shown["status"] == "saved"
+    assert {i["number"]: i["status"] for i in shown["invoice_list"]}[number] == "void"
+    again = run_json(capsys, "batch", "plan", "--period", "2026-10", "--today", TODAY, "--json", *db)
+    assert ticket["ref"] in {it["ref"] for _, _, _, it in _items(again)}  # released
+    capsys.readouterr()
+    assert main(["invoice", "void", number, "--reason", "again", *db]) == 2
+    assert capsys.readouterr().err == f"batchbill: invoice {number} is void already\n"

@@ -50,7 +50,9 @@ TARGETS = {
     "export": "<= 2x csv.writer",
     "memory": "large <= 1.5x small book",
     "keystroke": "p95 < 100 ms",
+    "import": "peak RSS < 200 MiB (a 50 MB customers file)",
 }
+DEFAULT_IMPORT_MB = 50
 
 
 # --------------------------------------------------------------------------- figures
@@ -581,6 +583,77 @@ def bench_keystroke(pristine: Path, work: Path, batch_id: int, presses: int, say
     return row
 
 
+# --------------------------------------------------------------------------- 8 import
+_IMPORT_PROBE = """
+import json, resource, sys, time
+from batchbill.cli import main
+started = time.perf_counter()
+status = main(["import", "customers", sys.argv[1], "--db", sys.argv[2], "--json"])
+elapsed = time.perf_counter() - started
+print(json.dumps({"status": status, "seconds": elapsed,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+_BASELINE_PROBE = """
+import json, resource
+import batchbill.cli, store.importing, store.book
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def write_customers_csv(path: Path, megabytes: float) -> int:
+    """A customers file of about ``megabytes`` MB (one row ~130 bytes, like an export
+    from a PSA: names, e-mail, a two-line address, a rate); returns its rows."""
+    rng = random.Random(SEED)
+    regions = [("US", "USD", "8.25%"), ("DE", "EUR", "19%"), ("UK", "GBP", "20%"), ("JP", "JPY", "10%")]
+    target = int(megabytes * 1_000_000)
+    written = rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(["external_id", "name", "region", "currency", "email", "address", "tax_rate", "active"])
+        while written < target:
+            region, currency, rate = regions[rows % len(regions)]
+            name = f"Customer {rows:07d} {rng.choice(['Holdings', 'GmbH', 'LLC', 'Ltd', 'K.K.'])}"
+            row = [f"CUS-{rows:07d}", name, region, currency, f"billing{rows}@example.test",
+                   f"{rng.randint(1, 999)} Main Street, Suite {rng.randint(1, 99)}\nSpringfield, {region} "
+                   f"{rng.randint(10000, 99999)}", rate, "yes"]
+            w.writerow(row)
+            written += sum(len(c) for c in row) + 12
+            rows += 1
+    return rows
+
+
+def bench_import(work: Path, megabytes: float, runs: int, say) -> dict:
+    """Peak RSS and time of `batchbill import customers` of a large file into a new
+    book, against the floor of the same process doing nothing but import the
+    modules (the memory an import needs beyond that is the batch, not the file)."""
+    source = work / "customers-import.csv"
+    rows = write_customers_csv(source, megabytes)
+    size_mb = source.stat().st_size / 1_000_000
+    peaks, floors, seconds = [], [], []
+    for run_no in range(runs):
+        db = work / f"import-{run_no}.sqlite3"
+        proc = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, str(source), str(db)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=1800)
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        if data["status"] != 0:
+            raise RuntimeError(f"import failed ({data['status']}):\n{proc.stderr[-3000:]}")
+        peaks.append(data["peak_kib"] / 1024)
+        seconds.append(data["seconds"])
+        remove_book(db)
+        base = subprocess.run([sys.executable, "-c", _BASELINE_PROBE], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+        floors.append(json.loads(base.stdout.strip().splitlines()[-1])["peak_kib"] / 1024)
+    say(f"import: {size_mb:.1f} MB, {rows} customers in {statistics.median(seconds):.1f} s, "
+        f"peak {statistics.median(peaks):.0f} MiB")
+    row = result("import", "MiB", peaks, floors, basis="median", absolute=200.0,
+                 floor_label="the same process importing the modules only",
+                 note=f"batchbill import customers, {size_mb:.1f} MB file, {rows} rows, into a new book")
+    row["seconds"] = summary(seconds)
+    row["file_mb"] = round(size_mb, 2)
+    row["rows"] = rows
+    return row
+
+
 # --------------------------------------------------------------------------- report
 def _fmt(value, unit: str) -> str:
     if value is None:
@@ -631,6 +704,7 @@ def run(args) -> dict:
         results.append(bench_memory((pristine, drafts["editor"]), (small_pristine, small_drafts["editor"]),
                                     max(1, min(args.runs, 3)), say))
         results.append(bench_keystroke(pristine, work, drafts["editor"], max(5, 4 * args.runs), say))
+        results.append(bench_import(work, args.import_mb, max(1, min(args.runs, 3)), say))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = {
@@ -656,6 +730,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book", metavar="PATH", help="use this demo book instead of building one")
     parser.add_argument("--book-dir", metavar="DIR", help="where books are cached")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached books")
+    parser.add_argument("--import-mb", type=float, default=DEFAULT_IMPORT_MB,
+                        help=f"size of the customers file the import measure reads (default {DEFAULT_IMPORT_MB})")
     args = parser.parse_args(argv)
     report = run(args)
     print(table(report["results"]))

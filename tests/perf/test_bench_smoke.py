@@ -13,14 +13,14 @@ import sys
 from tests.perf.bench import ROOT
 
 MEASURES = ["cold start", "cold start, summary computed", "search", "plan", "save", "export: qbo-csv", "export: qbd-iif",
-            "export: xero-csv", "export: csv", "memory", "keystroke"]
+            "export: xero-csv", "export: csv", "memory", "keystroke", "import"]
 
 
 def test_bench_on_a_small_book_reports_every_measure_with_floor_ratio_and_verdict(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, "-m", "tests.perf.bench", "--customers", "10", "--months", "3",
-         "--runs", "1", "--book-dir", str(tmp_path / "books"), "--json", str(out)],
+         "--runs", "1", "--book-dir", str(tmp_path / "books"), "--json", str(out), "--import-mb", "0.5"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -30,6 +30,8 @@ def test_bench_on_a_small_book_reports_every_measure_with_floor_ratio_and_verdic
     for name, row in rows.items():
         assert row["median"] > 0 and math.isfinite(row["p95"]), name
         assert isinstance(row["met"], bool) and row["target"], name
+        if name == "import":
+            assert row["rows"] > 1000 and row["absolute_limit"] == 200.0
         if name == "keystroke":
             assert row["floor"] is None and row["absolute_limit"] == 0.1
             assert row["customers"] == report["book"]["plan"]["customers"] > 0

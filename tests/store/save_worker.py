@@ -37,14 +37,16 @@ def main(argv: list[str]) -> int:
     if pause:
         # Stop inside the save's transaction, after every row is written and
         # before the commit, so the parent can kill us there.
-        original = billing.write_index
+        from store.billing import save as save_module
+
+        original = save_module.write_index
 
         def write_then_wait(records):
             original(records)
             print(json.dumps({"name": name, "in_transaction": True}), flush=True)
             time.sleep(60)
 
-        billing.write_index = write_then_wait
+        save_module.write_index = write_then_wait
     try:
         result = billing.save_batch(draft.id, actor=name, today=TODAY, reviewed=reviewed)
     except AlreadyBilledError as exc:

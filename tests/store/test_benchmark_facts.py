@@ -1,7 +1,7 @@
 """The benchmark read from its facts and kept sums (store/benchmark/facts.py) against a
 straightforward recomputation from the invoice lines, on random books taken through
-saves, voids (two batches on one day among them), contracts changing type and rates
-imported, on SQLite and PostgreSQL. Also: the kept sums and the database's
+saves, voids (two batches on one day among them), contracts changing type or currency
+and rates imported, on SQLite and PostgreSQL. Also: the kept sums and the database's
 recomputation (store.benchmark.kept, .sql) agree with the per-group oracle
 (tests/support/benchmark_oracle.py), and the facts and kept sums equal a rebuild from scratch in SQL
 (a save alone on its days makes them in Python from the rows it wrote)."""
@@ -48,6 +48,7 @@ op_st = st.one_of(
     save_st, save_st, save_st,
     st.tuples(st.just("void"), st.integers(0, 9)),
     st.tuples(st.just("retype"), st.integers(0, 9)),
+    st.tuples(st.just("recurrency"), st.integers(0, 9), st.sampled_from(CURRENCIES)),
     st.tuples(st.just("rates"), st.sampled_from(["1.0511", "1.2", "0.97"])),
 )
 
@@ -246,11 +247,19 @@ def test_the_summary_equals_a_recomputation_from_the_lines(kind, tmp_path, custo
                 c = contracts[op[1] % len(contracts)]
                 Contract.update(type="retainer" if c.type == "hourly" else "hourly").where(
                     Contract.id == c.id).execute()
+            elif op[0] == "recurrency":  # its later periods are billed in another currency
+                contracts = list(Contract.select().order_by(Contract.id))
+                c = contracts[op[1] % len(contracts)]
+                Contract.update(currency=op[2]).where(Contract.id == c.id).execute()
             else:
                 _import_rates(tmp_path, op[1])
         from hypothesis import event
         from store.models import Invoice
         event(f"invoices: {min(Invoice.select().count(), 3)}")
+        from store.db import db as handle
+        event("a contract billed in two currencies: " + str(bool(handle.obj.execute_sql(
+            'SELECT contract_id FROM "benchmark_fact" GROUP BY contract_id HAVING COUNT(DISTINCT currency) > 1'
+        ).fetchall())))
         for today in DAYS:
             event(f"kept: {_figures(kept_figures, today) is not None}")
             event(f"sql: {_figures(sql_figures, today) is not None}")

@@ -11,6 +11,7 @@ import pytest
 from peewee import IntegrityError
 
 from store import billing
+from store.billing import drafts, save, void
 from store.errors import AlreadyBilledError, StaleReviewError, StorageError, ValidationError
 from store.models import (
     AuditEvent, Batch, BilledLedger, Expense, Invoice, InvoiceLine, ServiceItem, Ticket, TimeEntry,
@@ -96,7 +97,8 @@ def test_finding02_autosave_after_a_save_never_turns_the_batch_back_to_draft(db,
     draft = billing.create_batch("Oct", "2026-10", today=TODAY)
     stale = Batch.get_by_id(draft.id)  # the autosave read the draft ...
     billing.save_batch(draft.id, today=TODAY)  # ... and a save happened meanwhile
-    monkeypatch.setattr(billing, "_batch_row", lambda batch: stale)
+    for module in (drafts, void):
+        monkeypatch.setattr(module, "_batch_row", lambda batch: stale)
     with pytest.raises(ValidationError, match="was saved meanwhile"):
         billing.update_draft(draft.id, excluded=[f"ticket:{b['t1'].id}"])
     monkeypatch.undo()
@@ -117,12 +119,36 @@ def test_finding02_autosave_after_a_save_never_turns_the_batch_back_to_draft(db,
     assert billing.void_batch(draft.id, "test").status == "voided"
 
 
+def test_finding02_autosaves_racing_a_save_leave_it_saved(db):
+    """Real interleavings: one thread saves while another autosaves the same draft."""
+    b = small_book()
+    for n in range(4):
+        draft = billing.create_batch(f"Oct {n}", "2026-10", today=TODAY)
+        reviewed = billing.plan("2026-10", today=TODAY)
+
+        def work(i, draft=draft, reviewed=reviewed):
+            if i == 0:
+                return billing.save_batch(draft.id, today=TODAY, reviewed=reviewed)
+            for _ in range(5):
+                billing.update_draft(draft.id, excluded=[f"expense:{b['ex'].id}"])
+
+        outcomes = _race(2, work)
+        assert outcomes[0][0] == "ok", outcomes
+        if outcomes[1][0] == "error":
+            assert isinstance(outcomes[1][1], ValidationError), outcomes[1][1]
+        row = Batch.get_by_id(draft.id)
+        assert row.status == "saved" and row.saved_at is not None
+        assert Invoice.select().where((Invoice.batch == draft.id) & (Invoice.status != "void")).exists()
+        billing.void_batch(draft.id, "again")  # never stuck
+
+
 def test_finding02_delete_of_a_batch_saved_meanwhile_is_refused_cleanly(db, monkeypatch):
     small_book()
     draft = billing.create_batch("Oct", "2026-10", today=TODAY)
     stale = Batch.get_by_id(draft.id)
     billing.save_batch(draft.id, today=TODAY)
-    monkeypatch.setattr(billing, "_batch_row", lambda batch: stale)
+    for module in (drafts, void):
+        monkeypatch.setattr(module, "_batch_row", lambda batch: stale)
     with pytest.raises(ValidationError, match="no longer a draft"):
         billing.delete_draft(draft.id)
     monkeypatch.undo()
@@ -262,6 +288,12 @@ def test_finding06_billed_records_are_guarded_by_the_database(db):
         with pytest.raises(IntegrityError, match="batchbill guard"):
             with db.atomic():
                 change()
+    from store.errors import BilledRecordError
+
+    entry = TimeEntry.get_by_id(moving.id)
+    entry.ticket = billed.id
+    with pytest.raises(BilledRecordError, match=f"cannot move time to ticket {billed.number}: it is billed"):
+        entry.save()
     assert TimeEntry.get_by_id(moving.id).ticket_id == other.id
     assert Ticket.get_by_id(other.id).status == "open"
     assert Ticket.get_by_id(billed.id).title == "Printer jam"
@@ -380,7 +412,8 @@ def test_finding10_a_stale_void_is_refused_inside_the_transaction(db, monkeypatc
     billing.save_batch(draft.id, today=TODAY)
     stale = Batch.get_by_id(draft.id)
     billing.void_batch(draft.id, "first")
-    monkeypatch.setattr(billing, "_batch_row", lambda batch: stale)
+    for module in (drafts, void):
+        monkeypatch.setattr(module, "_batch_row", lambda batch: stale)
     with pytest.raises(ValidationError, match="was voided meanwhile"):
         billing.void_batch(draft.id, "second")
     monkeypatch.undo()
@@ -399,14 +432,14 @@ def test_finding11_a_killed_postgres_connection_says_so_and_writes_nothing(db, m
 
     small_book()
     draft = billing.create_batch("Oct", "2026-10", today=TODAY)
-    original = billing.refresh_facts
+    original = save.refresh_facts
 
     def kill_then_go_on(*args, **kw):
         pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
         _pg_admin(f"SELECT pg_terminate_backend({pid})")
         return original(*args, **kw)
 
-    monkeypatch.setattr(billing, "refresh_facts", kill_then_go_on)
+    monkeypatch.setattr(save, "refresh_facts", kill_then_go_on)
     with pytest.raises(StorageError) as caught:
         billing.save_batch(draft.id, today=TODAY)
     message = str(caught.value)
@@ -417,6 +450,33 @@ def test_finding11_a_killed_postgres_connection_says_so_and_writes_nothing(db, m
     assert Invoice.select().count() == 0  # a new connection: nothing of the save is there
     assert Batch.get_by_id(draft.id).status == "draft"
     assert billing.save_batch(draft.id, today=TODAY).invoice_numbers  # and it saves again
+
+
+def test_finding11_a_postgres_connection_killed_during_a_void_says_so(db, monkeypatch):
+    from store.db import is_postgres
+
+    if not is_postgres():
+        pytest.skip("PostgreSQL only: a backend killed by pg_terminate_backend")
+    from tests.conftest import _pg_admin
+
+    small_book()
+    draft = billing.create_batch("Oct", "2026-10", today=TODAY)
+    billing.save_batch(draft.id, today=TODAY)
+    original = void.refresh_facts
+
+    def kill_then_go_on(*args, **kw):
+        pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        _pg_admin(f"SELECT pg_terminate_backend({pid})")
+        return original(*args, **kw)
+
+    monkeypatch.setattr(void, "refresh_facts", kill_then_go_on)
+    with pytest.raises(StorageError, match="^voiding batch 'Oct' failed: the connection to the database "
+                                           "was lost .*nothing was written"):
+        billing.void_batch(draft.id, "test")
+    monkeypatch.undo()
+    assert Batch.get_by_id(draft.id).status == "saved"
+    assert not Invoice.select().where(Invoice.status == "void").exists()
+    assert Ticket.select().where(Ticket.status == "billed").exists()
 
 
 def _big_draft():

@@ -224,3 +224,26 @@ def test_cli_demo_refuses_a_used_database_in_one_line(tmp_path, capsys):
     close_database()
     assert err == ["batchbill: this database already has 2 customers; the demo only fills "
                    "an empty database: give a new file with --db"]
+
+
+def test_customers_with_names_in_other_scripts_get_a_usable_e_mail_address(sqlite_db):
+    """Regression: a Hebrew or Japanese name has no ASCII letters, and its e-mail was
+    'accounts@.co.il'."""
+    make_demo(customers=12, months=1, today=TODAY, bill=False, home="NL")
+    emails = {c.name: c.email for c in Customer.select()}
+    assert "כרמל מערכות תוכנה בע״מ" in emails and "株式会社さくら精機" in emails
+    for email in emails.values():
+        assert re.fullmatch(r"accounts@[a-z0-9]+\.[a-z.]+", email), email
+
+
+def test_an_eu_home_makes_the_shop_a_company_of_that_country_and_sets_vat_treatment(sqlite_db):
+    make_demo(customers=12, months=1, today=TODAY, bill=False, home="BE")
+    assert settings.get("home_region") == "BE" and settings.get("seller_vat_id") == "BE0123456749"
+    assert settings.get("seller_endpoint_scheme") == "0208" and settings.get("seller_iban").startswith("BE")
+    treatment = {(c.country_code, c.vat_category, str(c.tax_rate)) for c in Customer.select()}
+    assert ("BE", "S", "0.21") in treatment
+    assert {cat for country, cat, _ in treatment if country in ("NL", "DE", "FR")} == {"AE"}
+    assert {cat for country, cat, _ in treatment if country in ("US", "GB", "CA", "AU", "IL", "JP")} == {"G"}
+    assert all(c.vat_id for c in Customer.select() if c.vat_category == "AE")
+    with pytest.raises(ValidationError, match="--home 'XX'"):
+        make_demo(customers=1, months=1, today=TODAY, bill=False, home="XX")

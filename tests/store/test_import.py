@@ -153,7 +153,8 @@ def test_many_time_entries_are_inserted_in_bulk(db):
 def test_a_missing_required_column_is_named_on_line_1_with_the_expected_columns(db):
     assert problems_of("customers", "external_id,name,currency\nC1,Acme,USD\n") == [
         "customers.csv:1: region: required column is missing (required: external_id, name, region, "
-        "currency; optional: email, address, tax_rate, active)",
+        "currency; optional: email, address, tax_rate, active, address_line1, address_line2, city, postcode, "
+        "country_code, vat_id, endpoint_id, endpoint_scheme, buyer_reference, vat_category, vat_exemption_reason)",
     ]
 
 
@@ -391,7 +392,8 @@ def test_a_semicolon_separated_file_is_refused_with_how_to_fix_it(db):
     assert problems_of("customers", "external_id;name;region;currency\nC1;Acme;US;USD\n") == [
         "customers.csv:1: header: the columns are separated by semicolons; save the file as "
         "comma-separated CSV with the columns: external_id, name, region, currency, email, address, "
-        "tax_rate, active",
+        "tax_rate, active, address_line1, address_line2, city, postcode, country_code, vat_id, endpoint_id, "
+        "endpoint_scheme, buyer_reference, vat_category, vat_exemption_reason",
     ]
 
 

@@ -130,3 +130,24 @@ def test_a_version_5_ledger_becomes_one_row_per_month_and_overlaps_are_reported(
         with database.atomic():
             BilledLedger.create(source_kind="device", source_id=rmm.id, period="2026-11",
                                 month="2026-11", batch=draft.id)
+
+
+def test_a_version_6_book_gains_the_customer_invoice_identity_fields_empty(db):
+    """Version 7 adds the customers' e-invoice fields in place: existing customers
+    keep their rows (invoices point at them) and get empty values."""
+    from store.book import open_database
+    from store.db import close_database
+    from store.models import CUSTOMER_IDENTITY_FIELDS, Customer
+
+    target = db.batchbill_test_target
+    Customer.create(name="Old Customer Ltd", region="UK", currency="GBP")
+    for name in CUSTOMER_IDENTITY_FIELDS:
+        db.execute_sql(f'ALTER TABLE "customer" DROP COLUMN "{name}"')
+    SchemaVersion.update(version=6).execute()
+    close_database()
+
+    database = open_database(target)
+    assert current_version(database) == SCHEMA_VERSION >= 7
+    assert set(CUSTOMER_IDENTITY_FIELDS) <= {c.name for c in database.get_columns("customer")}
+    row = Customer.get(Customer.name == "Old Customer Ltd")
+    assert row.region == "UK" and row.vat_id == "" and row.vat_category == "" and row.city == ""

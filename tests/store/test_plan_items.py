@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from store import billing
+from store.billing import planning
 from store.domain import PlanItem
 
 
@@ -13,6 +13,6 @@ def test_a_locked_copy_keeps_every_other_field():
     item = PlanItem(ref="ticket:1", kind="ticket", description="Printer", quantity=Decimal("1.5"),
                     unit_price=100, amount=150, currency="EUR", taxable=True, locked=False,
                     lock_reason="", minutes=90, minutes_worked=95, children=(child,))
-    locked = billing._locked(item, "the quarter ends 2026-12-31")
+    locked = planning._locked(item, "the quarter ends 2026-12-31")
     assert locked == dataclasses.replace(item, locked=True, lock_reason="the quarter ends 2026-12-31")
     assert item.locked is False  # the original is untouched

@@ -29,6 +29,9 @@ FORMAT_NAMES = {
     "qbd-iif": "QuickBooks Desktop IIF",
     "xero-csv": "Xero sales invoices CSV",
     "csv": "Plain CSV",
+    "pdf": "PDF invoices (one file per invoice)",
+    "ubl": "Peppol UBL e-invoices (one file per invoice)",
+    "facturx": "Factur-X / ZUGFeRD PDF (one file per invoice)",
 }
 PREVIEW_AFTER = 0.15  # seconds of no typing before the destination is checked again
 HINT = "ctrl+s: export (or enter in the file field) · esc: cancel · tab: next"
@@ -48,13 +51,14 @@ def describe_files(preview) -> str:
             f"({state})")
 
 
-def check_then_export(args: dict, accept_warnings: bool):
+def check_then_export(args: dict, accept_warnings: bool, progress=None):
     """The preview when it refuses or warns (and warnings are not accepted yet), else
-    the export's result. One call: what is checked is what is written."""
+    the export's result. One call: what is checked is what is written. ``progress(done,
+    total)`` hears of each file of the formats written one file per invoice (PDF)."""
     preview = exports.preview_export(**args)
     if preview.problems or (preview.warnings and not accept_warnings):
         return preview
-    return exports.export_checked(**args)
+    return exports.export_checked(**args, progress=progress)
 
 
 class ExportDialog(ModalScreen):
@@ -186,7 +190,13 @@ class ExportDialog(ModalScreen):
         key = (self.fmt, self.path_text)
         self.busy = True
         self.query_one("#export-error", Label).update("Exporting...")
+        app = self.app
+
+        def progress(done: int, total: int) -> None:  # called in the worker: hand it to the UI thread
+            app.call_from_thread(self._progress, done, total)
+
         run_store(self, check_then_export, self._args(), self._warned == key,
+                  progress if self.fmt in ("pdf", "facturx") else None,
                   done=self._done, failed=self._failed, after=self._over, group="export")
 
     def _over(self) -> None:
@@ -194,6 +204,9 @@ class ExportDialog(ModalScreen):
         error = self.query_one("#export-error", Label)
         if str(error.render()) == "Exporting...":  # an unexpected error (shown as a notification)
             error.update("Not exported: see the message above.")
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#export-error", Label).update(f"Writing {done} of {total} files...")
 
     def _done(self, result) -> None:
         if isinstance(result, exports.ExportPreview):
@@ -206,7 +219,8 @@ class ExportDialog(ModalScreen):
             self.query_one("#export-keys", Label).update(
                 "Check the warning: enter or ctrl+s exports anyway · esc: cancel · or change the format")
             return
-        files = ", ".join(str(p) for p in result.files)
+        files = ", ".join(str(p) for p in result.files[:3]) + (
+            f" and {len(result.files) - 3} more" if len(result.files) > 3 else "")
         again = f"; {len(result.reexported)} exported again" if result.reexported else ""
         self.app.notify(safe(f"Wrote {files}: {count(result.invoices, 'invoice')}, "
                              f"{count(result.rows, 'row')}{again}"),

@@ -50,6 +50,7 @@ class InvoiceDetailScreen(Screen):
     TITLE = "Invoice"
     BINDINGS = [
         Binding("e", "export", "Export", id="invoice.export", tooltip="Export this invoice"),
+        Binding("p", "pdf", "PDF", id="invoice.pdf", tooltip="Write this invoice's PDF (the customer's copy)"),
         Binding("v", "void", "Void", id="invoice.void", tooltip="Void this invoice alone, with a reason"),
         Binding("escape", "back", "Back", id="invoice.back", tooltip="Back to the list"),
         Binding("j", "cursor('down')", "Down", show=False, id="invoice.down"),
@@ -157,6 +158,25 @@ class InvoiceDetailScreen(Screen):
                       done=voided, group="void-invoice")
 
         self.app.push_screen(VoidInvoiceDialog(inv), reason_given)
+
+    def action_pdf(self) -> None:
+        """The customer's PDF into the export folder (a credit note for a void invoice
+        that was exported); marks the invoice exported, as any export does."""
+        from pathlib import Path
+
+        from store import exports
+
+        target = Path(self.app.export_dir) / exports.default_filename("pdf", numbers=[self.number])
+        self.notify(f"Writing {target}...", timeout=3)
+        run_store(self, exports.export_invoices, fmt="pdf", numbers=[self.number], out_path=str(target),
+                  actor=self.app.actor, done=self._pdf_written, failed=self._pdf_failed, group="pdf")
+
+    def _pdf_written(self, result) -> None:
+        self.notify(f"Wrote {result.files[0]}", title="PDF", timeout=8)
+        self.reload()
+
+    def _pdf_failed(self, error) -> None:
+        self.notify(str(error), title="No PDF written", severity="error", timeout=10)
 
     def action_back(self) -> None:
         self.dismiss()

@@ -1,0 +1,552 @@
+"""Planning: everything billable for a period, as a tree customer -> contract
+-> period -> items, read in a few grouped queries. Recurring charges are offered
+only for months not billed yet (the month-keyed ledger); inactive customers get
+no recurring charges (a final bill).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import operator
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterable, NamedTuple
+
+from peewee import JOIN, Case, fn
+
+from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
+from store.errors import NotFoundError, ValidationError
+from store.gcpause import no_gc_pauses
+from store.limits import MINUTES_MAX, out_of_range
+from store.models import DETAIL_LEVELS, Batch, BilledLedger, Contract, Customer, Expense, ServiceItem, Ticket, TimeEntry
+from store.money import hours_from_minutes, line_amount, quantity_str
+from store.periods import Span, contract_periods, months_of, parse_period
+from store.rows import as_date as _date, as_datetime as _datetime, raw_rows as _raw
+from store.billing.lines import _overage_minutes
+from store.billing.refs import check_refs, parse_ref
+
+
+_MONTHS: dict[str, list[str]] = {}
+
+
+def _months(span: Span) -> list[str]:
+    """months_of, remembered by label (a plan asks for the same few spans per item)."""
+    hit = _MONTHS.get(span.label)
+    if hit is None:
+        if len(_MONTHS) > 1000:
+            _MONTHS.clear()
+        hit = _MONTHS[span.label] = months_of(span)
+    return hit
+
+
+def _lock(span: Span, billing_period: str, today: dt.date) -> tuple[bool, str]:
+    if billing_period == "on_demand" or span.end <= today:
+        return False, ""
+    return True, f"period {span.label} ends {span.last_day.isoformat()}: billable from {span.end.isoformat()}"
+
+
+def _resolve_customers(customers: Iterable[str | int] | None) -> list[int] | None:
+    if not customers:
+        return None
+    ids = []
+    for value in customers:
+        text = str(value).strip()
+        row = Customer.get_or_none(Customer.name == text)
+        if row is None and text.isdigit():
+            row = Customer.get_or_none(Customer.id == int(text))
+        if row is None:
+            raise NotFoundError(f"no customer named {text!r}")
+        ids.append(row.id)
+    return ids
+
+
+@no_gc_pauses()
+def plan(
+    period: str,
+    customers: Iterable[str | int] | None = None,
+    detail: str = "ticket",
+    excluded: Iterable[str] = (),
+    today: dt.date | None = None,
+) -> Plan:
+    """Everything billable for the period (and customers), as a tree.
+
+    ``excluded`` does not remove nodes from the tree (they are shown
+    unselected); it is accepted here only to be validated.
+    """
+    span = parse_period(period)
+    if detail not in DETAIL_LEVELS:
+        raise ValidationError(f"bad detail level {detail!r}: one of {', '.join(DETAIL_LEVELS)}")
+    excluded = check_refs(excluded)
+    today = today or dt.date.today()
+    customer_ids = _resolve_customers(customers)
+    bad = out_of_range()  # rows outside the book's ranges: left out and named (issue 13)
+
+    # Rows come back as plain tuples converted here (not Peewee model
+    # instances): a whole-book plan reads tens of thousands of them.
+    cust_q = Customer.select(Customer.id, Customer.name, Customer.currency, Customer.tax_rate,
+                             Customer.active).order_by(Customer.name)
+    if customer_ids is not None:
+        cust_q = cust_q.where(Customer.id.in_(customer_ids))
+    cust_rows = [_CustomerRow(cid, name, cur, Decimal(rate), bool(active))
+                 for cid, name, cur, rate, active in _raw(cust_q)]
+    by_customer = {c.id: c for c in cust_rows}
+
+    contract_q = Contract.select(*_CONTRACT_FIELDS).where(
+        (Contract.active == True)  # noqa: E712
+        & (Contract.start_date < span.end)
+        & (Contract.end_date.is_null() | (Contract.end_date >= span.start))
+    ).order_by(Contract.name, Contract.id)
+    if customer_ids is not None:
+        contract_q = contract_q.where(Contract.customer.in_(customer_ids))
+    contracts = [c for c in map(_contract_row, _raw(contract_q))
+                 if c.customer_id in by_customer and c.id not in bad.contracts]
+    contract_ids = [c.id for c in contracts]
+    periods_of = {c.id: contract_periods(c.billing_period, span) for c in contracts}
+    # Contracts by the end of their own last period (it depends only on how
+    # they bill): nothing closed after it is read. The queries below join the
+    # contract with the same conditions rather than send thousands of ids.
+    by_horizon: dict[dt.date, set[str]] = defaultdict(set)
+    for c in contracts:
+        by_horizon[periods_of[c.id][-1].end].add(c.billing_period)
+
+    def in_plan(billing_periods=None):
+        cond = ((Contract.active == True)  # noqa: E712
+                & (Contract.start_date < span.end)
+                & (Contract.end_date.is_null() | (Contract.end_date >= span.start)))
+        if billing_periods is not None:
+            cond &= Contract.billing_period.in_(sorted(billing_periods))
+        if customer_ids is not None:
+            cond &= Contract.customer.in_(customer_ids)
+        return cond
+
+    def own_end(as_value):
+        """The end of the contract's own last period, by how it bills, in SQL."""
+        return Case(Contract.billing_period, [
+            (bp, as_value(end)) for end, bps in sorted(by_horizon.items()) for bp in sorted(bps)])
+
+    months = sorted({m for ps in periods_of.values() for p in ps for m in months_of(p)})
+    # (kind, source id, month) -> (batch id, label it was billed under) of recurring charges
+    billed_recurring: dict[tuple[str, int, str], tuple[int, str]] = {}
+    billed_once: set[tuple[str, int]] = set()
+    if contract_ids:
+        for kind, sid, month, batch_id, label in BilledLedger.select(
+            BilledLedger.source_kind, BilledLedger.source_id, BilledLedger.month, BilledLedger.batch,
+            BilledLedger.period,
+        ).where(
+            (BilledLedger.source_kind.in_(("service_item", "device", "block")))
+            & (BilledLedger.month.in_(months))
+        ).tuples():
+            billed_recurring[(kind, sid, month)] = (batch_id, label)
+        for kind, sid in BilledLedger.select(BilledLedger.source_kind, BilledLedger.source_id).where(
+            (BilledLedger.source_kind == "project") & (BilledLedger.source_id.in_(
+                [c.id for c in contracts if c.type == "project_fixed"] or [0]))
+        ).tuples():
+            billed_once.add((kind, sid))
+
+    items_of_contract: dict[int, list[_ServiceItemRow]] = defaultdict(list)
+    if contracts:
+        q = (ServiceItem.select(
+                ServiceItem.id, ServiceItem.contract, ServiceItem.description, ServiceItem.quantity,
+                ServiceItem.unit_price)
+             .join(Contract, on=(ServiceItem.contract == Contract.id))
+             .where(in_plan() & (Contract.type == "retainer") & (ServiceItem.active == True))  # noqa: E712
+             .order_by(ServiceItem.id))
+        for sid, cid, description, quantity, unit_price in _raw(q):
+            if cid in periods_of and sid not in bad.service_items:
+                items_of_contract[cid].append(
+                    _ServiceItemRow(sid, cid, description, Decimal(quantity), int(unit_price)))
+
+    # Closed, unbilled tickets with their minutes, aggregated in SQL.
+    tickets_of: dict[int, list[tuple]] = defaultdict(list)
+    ticket_ids: list[int] = []
+    billable_minutes = fn.SUM(Case(None, [(TimeEntry.billable == True, TimeEntry.minutes)], 0))  # noqa: E712
+    if by_horizon:
+        until = dt.datetime.combine(max(by_horizon), dt.time())
+        q = (
+            Ticket.select(
+                Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at,
+                fn.COALESCE(billable_minutes, 0).alias("billable"),
+                fn.COALESCE(fn.SUM(TimeEntry.minutes), 0).alias("worked"),
+            )
+            .join(Contract, on=(Ticket.contract == Contract.id))
+            .switch(Ticket)
+            .join(TimeEntry, join_type=JOIN.LEFT_OUTER, on=(
+                (TimeEntry.ticket == Ticket.id) & TimeEntry.minutes.between(0, MINUTES_MAX)))
+            .where(
+                (Ticket.status == "closed")
+                & (Ticket.closed_at < until)
+                & (Ticket.closed_at < own_end(lambda day: dt.datetime.combine(day, dt.time())))
+                & in_plan()
+            )
+            .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
+            .order_by(Ticket.closed_at, Ticket.id)
+        )
+        for tid, number, title, cid, closed_at, billable, worked in _raw(q):
+            if cid in periods_of and tid not in bad.tickets:
+                tickets_of[cid].append((tid, number, title, _datetime(closed_at), int(billable),
+                                        int(worked)))
+                ticket_ids.append(tid)
+
+    entries_of: dict[int, list[TimeEntry]] = defaultdict(list)
+    entry_tickets = ticket_ids if detail == "time_entry" else []
+    excluded_entries = [sid for kind, sid, _ in map(parse_ref, excluded) if kind == "time_entry"]
+    if excluded_entries and detail != "time_entry":
+        # a time entry left out at time-entry detail still counts at the other levels
+        wanted = {t for (t,) in TimeEntry.select(TimeEntry.ticket).where(
+            TimeEntry.id.in_(excluded_entries)).tuples()}
+        entry_tickets = [t for t in ticket_ids if t in wanted]
+    if entry_tickets:
+        for start in range(0, len(entry_tickets), 5000):
+            for e in TimeEntry.select().where(
+                TimeEntry.ticket.in_(entry_tickets[start : start + 5000])
+            ).order_by(TimeEntry.started_at, TimeEntry.id):
+                entries_of[e.ticket_id].append(e)
+
+    expenses_of: dict[int, list[_ExpenseRow]] = defaultdict(list)
+    ledger = BilledLedger.alias()
+    if by_horizon:
+        q = (
+            Expense.select(Expense.id, Expense.contract, Expense.date, Expense.description,
+                           Expense.amount)
+            .join(Contract, on=(Expense.contract == Contract.id))
+            .switch(Expense)
+            .join(ledger, join_type=JOIN.LEFT_OUTER, on=(
+                (ledger.source_kind == "expense") & (ledger.source_id == Expense.id)))
+            .where(
+                (Expense.billable == True)  # noqa: E712
+                & (Expense.date < max(by_horizon))
+                & (Expense.date < own_end(lambda day: day))
+                & in_plan()
+                & ledger.id.is_null()
+            )
+            .order_by(Expense.date, Expense.id)
+        )
+        for eid, cid, day, description, amount in _raw(q):
+            if cid in periods_of and eid not in bad.expenses:
+                expenses_of[cid].append(_ExpenseRow(eid, cid, _date(day), description, int(amount)))
+    for rows in expenses_of.values():
+        rows.sort(key=lambda e: (e.date, e.id))
+
+    block_state = _block_state([c for c in contracts if c.type == "block_hours"], periods_of)
+    batch_names = _BatchNames()
+    contracts_of_customer: dict[int, list[PlanContract]] = defaultdict(list)
+    for c in contracts:
+        pc = _plan_contract(
+            c, periods_of[c.id], today, detail, items_of_contract[c.id], tickets_of[c.id],
+            entries_of, expenses_of[c.id], billed_recurring, billed_once,
+            active=by_customer[c.customer_id].active, block_state=block_state,
+            batch_names=batch_names,
+        )
+        if pc is not None:
+            contracts_of_customer[c.customer_id].append(pc)
+
+    plan_customers = []
+    for cust in cust_rows:
+        pcs = contracts_of_customer.get(cust.id)
+        if pcs:
+            plan_customers.append(PlanCustomer(
+                ref=f"customer:{cust.id}", id=cust.id, name=cust.name, currency=cust.currency,
+                tax_rate=cust.tax_rate, contracts=tuple(pcs), final_bill=not cust.active,
+            ))
+
+    left_out = list(bad.notes)
+    open_q = Ticket.select(fn.COUNT(Ticket.id)).where(Ticket.status == "open")
+    no_contract_q = Ticket.select(fn.COUNT(Ticket.id)).where(
+        (Ticket.status == "closed") & Ticket.contract.is_null())
+    if customer_ids is not None:
+        open_q = open_q.where(Ticket.customer.in_(customer_ids))
+        no_contract_q = no_contract_q.where(Ticket.customer.in_(customer_ids))
+    open_count = open_q.scalar() or 0
+    if open_count:
+        left_out.append(f"{open_count} open ticket{'s are' if open_count != 1 else ' is'} "
+                        "not billable until closed")
+    no_contract = no_contract_q.scalar() or 0
+    if no_contract:
+        left_out.append(f"{no_contract} closed ticket{'s have' if no_contract != 1 else ' has'} "
+                        "no contract and cannot be billed")
+    return Plan(period=span.label, detail=detail, customers=tuple(plan_customers),
+                left_out=tuple(left_out), as_of=today)
+
+
+class _CustomerRow(NamedTuple):
+    id: int
+    name: str
+    currency: str
+    tax_rate: Decimal
+    active: bool = True
+
+
+class _BatchNames(dict):
+    """Batch id -> name, read once each (for the reasons of partly billed periods)."""
+
+    def __missing__(self, batch_id):
+        row = Batch.get_or_none(Batch.id == batch_id)
+        self[batch_id] = name = row.name if row else str(batch_id)
+        return name
+
+
+def _block_state(contracts, periods_of) -> dict[tuple[int, str], tuple[int, int]]:
+    """(block contract id, period label) -> (billable minutes of its tickets billed
+    already, the next overage part): a late ticket's overage is counted over every
+    ticket of the block period, billed and new, and only what is not billed yet is
+    billed (as the next part, so no part is billed twice)."""
+    if not contracts:
+        return {}
+    ids = [c.id for c in contracts]
+    labels = sorted({s.label for c in contracts for s in periods_of[c.id]})
+    out: dict[tuple[int, str], list[int]] = {}
+    q = (BilledLedger.select(Ticket.contract, BilledLedger.period, BilledLedger.source_id)
+         .join(Ticket, on=(BilledLedger.source_id == Ticket.id))
+         .where((BilledLedger.source_kind == "ticket") & BilledLedger.period.in_(labels)
+                & Ticket.contract.in_(ids)))
+    billed_tickets: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for cid, label, tid in q.tuples():
+        billed_tickets[(cid, label)].append(tid)
+    for key, tids in billed_tickets.items():
+        minutes = 0
+        left_out = {sid for (sid,) in BilledLedger.select(BilledLedger.source_id).join(
+            TimeEntry, on=(BilledLedger.source_id == TimeEntry.id)).where(
+            (BilledLedger.source_kind == "time_entry") & TimeEntry.ticket.in_(tids)).tuples()}
+        for eid, m in TimeEntry.select(TimeEntry.id, TimeEntry.minutes).where(
+                TimeEntry.ticket.in_(tids) & (TimeEntry.billable == True)).tuples():  # noqa: E712
+            if eid not in left_out:
+                minutes += m
+        out[key] = [minutes, 1]
+    for cid, label, month in BilledLedger.select(
+            BilledLedger.source_id, BilledLedger.period, BilledLedger.month).where(
+            (BilledLedger.source_kind == "overage") & BilledLedger.source_id.in_(ids)
+            & BilledLedger.period.in_(labels)).tuples():
+        part = int(month.partition("#")[2] or 1)
+        state = out.setdefault((cid, label), [0, 1])
+        state[1] = max(state[1], part + 1)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+class _ContractRow(NamedTuple):
+    id: int
+    customer_id: int
+    name: str
+    type: str
+    currency: str
+    billing_period: str
+    taxable: bool
+    hourly_rate: int
+    block_hours: Decimal
+    block_fee: int
+    overage_rate: int
+    device_count: int
+    device_rate: int
+    fixed_fee: int
+
+
+_CONTRACT_FIELDS = (Contract.id, Contract.customer, Contract.name, Contract.type, Contract.currency,
+                    Contract.billing_period, Contract.taxable, Contract.hourly_rate,
+                    Contract.block_hours, Contract.block_fee, Contract.overage_rate,
+                    Contract.device_count, Contract.device_rate, Contract.fixed_fee)
+
+
+def _contract_row(r: tuple) -> _ContractRow:
+    return _ContractRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), int(r[7] or 0),
+                        Decimal(r[8] if r[8] is not None else 0), int(r[9] or 0), int(r[10] or 0),
+                        int(r[11] or 0), int(r[12] or 0), int(r[13] or 0))
+
+
+class _ServiceItemRow(NamedTuple):
+    id: int
+    contract_id: int
+    description: str
+    quantity: Decimal
+    unit_price: int
+
+
+class _ExpenseRow(NamedTuple):
+    id: int
+    contract_id: int
+    date: dt.date
+    description: str
+    amount: int
+
+
+_HOURS: dict[int, Decimal] = {}
+
+
+def _hours(minutes: int) -> Decimal:
+    """hours_from_minutes, remembered: a plan converts thousands of tickets'
+    minutes, and a book has only a few hundred distinct values."""
+    hours = _HOURS.get(minutes)
+    if hours is None:
+        if len(_HOURS) > 50_000:
+            _HOURS.clear()
+        hours = _HOURS[minutes] = hours_from_minutes(minutes)
+    return hours
+
+
+def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currency: str) -> PlanItem:
+    tid, number, title, closed_at, billable, worked = ticket
+    hours = _hours(billable)
+    if c.type == "hourly":
+        rate, suffix = c.hourly_rate, ""
+    else:
+        rate = 0
+        suffix = " (in block)" if c.type == "block_hours" else " (covered by contract)"
+    children = ()
+    if entries:  # time-entry detail, or an entry of this ticket left out one by one
+        children = tuple(
+            PlanItem(
+                ref=f"time_entry:{e.id}", kind="time_entry",
+                description=f"{number} {e.started_at:%Y-%m-%d} {e.technician}: {e.note or title}",
+                quantity=hours_from_minutes(e.minutes) if e.billable else Decimal("0"),
+                unit_price=rate if e.billable else 0,
+                amount=line_amount(hours_from_minutes(e.minutes), rate) if e.billable else 0,
+                currency=currency, taxable=c.taxable, minutes=e.minutes if e.billable else 0,
+                minutes_worked=e.minutes,
+            )
+            for e in entries
+        )
+    if detail == "time_entry" and children:
+        amount = sum(ch.amount for ch in children)
+    else:
+        amount = line_amount(hours, rate) if rate else 0
+    return PlanItem(
+        ref=f"ticket:{tid}", kind="ticket", description=f"{number} {title}{suffix}",
+        quantity=hours, unit_price=rate, amount=amount, currency=currency, taxable=c.taxable,
+        minutes=billable, minutes_worked=worked, children=children,
+    )
+
+
+def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, expenses,
+                   billed_recurring, billed_once, active=True, block_state=None,
+                   batch_names=None) -> PlanContract | None:
+    currency = c.currency
+    buckets_t: list[list] = [[] for _ in spans]
+    buckets_e: list[list] = [[] for _ in spans]
+
+    def bucket(day: dt.date) -> int | None:
+        # Catch-up: anything before the first period lands in the first one;
+        # anything after this contract's last period is not billable yet (the
+        # queries already stop at that end).
+        for i, s in enumerate(spans):
+            if day < s.end:
+                return i
+        return None
+
+    for t in tickets:
+        i = bucket(t[3].date())
+        if i is not None:
+            buckets_t[i].append(t)
+    for e in expenses:
+        i = bucket(e.date)
+        if i is not None:
+            buckets_e[i].append(e)
+
+    periods = []
+    project_offered = False
+    block_state = block_state or {}
+    batch_names = batch_names if batch_names is not None else _BatchNames()
+
+    def recurring(kind: str, sid: int, s: Span, make) -> None:
+        """Offer a recurring charge for span ``s`` when none of its months is
+        billed; when some are (the contract was retyped, or on_demand billed under
+        another label), show it locked, naming the month and the batch."""
+        if not active:
+            return  # an inactive customer gets no recurring charges
+        months = _months(s)
+        billed = [(m, billed_recurring[(kind, sid, m)]) for m in months
+                  if (kind, sid, m) in billed_recurring]
+        if not billed:
+            items.append(make())
+        elif len(billed) < len(months):
+            month, (batch_id, label) = billed[0]
+            items.append(_locked(make(), (
+                f"{month} is billed already (under {label}, batch {batch_names[batch_id]!r}): "
+                f"a charge is billed once per month, so {s.label} cannot be billed whole; "
+                f"bill the other months under their own label, or void that invoice first")))
+
+    for i, s in enumerate(spans):
+        locked, reason = _lock(s, c.billing_period, today)
+        items: list[PlanItem] = []
+        block_hours = None
+        billed_minutes, overage_part = block_state.get((c.id, s.label), (0, 1))
+        if c.type == "retainer":
+            for si in service_items:
+                recurring("service_item", si.id, s, lambda si=si: PlanItem(
+                    ref=f"service_item:{si.id}@{s.label}", kind="service_item",
+                    description=si.description, quantity=si.quantity, unit_price=si.unit_price,
+                    amount=line_amount(si.quantity, si.unit_price), currency=currency,
+                    taxable=c.taxable))
+        elif c.type == "per_device":
+            qty = Decimal(c.device_count)
+            recurring("device", c.id, s, lambda: PlanItem(
+                ref=f"device:{c.id}@{s.label}", kind="device",
+                description=f"Device monitoring: {c.device_count} devices",
+                quantity=qty, unit_price=c.device_rate, amount=line_amount(qty, c.device_rate),
+                currency=currency, taxable=c.taxable))
+        elif c.type == "block_hours":
+            block_hours = c.block_hours
+            recurring("block", c.id, s, lambda: PlanItem(
+                ref=f"block:{c.id}@{s.label}", kind="block",
+                description=f"Block of {quantity_str(c.block_hours)} hours",
+                quantity=Decimal(1), unit_price=c.block_fee, amount=c.block_fee,
+                currency=currency, taxable=c.taxable))
+        elif (c.type == "project_fixed" and not project_offered
+              and ("project", c.id) not in billed_once):
+            project_offered = True
+            items.append(PlanItem(
+                ref=f"project:{c.id}", kind="project", description=f"Project fee: {c.name}",
+                quantity=Decimal(1), unit_price=c.fixed_fee, amount=c.fixed_fee,
+                currency=currency, taxable=c.taxable))
+        for t in buckets_t[i]:
+            items.append(_ticket_item(c, t, entries_of.get(t[0], []), detail, currency))
+        if c.type == "block_hours" and buckets_t[i]:
+            items.append(_overage_item(c, s.label, [it for it in items if it.kind == "ticket"],
+                                       billed_minutes))
+        for e in buckets_e[i]:
+            items.append(PlanItem(
+                ref=f"expense:{e.id}", kind="expense", description=e.description,
+                quantity=Decimal(1), unit_price=e.amount, amount=e.amount, currency=currency,
+                taxable=c.taxable))
+        if not items:
+            continue
+        if locked:
+            items = [_locked(it, reason) for it in items]
+        periods.append(PlanPeriod(
+            ref=f"contract:{c.id}@{s.label}", period=s.label, start=s.start, end=s.end,
+            locked=locked, lock_reason=reason, items=tuple(items), block_hours=block_hours,
+            overage_rate=c.overage_rate if c.type == "block_hours" else 0,
+            billed_minutes=billed_minutes, overage_part=overage_part))
+    if not periods:
+        return None
+    return PlanContract(ref=f"contract:{c.id}", id=c.id, name=c.name, type=c.type,
+                        billing_period=c.billing_period, currency=currency, taxable=c.taxable,
+                        periods=tuple(periods))
+
+
+def _locked(item: PlanItem, reason: str) -> PlanItem:
+    """The item, locked (every field copied: what dataclasses.replace does, at a
+    quarter of its cost, for the thousands of items of locked periods)."""
+    values = list(_ITEM_VALUES(item))
+    values[_LOCKED_AT] = True
+    values[_REASON_AT] = reason
+    return PlanItem(*values)
+
+
+_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(PlanItem))
+
+
+_ITEM_VALUES = operator.attrgetter(*_ITEM_FIELDS)
+
+
+_LOCKED_AT = _ITEM_FIELDS.index("locked")
+
+
+_REASON_AT = _ITEM_FIELDS.index("lock_reason")
+
+
+def _overage_item(c: Contract, label: str, ticket_items: list[PlanItem], billed_minutes: int = 0) -> PlanItem:
+    minutes = _overage_minutes(c.block_hours, ticket_items, billed_minutes)
+    hours = hours_from_minutes(minutes)
+    return PlanItem(
+        ref=f"overage:{c.id}@{label}", kind="overage",
+        description=f"Overage over the {quantity_str(c.block_hours)} h block",
+        quantity=hours, unit_price=c.overage_rate, amount=line_amount(hours, c.overage_rate),
+        currency=c.currency, taxable=c.taxable, minutes=minutes)
