@@ -187,7 +187,7 @@ def check_destination(path: str | os.PathLike | None, *, default_name: str, part
     creates.reverse()
     if creates and not problems and not mkdir:
         missing = creates[-1] if as_dir else parent
-        problems.append(f"directory {missing} does not exist (create it, or ask for it: --mkdir)")
+        problems.append(f"directory {missing} does not exist{_MKDIR_HINT}")
     paths = numbered_paths(target, max(parts, 1))
     replaces: list[Path] = []
     if not creates and not problems:
@@ -209,6 +209,9 @@ def check_destination(path: str | os.PathLike | None, *, default_name: str, part
                 replaces.append(p)
     return Destination(paths=paths, problems=problems, replaces=replaces,
                        creates=creates if mkdir else [])
+
+
+_MKDIR_HINT = " (create it, or ask for it: --mkdir)"
 
 
 def _refuse(problems: list[str]) -> None:
@@ -438,7 +441,7 @@ def export_invoices(
                                               single=batch is None and len(invoices) == 1)
         problems = []
         if folder is not None and not mkdir and not folder.exists() and not folder.parent.is_dir():
-            problems.append(f"directory {folder.parent} does not exist (create it, or ask for it: --mkdir)")
+            problems.append(f"directory {folder.parent} does not exist{_MKDIR_HINT}")
         for path, _ in payloads:  # the folder is the export's output: made when missing
             problems += check_destination(path, default_name=path.name, mkdir=mkdir or folder is not None).problems
         if problems:
@@ -582,7 +585,7 @@ def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int
         return ExportPreview(fmt, [], problems=["give a destination file"], invoices=len(invoices))
     dest = check_destination(text, default_name=default_name, parts=len(output.parts), directory=directory)
     # the command line's way out (--mkdir) is not the dialog's: it makes no directory
-    problems = [p.replace(" (create it, or ask for it: --mkdir)", ": check the path (no directory is made)")
+    problems = [p.replace(_MKDIR_HINT, ": check the path (no directory is made)")
                 for p in dest.problems]
     parent = dest.paths[0].parent if dest.paths else None
     if not problems and parent is not None and not os.access(parent, os.W_OK | os.X_OK):
@@ -621,6 +624,12 @@ def export_checked(**kwargs) -> ExportResult:
     (permission denied, disk full...) is a one-line reason, never a traceback."""
     try:
         return export_invoices(**kwargs)
+    except ValidationError as exc:
+        # the command line's way out (--mkdir) is no key of the app
+        text = str(exc).replace(_MKDIR_HINT, ": create it, or choose another folder")
+        if text == str(exc):
+            raise
+        raise ValidationError(text) from exc
     except OSError as exc:
         where = kwargs.get("out_path") or exc.filename or "the destination"
         raise ValidationError(f"cannot write {where}: {exc.strerror or exc}; nothing was written") from exc
