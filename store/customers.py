@@ -49,6 +49,36 @@ def find_customer(name: str) -> Customer:
     raise NotFoundError(f"no customer {name!r} (give its name as `batchbill search` or the app shows it)")
 
 
+def match_customer(text: str) -> Customer:
+    """The customer a user means by ``text`` on the command line (``--customer``):
+    its exact name, its id, its name whatever the case or accents, else the one
+    customer whose name starts with it or holds it ("Bytown" finds "Bytown Legal
+    Services LLP", "cafe" "Zoë Café GmbH", as the app's completion and search
+    match). Several matches: ValidationError naming them; none: NotFoundError."""
+    from store.search import fold
+
+    text = str(text).strip()
+    row = Customer.get_or_none(Customer.name == text)
+    if row is None and text.isdigit():
+        row = Customer.get_or_none(Customer.id == int(text))
+    if row is not None:
+        return row
+    wanted = " ".join(fold(text).split())
+    if not wanted:
+        raise NotFoundError("no customer named ''")
+    rows = [(" ".join(fold(c.name).split()), c) for c in Customer.select().order_by(Customer.name)]
+    for test in (lambda n: n == wanted, lambda n: n.startswith(wanted), lambda n: wanted in n):
+        found = [c for n, c in rows if test(n)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(repr(c.name) for c in found[:8])
+            more = f" and {len(found) - 8} more" if len(found) > 8 else ""
+            raise ValidationError(f"customer {text!r} matches {len(found)} customers: {names}{more}; "
+                                  "give more of the name")
+    raise NotFoundError(f"no customer named {text!r} (nor one whose name starts with or holds it)")
+
+
 def _rate(text: str) -> Decimal:
     raw = str(text).strip()
     try:

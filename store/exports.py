@@ -187,7 +187,7 @@ def check_destination(path: str | os.PathLike | None, *, default_name: str, part
     creates.reverse()
     if creates and not problems and not mkdir:
         missing = creates[-1] if as_dir else parent
-        problems.append(f"directory {missing} does not exist (create it, or ask for it: --mkdir)")
+        problems.append(f"directory {missing} does not exist{_MKDIR_HINT}")
     paths = numbered_paths(target, max(parts, 1))
     replaces: list[Path] = []
     if not creates and not problems:
@@ -209,6 +209,9 @@ def check_destination(path: str | os.PathLike | None, *, default_name: str, part
                 replaces.append(p)
     return Destination(paths=paths, problems=problems, replaces=replaces,
                        creates=creates if mkdir else [])
+
+
+_MKDIR_HINT = " (create it, or ask for it: --mkdir)"
 
 
 def _refuse(problems: list[str]) -> None:
@@ -235,6 +238,8 @@ def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -
     not on Python). Only regular files are replaced (see check_destination)."""
     temps: list[tuple[str, Path]] = []
     fds: list[int] = []
+    path = None
+    umask = _umask()
     try:
         for path, data in payloads:
             if mkdir:
@@ -242,6 +247,7 @@ def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             fds.append(fd)
             temps.append((tmp, path))
+            os.fchmod(fd, _file_mode(path, umask))
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
@@ -259,13 +265,44 @@ def _write_atomically(payloads: list[tuple[Path, bytes]], mkdir: bool = False) -
             _still_safe(path)
         for tmp, path in temps:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         for fd in fds:
             os.close(fd)
         for tmp, _ in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+        if isinstance(exc, OSError) and path is not None and exc.filename != str(path):
+            # the hidden temporary file is ours, not the user's: name the destination
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (setting
+    it to read it back is a race with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _file_mode(path: Path, umask: int) -> int:
+    """The mode the export gets: an existing file's own (replaced as an editor
+    would), else what a new file gets under the umask (0666 & ~umask; mkstemp's
+    0600 made exports unreadable to the rest of the team)."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode):
+            return stat.S_IMODE(st.st_mode)
+    except OSError:
+        pass
+    return 0o666 & ~umask
 
 
 def _document_payloads(parts, out_path, directory, default_name: str, *,
@@ -404,7 +441,7 @@ def export_invoices(
                                               single=batch is None and len(invoices) == 1)
         problems = []
         if folder is not None and not mkdir and not folder.exists() and not folder.parent.is_dir():
-            problems.append(f"directory {folder.parent} does not exist (create it, or ask for it: --mkdir)")
+            problems.append(f"directory {folder.parent} does not exist{_MKDIR_HINT}")
         for path, _ in payloads:  # the folder is the export's output: made when missing
             problems += check_destination(path, default_name=path.name, mkdir=mkdir or folder is not None).problems
         if problems:
@@ -446,7 +483,9 @@ def export_invoices(
                 "reexported": len(reexported),
             }),
         )
-    warnings = list(output.warnings)
+    # the same content warnings as the app's dialog shows before writing (the command
+    # line writes at once: it says them after)
+    warnings = list(output.warnings) + _currency_warnings(fmt, invoices)
     if marked != len(invoices) - len(credit_notes):
         warnings.append(
             f"{len(invoices) - len(credit_notes) - marked} invoice(s) were voided while exporting and were "
@@ -546,7 +585,7 @@ def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int
         return ExportPreview(fmt, [], problems=["give a destination file"], invoices=len(invoices))
     dest = check_destination(text, default_name=default_name, parts=len(output.parts), directory=directory)
     # the command line's way out (--mkdir) is not the dialog's: it makes no directory
-    problems = [p.replace(" (create it, or ask for it: --mkdir)", ": check the path (no directory is made)")
+    problems = [p.replace(_MKDIR_HINT, ": check the path (no directory is made)")
                 for p in dest.problems]
     parent = dest.paths[0].parent if dest.paths else None
     if not problems and parent is not None and not os.access(parent, os.W_OK | os.X_OK):
@@ -585,6 +624,12 @@ def export_checked(**kwargs) -> ExportResult:
     (permission denied, disk full...) is a one-line reason, never a traceback."""
     try:
         return export_invoices(**kwargs)
+    except ValidationError as exc:
+        # the command line's way out (--mkdir) is no key of the app
+        text = str(exc).replace(_MKDIR_HINT, ": create it, or choose another folder")
+        if text == str(exc):
+            raise
+        raise ValidationError(text) from exc
     except OSError as exc:
         where = kwargs.get("out_path") or exc.filename or "the destination"
         raise ValidationError(f"cannot write {where}: {exc.strerror or exc}; nothing was written") from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from peewee import fn
+from peewee import Case, fn
 
 from store.domain import BatchSummary, InvoiceSummary
 from store.models import AuditEvent, Batch, Customer, Invoice
@@ -53,11 +53,13 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
     if not batches:
         return []
     ids = [b.id for b in batches]
-    stats: dict[int, dict] = {i: {"count": 0, "first": None, "last": None, "totals": []} for i in ids}
+    stats: dict[int, dict] = {i: {"count": 0, "live": 0, "first": None, "last": None, "totals": []}
+                              for i in ids}
+    standing = Case(None, [(Invoice.status == "void", 0)], 1)
     aggregate = (
         Invoice.select(
-            Invoice.batch, Invoice.currency, fn.COUNT(Invoice.id), fn.SUM(Invoice.total),
-            fn.MIN(Invoice.sequence), fn.MAX(Invoice.sequence),
+            Invoice.batch, Invoice.currency, fn.COUNT(Invoice.id), fn.SUM(Invoice.total * standing),
+            fn.SUM(standing), fn.MIN(Invoice.sequence), fn.MAX(Invoice.sequence),
         )
         .where(Invoice.batch.in_(ids))
         .group_by(Invoice.batch, Invoice.currency)
@@ -65,10 +67,12 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
         .tuples()
     )
     sequences: set[int] = set()
-    for batch_id, currency, count, total, low, high in aggregate:
+    for batch_id, currency, count, total, live, low, high in aggregate:
         s = stats[batch_id]
         s["count"] += count
-        s["totals"].append((currency, int(total or 0)))
+        s["live"] += int(live or 0)
+        if live:  # the invoices that stand: a void one is owed by nobody (a voided batch: no total)
+            s["totals"].append((currency, int(total or 0)))
         s["first"] = low if s["first"] is None else min(s["first"], low)
         s["last"] = high if s["last"] is None else max(s["last"], high)
         sequences.update((low, high))
@@ -89,7 +93,7 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
             id=b.id, name=b.name, period=b.period, status=b.status,
             created_at=b.created_at, created_by=b.created_by,
             invoice_count=s["count"], invoice_numbers=shown,
-            totals=tuple(s["totals"]), void_reason=b.void_reason,
+            totals=tuple(s["totals"]), void_reason=b.void_reason, live_count=s["live"],
         ))
     return result
 
@@ -154,10 +158,10 @@ def home_currency() -> str | None:
 
 
 def exported_count(batch_id: int) -> int:
-    """How many invoices of the batch were exported (so that voiding it
-    there is not enough: the accounting system has them too)."""
+    """How many invoices of the batch that stand (not void already) were exported
+    (so that voiding it there is not enough: the accounting system has them too)."""
     return (Invoice.select()
-            .where((Invoice.batch == batch_id)
+            .where((Invoice.batch == batch_id) & (Invoice.status != "void")
                    & ((Invoice.status == "exported") | Invoice.exported_at.is_null(False)))
             .count())
 

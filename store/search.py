@@ -144,8 +144,42 @@ def _fts5_expression(query: str) -> str:
     return " AND ".join(parts)
 
 
+_NUMBER_QUERY = re.compile(r"([^\W\d_]*)[-\s#]*0*(\d{1,18})")
+
+
+def number_matches(query: str) -> list[int]:
+    """Invoices whose number the query names without its zeros or its prefix:
+    "150", "ns150", "NS-150" or "ns 000150" is NS-000150 (the letters, when
+    given, start the prefix, case-blind). The word index holds "000150": a
+    prefix search for "150" never found it."""
+    match = _NUMBER_QUERY.fullmatch(fold((query or "").strip()))
+    if match is None:
+        return []
+    letters, digits = match.groups()
+    out = []
+    for inv_id, number in (Invoice.select(Invoice.id, Invoice.number)
+                           .where(Invoice.sequence == int(digits)).tuples()):
+        head = re.match(r"(.*?)0*(\d+)$", number)
+        if head is None or head.group(2) != str(int(digits)):
+            continue
+        if letters and not "".join(_TOKEN.findall(fold(head.group(1)))).startswith(letters):
+            continue
+        out.append(inv_id)
+    return out
+
+
 def matching_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
-    """Ids of matching invoices, newest first (highest id first)."""
+    """Ids of matching invoices, newest first (highest id first); an invoice
+    named by its number's digits (:func:`number_matches`) first."""
+    by_number = number_matches(query)
+    if not by_number:
+        return _indexed_invoice_ids(query, limit, offset)
+    first = by_number[offset:offset + limit]
+    rest = _indexed_invoice_ids(query, limit + len(by_number), max(0, offset - len(by_number)))
+    return (first + [i for i in rest if i not in by_number])[:limit]
+
+
+def _indexed_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
     database = db.obj
     if is_postgres(database):
         tokens = query_tokens(query)
@@ -223,6 +257,7 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
                           subtitle=f"{b.period} · {b.status}", date=b.created_at.date())
             )
     ids = matching_invoice_ids(query, page_size, page * page_size)
+    by_number = set(number_matches(query)) if ids else set()
     if ids:
         rows = {
             r["id"]: r
@@ -237,7 +272,9 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
                 continue
             hits.append(
                 SearchHit(kind="invoice", key=r["number"], title=f"{r['number']} {r['name']}",
-                          subtitle=f"{r['status']} · {r['batch_name']}", currency=r["currency"],
+                          subtitle=(f"{r['status']} · {r['batch_name']}"
+                                    + (" · by its number" if inv_id in by_number else "")),
+                          currency=r["currency"],
                           amount=r["total"], date=r["issue_date"])
             )
     return hits

@@ -66,6 +66,19 @@ def hidden_global_bindings(*ids: str) -> list[Binding]:
             for c in GLOBAL_COMMANDS if c.id in ids]
 
 
+# Commands of other screens the palette names where they are not keys (typing
+# "void" or "save" on the dashboard found nothing): (binding id that makes the
+# entry redundant, title, where it is, action that goes there)
+ELSEWHERE: tuple[tuple[str, str, str, str], ...] = (
+    ("batches.void", "Void a batch", "on Batches (b): highlight a saved batch, v", "app.go('batches')"),
+    ("invoice.void", "Void an invoice", "on an invoice (enter on it in Invoices, i): v", "app.go('invoices')"),
+    ("editor.save", "Save a batch (bill it)", "in the batch editor: ctrl+s; n starts a new batch",
+     "app.new_batch"),
+    ("batches.delete", "Delete a draft batch", "on Batches (b): highlight the draft, delete",
+     "app.go('batches')"),
+)
+
+
 class BatchbillCommands(Provider):
     """The command palette offers the same commands as the keys: the global
     ones and those of the screen it was opened from."""
@@ -82,8 +95,13 @@ class BatchbillCommands(Provider):
             if binding.id.startswith("list.") and binding.id != "list.open":
                 continue  # cursor movement is not a command
             seen.add(binding.id)
-            out.append((binding.tooltip or binding.description, f"key: {binding.key}",
-                        binding.action, active.node))
+            # the footer's word too ("Save", "Void"): the tooltip may not hold it
+            title = binding.tooltip or binding.description
+            if binding.description and binding.description.casefold() not in title.casefold():
+                title = f"{binding.description}: {title}"
+            out.append((title, f"key: {binding.key}", binding.action, active.node))
+        out.extend((title, where, action, None) for needed, title, where, action in ELSEWHERE
+                   if needed not in seen)
         return out
 
     async def discover(self) -> Hits:

@@ -6,6 +6,8 @@ guards (remove one when the pinned Textual fixes it).
   changed its options) looked up the highlighted option's line in an empty
   table: ``KeyError: 0`` ended the app. Textual's own ``scroll_to_highlight``
   guards the same lookup; page moves now do too (the key does nothing then).
+- ``XTermParser``: Escape and the key typed right after it, read together, are
+  two keys, not one alt/ctrl key (see :mod:`tui.xterm_escape`).
 """
 from __future__ import annotations
 
@@ -21,5 +23,8 @@ def _move_page_when_laid_out(self, direction) -> None:
 
 
 def apply() -> None:
+    from tui import xterm_escape
+
+    xterm_escape.apply()
     if OptionList._move_page is not _move_page_when_laid_out:
         OptionList._move_page = _move_page_when_laid_out

@@ -200,8 +200,8 @@ def run_void(args) -> int:
         data["exported_invoices"] = sorted(exported)
         print_json(data)
         return 0
-    print(f"Voided batch {summary.id} {summary.name!r}: {summary.invoice_count} "
-          f"invoice{'s' if summary.invoice_count != 1 else ''} void; its items are billable again")
+    print(f"Voided batch {summary.id} {summary.name!r}: {before.live_count} "
+          f"invoice{'s' if before.live_count != 1 else ''} void; its items are billable again")
     if exported:
         print(f"Warning: {len(exported)} of them were exported ({', '.join(sorted(exported)[:5])}"
               f"{', ...' if len(exported) > 5 else ''}): void them in your accounting system too")

@@ -37,17 +37,20 @@ def _batch_row(batch: int | str) -> Batch:
 
 def summarize(row: Batch) -> BatchSummary:
     invoices = list(
-        Invoice.select(Invoice.number, Invoice.currency, Invoice.total)
+        Invoice.select(Invoice.number, Invoice.currency, Invoice.total, Invoice.status)
         .where(Invoice.batch == row.id).order_by(Invoice.sequence).tuples()
     )
     totals: dict[str, int] = defaultdict(int)
-    for _, currency, total in invoices:
-        totals[currency] += total
+    live = 0
+    for _, currency, total, status in invoices:
+        if status != "void":  # a void invoice is owed by nobody: not in the total
+            totals[currency] += total
+            live += 1
     return BatchSummary(
         id=row.id, name=row.name, period=row.period, status=row.status,
         created_at=row.created_at, created_by=row.created_by, invoice_count=len(invoices),
-        invoice_numbers=tuple(n for n, _, _ in invoices), totals=tuple(sorted(totals.items())),
-        void_reason=row.void_reason)
+        invoice_numbers=tuple(n for n, *_ in invoices), totals=tuple(sorted(totals.items())),
+        void_reason=row.void_reason, live_count=live)
 
 
 def get_batch(batch: int | str) -> BatchSummary:
@@ -110,7 +113,7 @@ def create_batch(
     actor = actor or current_actor()
     if Batch.get_or_none(Batch.name == name) is not None:
         raise ValidationError(f"a batch named {name!r} exists already")
-    seen = reviewed or plan(span.label, ids, detail, today=today)
+    seen = reviewed or plan(span.label, ids, detail, refs, today=today)
     with write_transaction(f"creating batch {name!r}"):
         if Batch.get_or_none(Batch.name == name) is not None:
             raise ValidationError(f"a batch named {name!r} exists already")
@@ -162,5 +165,7 @@ def delete_draft(batch: int | str, actor: str | None = None) -> None:
 
 def plan_for_batch(batch: int | str, today: dt.date | None = None) -> tuple[Draft, Plan]:
     draft = get_draft(batch)
-    p = plan(draft.period, draft.customers, draft.detail, today=today)
+    # the exclusions go in: a time entry left out at time-entry detail is a child of
+    # its ticket at every level only when the plan knows it is left out
+    p = plan(draft.period, draft.customers, draft.detail, draft.excluded, today=today)
     return draft, p

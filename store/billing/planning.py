@@ -15,7 +15,7 @@ from typing import Iterable, NamedTuple
 from peewee import JOIN, Case, fn
 
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
-from store.errors import NotFoundError, ValidationError
+from store.errors import ValidationError
 from store.gcpause import no_gc_pauses
 from store.limits import MINUTES_MAX, out_of_range
 from store.models import DETAIL_LEVELS, Batch, BilledLedger, Contract, Customer, Expense, ServiceItem, Ticket, TimeEntry
@@ -48,16 +48,10 @@ def _lock(span: Span, billing_period: str, today: dt.date) -> tuple[bool, str]:
 def _resolve_customers(customers: Iterable[str | int] | None) -> list[int] | None:
     if not customers:
         return None
-    ids = []
-    for value in customers:
-        text = str(value).strip()
-        row = Customer.get_or_none(Customer.name == text)
-        if row is None and text.isdigit():
-            row = Customer.get_or_none(Customer.id == int(text))
-        if row is None:
-            raise NotFoundError(f"no customer named {text!r}")
-        ids.append(row.id)
-    return ids
+    from store.customers import match_customer
+
+    # exact name or id, else a unique case- and accent-blind prefix or part of the name
+    return [match_customer(value).id for value in customers]
 
 
 @no_gc_pauses()

@@ -15,8 +15,11 @@ class BatchSummary:
     created_by: str
     invoice_count: int = 0
     invoice_numbers: tuple[str, ...] = ()
-    totals: tuple[tuple[str, int], ...] = ()  # (currency, total minor)
+    # (currency, total minor) of the invoices that stand: a void invoice counts for
+    # nothing, so a voided batch has no total (its numbers stay in invoice_numbers)
+    totals: tuple[tuple[str, int], ...] = ()
     void_reason: str | None = None
+    live_count: int = 0  # invoices not void (invoice_count counts every number used)
 
 
 @dataclass(frozen=True)

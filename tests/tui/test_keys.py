@@ -282,3 +282,21 @@ async def test_tickets_area_shows_a_billed_ticket_with_its_invoice_batch_and_why
         assert "cannot be edited, reopened or deleted" in detail
         await burst(pilot, "enter")
         assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == number
+
+
+@pytest.mark.parametrize("send", ["burst", "paced"])
+async def test_area_keys_typed_into_a_dialog_stay_in_it(book, send):
+    """d, b, i, q, / and T typed into the new batch dialog are text in its field; the escape
+    after them closes the dialog and nothing else; the next d reaches the dashboard."""
+    from textual.widgets import Input
+
+    from tui.screens.new_batch import NewBatchDialog
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await SEND[send](pilot, "n", "tab", "ctrl+u", *"dbiq/T")
+        assert isinstance(app.screen, NewBatchDialog)
+        assert app.screen.query_one("#name", Input).value == "dbiq/T"
+        await SEND[send](pilot, "escape", "b")
+        assert app.is_running and app.current_mode == "batches"

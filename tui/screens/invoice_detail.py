@@ -83,6 +83,7 @@ class InvoiceDetailScreen(Screen):
 
     def _show(self, inv) -> None:
         self.invoice = inv
+        self.refresh_bindings()  # the footer follows the status (void: no e, no v)
         self.sub_title = inv.number
         c = inv.currency
         width = self.size.width or self.app.size.width
@@ -121,6 +122,12 @@ class InvoiceDetailScreen(Screen):
             "Subtotal ", (money(inv.subtotal, c), "bold"), f"   Tax {rate} ", (money(inv.tax, c), "bold"),
             "   Total ", (money(inv.total, c), "bold"),
         ))
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        # a void invoice is neither exported nor voided again: not offered (p writes its credit note)
+        if action in ("export", "void") and self.invoice is not None and self.invoice.status == "void":
+            return False
+        return True
 
     def action_cursor(self, direction: str) -> None:
         table = self.query_one(DataTable)
@@ -168,7 +175,7 @@ class InvoiceDetailScreen(Screen):
 
         target = Path(self.app.export_dir) / exports.default_filename("pdf", numbers=[self.number])
         self.notify(f"Writing {target}...", timeout=3)
-        run_store(self, exports.export_invoices, fmt="pdf", numbers=[self.number], out_path=str(target),
+        run_store(self, exports.export_checked, fmt="pdf", numbers=[self.number], out_path=str(target),
                   actor=self.app.actor, done=self._pdf_written, failed=self._pdf_failed, group="pdf")
 
     def _pdf_written(self, result) -> None:

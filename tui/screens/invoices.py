@@ -33,6 +33,8 @@ class InvoicesScreen(ListScreen):
         Binding("x", "export_batch", "Export batch", id="invoices.export_batch",
                 tooltip="Export every invoice of this batch"),
         Binding("escape", "back", "Back", id="invoices.back", tooltip="Leave the search box, or go back"),
+        Binding("delete", "delete", "Delete", show=False, id="invoices.delete",
+                tooltip="Invoices are never deleted: how to void one instead"),
         *hidden_global_bindings("invoices"),  # the area this is: its key works, the footer has no room
     ]
 
@@ -68,6 +70,12 @@ class InvoicesScreen(ListScreen):
     def action_export(self) -> None:
         if self.panel.current is not None:
             self.app.export_invoices([self.panel.current.number], status=self.panel.current.status)
+
+    def action_delete(self) -> None:
+        """Delete was silent here: an invoice is never deleted (its number is used); say what is."""
+        what = "void the batch on Batches (b, then v)" if self.batch is not None else ""
+        self.notify("An invoice is never deleted (its number stays used): open it (enter) and void it "
+                    f"with v{', or ' + what if what else ''}.", severity="warning")
 
     def action_export_batch(self) -> None:
         if self.batch is not None:

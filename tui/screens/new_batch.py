@@ -47,8 +47,13 @@ class NewBatchDialog(ModalScreen):
         Binding("ctrl+s", "create", "Create", id="new_batch.create", tooltip="Create the draft"),
     ]
 
+    # the name the dialog proposed (the period's "YYYY-MM billing", or "... (2)" when
+    # that one is taken): replaced when the period changes, created as shown
+    proposed = ""
+
     def compose(self) -> ComposeResult:
         period = previous_month(self.app.today)
+        self.proposed = f"{period} billing"
         with Vertical(classes="dialog"):
             yield Label("New billing batch", classes="dialog-title")
             yield Label("Period (YYYY-MM, YYYY-Qn or YYYY):")
@@ -64,12 +69,26 @@ class NewBatchDialog(ModalScreen):
 
     def on_mount(self) -> None:
         self.query_one("#period", Input).focus()
+        self._propose(self.proposed)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "period":
             name = self.query_one("#name", Input)
-            if name.value.endswith(" billing") or not name.value:
-                name.value = f"{event.value.strip()} billing"
+            if name.value in ("", self.proposed) or name.value.endswith(" billing"):
+                self.proposed = name.value = f"{event.value.strip()} billing"
+                self._propose(self.proposed)
+
+    def _propose(self, base: str) -> None:
+        """Show the name the batch will get: a proposed name already taken (the
+        period's batch was voided, say) becomes "base (2)" here, not only on creation.
+        Keys typed meanwhile wait for it (a name typed over it stays)."""
+
+        def shown(free: str) -> None:
+            name = self.query_one("#name", Input)
+            if name.value == base == self.proposed:
+                self.proposed = name.value = free
+
+        run_store(self, billing.free_batch_name, base, done=shown, group="propose-name")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         order = ["period", "name", "customers"]
@@ -83,7 +102,7 @@ class NewBatchDialog(ModalScreen):
         name = self.query_one("#name", Input).value.strip()
         period = self.query_one("#period", Input).value.strip()
         names = [n.strip() for n in self.query_one("#customers", Input).value.split(",") if n.strip()]
-        default = name == f"{period} billing"  # the name the dialog proposed, not one typed
+        default = name == self.proposed  # the name the dialog proposed, not one typed
         actor = self.app.actor
 
         def create():

@@ -15,6 +15,7 @@ from tui.work import run_store
 
 
 def exported_warning(exported: int, invoice_count: int) -> str:
+    """``invoice_count``: the batch's invoices that stand (one voided alone is void already)."""
     if not exported:
         return ""
     were = "was" if exported == 1 else "were"
@@ -34,9 +35,12 @@ class VoidDialog(ModalScreen[str | None]):
         b = self.batch
         with Vertical(classes="dialog"):
             yield Label(safe(f"Void batch {b.name} ({b.period})"), classes="dialog-title", markup=False)
-            yield Label(f"Invoices {number_range(b.invoice_numbers, b.invoice_count)} "
-                        f"totalling {totals(b.totals)} become void; their numbers stay used "
-                        "and their items can be billed again.", markup=False)
+            void_already = b.invoice_count - b.live_count
+            already = (f" ({void_already} of its invoices {'is' if void_already == 1 else 'are'} "
+                       "void already)") if void_already else ""
+            yield Label(f"Invoices {number_range(b.invoice_numbers, b.live_count)} "
+                        f"totalling {totals(b.totals)} become void{already}; "
+                        "their numbers stay used and their items can be billed again.", markup=False)
             yield Label("", id="void-exported", classes="problem", markup=False)
             yield Label("Reason (required), enter to void, esc to cancel:", classes="field-label")
             yield Input(placeholder="why this batch is voided", id="void-reason", compact=True)
@@ -48,7 +52,7 @@ class VoidDialog(ModalScreen[str | None]):
 
     def _exported(self, exported: int) -> None:
         label = self.query_one("#void-exported", Label)
-        label.update(exported_warning(exported, self.batch.invoice_count))
+        label.update(exported_warning(exported, self.batch.live_count))
         label.display = bool(exported)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
