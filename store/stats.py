@@ -73,10 +73,11 @@ def refresh_statistics(written: Mapping[str, int], database=None) -> list[str]:
 def _analyze_postgres(database, written: dict[str, int]) -> list[str]:
     names = sorted(written)
     cursor = database.execute_sql(
-        "SELECT t.name, c.reltuples, COALESCE(s.n_mod_since_analyze, 0) "
+        # the function pg_stat_user_tables reads, for these tables alone (the view
+        # reads every table of the database: 0.1 s on a shared server)
+        "SELECT t.name, c.reltuples, COALESCE(pg_stat_get_mod_since_analyze(c.oid), 0) "
         "FROM unnest(%s::text[]) AS t(name) "
-        "JOIN pg_class c ON c.oid = to_regclass(quote_ident(t.name)) "
-        "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid", (names,))
+        "JOIN pg_class c ON c.oid = to_regclass(quote_ident(t.name))", (names,))
     analyzed = []
     for name, known, modified in cursor.fetchall():
         if due(max(written[name], int(modified)), float(known)):

@@ -137,3 +137,34 @@ def test_demo_import_and_save_report_the_tables_they_wrote(sqlite_db, monkeypatc
     assert save["invoice_line"] > 0 and save["billed_ledger"] > 0 and save["ticket"] > 0
     import_bytes("customers", b"external_id,name,region,currency\nX1,New one,US,USD\n", "customers.csv")
     assert calls == [{"customer": 1}]
+
+
+def test_regression_facts_refresh_names_the_batch_days_not_a_sub_select(db, monkeypatch):
+    """Issue 16: the benchmark facts' refresh read the batch's days through
+    ``issue_date IN (SELECT issue_date FROM invoice WHERE batch_id = ?)``; on
+    PostgreSQL the just-written batch is not in the statistics, the planner took
+    the sub-select for one row and scanned every invoice and fact once per
+    invoice of the batch: the demo's months got slower as the book grew. The
+    days are now literals, and the facts are still right."""
+    import peewee
+
+    seen = []
+    cls = type(db)
+    real = cls.execute_sql
+
+    def spy(self, sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return real(self, sql, params, *args, **kwargs)
+
+    make_demo(customers=4, months=3, seed=1, today=TODAY, bill=False)
+    monkeypatch.setattr(cls, "execute_sql", spy)
+    batch = billing.create_batch(name="April", period="2026-04", actor="t", today=TODAY)
+    result = billing.save_batch(batch.id, actor="t", issue_date=TODAY, today=TODAY)
+    monkeypatch.setattr(cls, "execute_sql", real)
+    assert result.invoice_numbers
+    facts = [s for s in seen if "benchmark_fact" in s or "benchmark_pair" in s]
+    assert facts and not [s for s in facts if "IN (SELECT issue_date" in s]
+    assert any("'2026-05-15'" in s for s in seen)
+    days = db.execute_sql('SELECT DISTINCT issue_date FROM "benchmark_fact"').fetchall()
+    assert [str(d)[:10] for (d,) in days] == ["2026-05-15"]
+    assert isinstance(db, peewee.Database)
