@@ -185,7 +185,7 @@ class _Resolver:
         owners: dict = {}
         for chunk in chunked(list(first), _CHUNK):
             for rec in model.select().where(where(chunk)).dicts():
-                if rec["id"] <= self.created_after or not self.created_after:
+                if self.seen is None or rec["id"] <= self.created_after:  # earlier batches: seen above
                     owners[key(rec)] = rec
         for row, fields, existing in rows_fields:
             owner = owners.get(key(fields))

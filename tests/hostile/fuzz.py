@@ -193,13 +193,32 @@ def table_counts(db_path: str) -> dict[str, object]:
         conn.close()
 
 
-def prepare_book(work: Path) -> str:
-    """A SQLite book with the example files imported (so every kind's references resolve)."""
+def database_digest(target: str) -> dict[str, object]:
+    """table_counts for any database (a PostgreSQL URL too), through the store."""
+    import hashlib
+
+    from store.book import open_database
+    from store.db import close_database, db
+
+    open_database(target)
+    try:
+        out = {}
+        for t in TABLES:
+            rows = db.execute_sql(f'SELECT * FROM "{t}" ORDER BY id').fetchall()
+            out[t] = (len(rows), hashlib.sha1(repr(rows).encode("utf-8", "surrogatepass")).hexdigest()[:12])
+        return out
+    finally:
+        close_database()
+
+
+def prepare_book(work: Path, target: str | None = None) -> str:
+    """A book (SQLite in ``work`` unless ``target`` names another) with the example
+    files imported (so every kind's references resolve)."""
     from store.book import open_database
     from store.db import close_database
     from store.importing import import_file
 
-    db_path = str(work / "book.sqlite3")
+    db_path = target or str(work / "book.sqlite3")
     open_database(db_path)
     for kind in KINDS:
         import_file(kind, DATA / f"{kind}.csv")
@@ -207,8 +226,9 @@ def prepare_book(work: Path) -> str:
     return db_path
 
 
-def run(files: int, seed: int, work: Path, say=print) -> dict:
-    db_path = prepare_book(work)
+def run(files: int, seed: int, work: Path, say=print, target: str | None = None) -> dict:
+    db_path = prepare_book(work, target)
+    counts = database_digest if target else table_counts
     rng = random.Random(seed)
     outcomes: Counter = Counter()
     failures = []
@@ -217,7 +237,7 @@ def run(files: int, seed: int, work: Path, say=print) -> dict:
         case_seed = rng.randrange(2 ** 32)
         kind = KINDS[n % len(KINDS)]
         data, what = mutate(kind, random.Random(case_seed))
-        outcome, problem = check_case(kind, data, work, db_path, table_counts)
+        outcome, problem = check_case(kind, data, work, db_path, counts)
         outcomes[outcome] += 1
         if problem:
             failures.append({"seed": case_seed, "kind": kind, "mutation": what, "problem": problem})

@@ -27,6 +27,18 @@ def test_fuzzed_imports_never_crash_never_half_import_and_locate_every_problem(t
     assert report["outcomes"].get("refused", 0) > CI_FILES / 2 and report["outcomes"].get("imported", 0) > 0
 
 
+def test_fuzzed_imports_on_postgresql(tmp_path):
+    from tests.conftest import PG_URL, postgres_unavailable_reason, reset_postgres
+
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    reset_postgres()
+    report = fuzz.run(30, seed=1313, work=tmp_path, say=lambda m: None, target=PG_URL)
+    assert report["failures"] == []
+    assert report["outcomes"].get("refused", 0) > 0 and report["outcomes"].get("imported", 0) > 0
+
+
 # Seeds the fuzzer failed on once (kind, seed): each stays a regression test.
 FAILED_SEEDS = [
     ("customers", 3021744539),  # a header cell with a line break printed a broken problem line
