@@ -122,20 +122,24 @@ def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None
 
         book = RateBook()
     mark = database.param
-    days = f'(SELECT issue_date FROM "invoice" WHERE batch_id = {mark})'
+    # The batch's days as literals, not a sub-select: on PostgreSQL the rows just
+    # written are not in the statistics yet, the planner took the sub-select for one
+    # row and scanned every invoice (and every fact) for each of the batch's invoices
+    # (a LIMIT 1 semi-join): a save's time grew with the book (issue 16).
+    days = _days_sql(database, batch_id)
     hourly = sync_hourly(database, book)
     if database.execute_sql(f'SELECT 1 FROM "invoice" WHERE issue_date IN {days} AND batch_id <> {mark} LIMIT 1',
-                            (batch_id, batch_id)).fetchone() is None:
+                            (batch_id,)).fetchone() is None:
         # its days are the batch's alone (the usual save): all their facts are its own
         if written is not None and database.execute_sql(
-                f'SELECT 1 FROM "benchmark_fact" WHERE issue_date IN {days} LIMIT 1', (batch_id,)).fetchone() is None:
+                f'SELECT 1 FROM "benchmark_fact" WHERE issue_date IN {days} LIMIT 1').fetchone() is None:
             _save_alone(database, book, set(hourly), *written)
             return
-        part, both = f"{{day}} IN {days}", (batch_id,)
+        part, both = f"{{day}} IN {days}", ()
     else:
         # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
         part = f'{{day}} IN {days} AND +{{customer}} IN (SELECT customer_id FROM "invoice" WHERE batch_id = {mark})'
-        both = (batch_id, batch_id)
+        both = (batch_id,)
     facts = part.format(day="f.issue_date", customer="f.customer_id")
     if database.execute_sql(f'SELECT 1 FROM "benchmark_fact" f WHERE {facts} LIMIT 1', both).fetchone():
         _apply(database, facts, both, -1)
@@ -143,15 +147,25 @@ def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None
                              + part.format(day="issue_date", customer="customer_id"), both)
     database.execute_sql(_insert_sql(database, part.format(day="i.issue_date", customer="i.customer_id")), both)
     # the pairs of these days: new ones get their conversion, gone ones go
-    stats = _pair_stats(database, f"f.issue_date IN {days}", (batch_id,))
+    stats = _pair_stats(database, f"f.issue_date IN {days}", ())
     live = {row[0] for row in stats}
     gone = [k for (k,) in database.execute_sql(
-        f'SELECT pair_key FROM "benchmark_pair" WHERE issue_date IN {days}', (batch_id,)).fetchall()
+        f'SELECT pair_key FROM "benchmark_pair" WHERE issue_date IN {days}').fetchall()
         if k not in live]
     if gone:
         database.execute_sql(f'DELETE FROM "benchmark_pair" WHERE pair_key IN ({", ".join(map(str, gone))})')
     _store_stamps(database, stats, book, restrict=facts, restrict_params=both)
     _apply(database, facts, both, 1)
+
+
+def _days_sql(database, batch_id: int) -> str:
+    """The batch's issue dates as an SQL list of date literals, ``(NULL)`` for none."""
+    import datetime as dt
+
+    days = sorted({dt.date.fromisoformat(str(d)[:10]) for (d,) in database.execute_sql(
+        f'SELECT DISTINCT issue_date FROM "invoice" WHERE batch_id = {database.param}',
+        (batch_id,)).fetchall()})
+    return "(" + (", ".join(f"'{d.isoformat()}'" for d in days) or "NULL") + ")"
 
 
 def _label_months(period: str) -> tuple[int, int]:

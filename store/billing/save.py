@@ -25,6 +25,7 @@ from store.money import format_minor, hours_from_minutes, quantity_str
 from store.periods import months_of, parse_period
 from store.rows import as_date as _date
 from store.search import search_record, write_index
+from store.stats import refresh_statistics
 from store.txn import write_transaction
 from store.billing.drafts import _audit, get_draft
 from store.billing.ledger import LedgerKey, _conflict, _describe_source, ledger_keys
@@ -221,6 +222,8 @@ def save_batch(
         if conflict is not None:
             raise conflict from None
         raise
+    refresh_statistics({"invoice": len(inv_rows), "invoice_line": len(line_rows), "billed_ledger": len(ledger_rows),
+                        "ticket": len(ticket_ids), "invoice_search": len(inv_rows), "benchmark_fact": len(line_rows)})
     return SaveResult(batch_id=batch_id, batch_name=draft.summary.name,
                       invoice_numbers=numbers, totals=dict(totals))
 

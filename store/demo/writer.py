@@ -21,6 +21,8 @@ class _BulkWriter:
         self.rows = {model: [] for model in self.ORDER}
         self.flush_rows = flush_rows
         self.postgres = is_postgres()
+        # rows written per table name, for the statistics afterwards (store/stats.py)
+        self.written = {model._meta.table_name: 0 for model in self.ORDER}
 
     def add(self, model, row: tuple) -> None:
         self.rows[model].append(row)
@@ -34,6 +36,7 @@ class _BulkWriter:
             if not rows:
                 continue
             names = self.columns[model]
+            self.written[model._meta.table_name] += len(rows)
             if self.postgres:
                 fields = [model._meta.fields[n] for n in names]
                 for start in range(0, len(rows), 1000):

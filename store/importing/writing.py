@@ -22,6 +22,7 @@ from store.importing.resolving import (
 from store.importing.seen import Seen
 from store.importing.specs import _MODELS, KINDS, SPECS
 from store.models import AuditEvent
+from store.stats import refresh_statistics
 
 
 @dataclass
@@ -105,6 +106,8 @@ def import_stream(kind: str, stream, name: str) -> ImportSummary:
     finally:
         if seen is not None:
             seen.drop()
+    # A large import changes what the planner should know of the table (store/stats.py).
+    refresh_statistics({model._meta.table_name: summary.created + summary.updated})
     return summary
 
 
