@@ -135,3 +135,27 @@ async def test_a_time_entry_has_its_own_check_box_at_time_entry_detail(book):
         await pilot.pause(0.8)  # the autosave
         await settle(pilot)
         assert billing.get_draft(draft.id).excluded == {entry.ref}
+
+
+async def test_editor_keeps_its_plan_out_of_the_collector_while_open(book):
+    """Seen (perf keystroke p95 121.9 ms on 2,000 customers): the collector's oldest
+    generation pass over a whole-book plan (~45 ms) landed on a keystroke now and
+    then. The editor freezes what is alive once its plan is shown, and gives it back
+    to the collector when it closes."""
+    import gc
+
+    from store import billing
+
+    draft = billing.create_batch("Frozen", "2026-10", [MAPLE], actor="alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        gc.unfreeze()
+        app.open_draft(draft.id)
+        await settle(pilot)
+        assert app.screen.plan is not None
+        assert gc.get_freeze_count() > 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ != "BatchEditorScreen"
+        assert gc.get_freeze_count() == 0

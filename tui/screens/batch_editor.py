@@ -6,6 +6,8 @@ The selection is the exclusion set the billing service computes; the draft
 keeps it (saved a moment after each change), so review can be resumed."""
 from __future__ import annotations
 
+import gc
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -100,6 +102,11 @@ class BatchEditorScreen(Screen):
         self.sub_title = f"{self.draft.summary.name} · {self.draft.period}"
         self.tree.show_plan(self.plan, self.excluded, keep=keep)
         self._show_totals()
+        # A whole-book plan is ~10^5 long-lived objects: left to the collector, its
+        # oldest generation's pass (~45 ms on 2,000 customers) lands on a keystroke now
+        # and then. Kept out of collection while the editor is open (on_unmount gives
+        # them back); objects without cycles are freed by refcount all the same.
+        gc.freeze()
 
     def _show_totals(self) -> None:
         if self.plan is None:
@@ -154,6 +161,7 @@ class BatchEditorScreen(Screen):
                          actor=self.app.actor, group=f"persist-{self.batch_id}", background=True)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()
         self.flush()  # closed by a global key (d, b, i, /): the selection is kept all the same
 
     def flush(self):
