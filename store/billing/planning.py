@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
 from store.errors import ValidationError
@@ -155,7 +155,7 @@ def plan(
                     BilledLedger.source_id, BilledLedger.month, BilledLedger.batch, BilledLedger.period,
                 ).where(
                     (BilledLedger.source_kind == kind)
-                    & BilledLedger.source_id.in_(sids[start:start + 5000])
+                    & _in_ids(BilledLedger.source_id, sids[start:start + 5000])
                     & BilledLedger.month.in_(needed)
                 )):
                     billed_recurring[(kind, sid, month)] = (batch_id, label)
@@ -277,6 +277,14 @@ def plan(
                 left_out=tuple(left_out), as_of=today)
 
 
+def _in_ids(column, ids: Iterable[int]):
+    """``column IN (1, 2, ...)`` with the ids written into the statement: Peewee
+    builds a parameter node per value (about 3.5 us each, 15 ms of a large
+    plan's thousands of ids). They are integers read from the book, each passed
+    through int(), so nothing but digits reaches the SQL."""
+    return column.in_(SQL("(" + ",".join(str(int(i)) for i in ids) + ")"))
+
+
 class _CustomerRow(NamedTuple):
     id: int
     name: str
@@ -319,7 +327,7 @@ def _block_state(contracts, periods_of) -> dict[tuple[int, str], tuple[int, int]
                                  BilledLedger.source_id)
              .join(Ticket, on=(BilledLedger.source_id == Ticket.id))
              .where(BilledLedger.batch.in_(batch_ids[start:start + 5000])
-                    & BilledLedger.period.in_(labels) & Ticket.contract.in_(ids)))
+                    & BilledLedger.period.in_(labels) & _in_ids(Ticket.contract, ids)))
         for kind, cid, label, tid in q.tuples():
             if kind == "ticket":
                 billed_tickets[(cid, label)].append(tid)
@@ -338,7 +346,7 @@ def _block_state(contracts, periods_of) -> dict[tuple[int, str], tuple[int, int]
         out[key] = [sum(minutes_of[t] for t in tids), 1]
     for cid, label, month in BilledLedger.select(
             BilledLedger.source_id, BilledLedger.period, BilledLedger.month).where(
-            (BilledLedger.source_kind == "overage") & BilledLedger.source_id.in_(ids)
+            (BilledLedger.source_kind == "overage") & _in_ids(BilledLedger.source_id, ids)
             & BilledLedger.period.in_(labels)).tuples():
         part = int(month.partition("#")[2] or 1)
         state = out.setdefault((cid, label), [0, 1])
