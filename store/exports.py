@@ -331,6 +331,18 @@ def _document_payloads(parts, out_path, directory, default_name: str, *,
     return [(_regular_or_absent(folder / part.name), part.data) for part in parts], folder
 
 
+def _document_problems(payloads, folder: Path | None, mkdir: bool) -> list[str]:
+    """Why the files of a customer format cannot go where :func:`_document_payloads`
+    put them. The folder is the export's output, made when missing; its parent only
+    with ``mkdir``."""
+    problems = []
+    if folder is not None and not mkdir and not folder.exists() and not folder.parent.is_dir():
+        problems.append(f"directory {folder.parent} does not exist{_MKDIR_HINT}")
+    for path, _ in payloads:
+        problems += check_destination(path, default_name=path.name, mkdir=mkdir or folder is not None).problems
+    return problems
+
+
 def _regular_or_absent(path: Path) -> Path:
     """``path`` when nothing is there or a regular file (replaced whole); a link, a
     folder, a FIFO or a device is refused: exports write only regular files."""
@@ -439,11 +451,7 @@ def export_invoices(
     if fmt in PER_INVOICE:
         payloads, folder = _document_payloads(output.parts, out_path, directory, default_name,
                                               single=batch is None and len(invoices) == 1)
-        problems = []
-        if folder is not None and not mkdir and not folder.exists() and not folder.parent.is_dir():
-            problems.append(f"directory {folder.parent} does not exist{_MKDIR_HINT}")
-        for path, _ in payloads:  # the folder is the export's output: made when missing
-            problems += check_destination(path, default_name=path.name, mkdir=mkdir or folder is not None).problems
+        problems = _document_problems(payloads, folder, mkdir)
         if problems:
             _refuse(problems)
         paths = [p for p, _ in payloads]
@@ -583,15 +591,27 @@ def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int
     text = os.fspath(out_path).strip() if out_path not in (None, "") else ""
     if not text:
         return ExportPreview(fmt, [], problems=["give a destination file"], invoices=len(invoices))
-    dest = check_destination(text, default_name=default_name, parts=len(output.parts), directory=directory)
+    if fmt in PER_INVOICE:  # the same files the export writes: a file, a folder of them, or a zip
+        try:
+            payloads, folder = _document_payloads(output.parts, text, directory, default_name,
+                                                  single=batch is None and len(invoices) == 1)
+        except ValidationError as exc:
+            return ExportPreview(fmt, [], problems=[str(exc).removesuffix("; nothing was written")],
+                                 invoices=len(invoices))
+        paths = [path for path, _ in payloads]
+        replaces = [path for path in paths if path.is_file()]
+        found = _document_problems(payloads, folder, mkdir=False)
+        parent = folder.parent if folder is not None and not folder.exists() else paths[0].parent
+    else:
+        dest = check_destination(text, default_name=default_name, parts=len(output.parts), directory=directory)
+        paths, replaces, found = dest.paths, dest.replaces, dest.problems
+        parent = paths[0].parent if paths else None
     # the command line's way out (--mkdir) is not the dialog's: it makes no directory
-    problems = [p.replace(_MKDIR_HINT, ": check the path (no directory is made)")
-                for p in dest.problems]
-    parent = dest.paths[0].parent if dest.paths else None
+    problems = [p.replace(_MKDIR_HINT, ": check the path (no directory is made)") for p in found]
     if not problems and parent is not None and not os.access(parent, os.W_OK | os.X_OK):
         problems.append(f"directory {parent} is not writable (permission denied)")
     warnings = list(output.warnings) + _currency_warnings(fmt, invoices)
-    return ExportPreview(fmt, dest.paths, replaces=dest.replaces, problems=problems, warnings=warnings,
+    return ExportPreview(fmt, paths, replaces=replaces, problems=problems, warnings=warnings,
                          invoices=len(invoices), rows=sum(part.rows for part in output.parts))
 
 

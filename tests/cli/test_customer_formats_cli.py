@@ -172,3 +172,23 @@ def test_an_invoice_voided_alone_after_export_gets_a_credit_note_dated_the_day_o
     xml = (work / "again" / "PIT-000005-CN.xml").read_text()
     assert f"<cbc:IssueDate>{dt.date.today().isoformat()}</cbc:IssueDate>" in xml
     assert "<cac:InvoiceDocumentReference>" in xml and "<cbc:ID>PIT-000005</cbc:ID>" in xml
+
+
+def test_the_dialogs_preview_names_the_files_a_customer_format_writes(nl_book):
+    """Found by a new user over SSH: for pdf/ubl/facturx the export dialog's preview said
+    'pdf2-1 .. pdf2-2' or 'fx-1.zip .. fx-2.zip' while the export wrote pdf2/NS-....pdf
+    and one fx.zip. The preview now names exactly what the export writes."""
+    from store import exports
+
+    path, work = nl_book
+    open_database(path)
+    folder = exports.preview_export(fmt="ubl", batch=1, out_path=str(work / "ubl-out"))
+    assert folder.problems == []
+    assert [p.name for p in folder.paths] == [f"PIT-{n:06d}.xml" for n in range(1, 13)]
+    assert {p.parent for p in folder.paths} == {work / "ubl-out"}
+    archive = exports.preview_export(fmt="ubl", batch=1, out_path=str(work / "fx.zip"))
+    assert archive.paths == [work / "fx.zip"] and archive.problems == []
+    missing = exports.preview_export(fmt="ubl", batch=1, out_path=str(work / "no" / "such"))
+    assert missing.problems == [f"directory {work / 'no'} does not exist: check the path (no directory is made)"]
+    result = exports.export_checked(fmt="ubl", batch=1, out_path=str(work / "ubl-out"))
+    assert sorted(result.files) == sorted(folder.paths)

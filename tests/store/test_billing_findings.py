@@ -258,6 +258,27 @@ def test_finding05_late_ticket_in_a_billed_block_period_bills_its_overage(db):
         BilledLedger.source_kind == "overage").tuples()) == ["2026-10#1", "2026-10#2"]
 
 
+def test_finding05_quarter_block_billed_by_a_month_batch_counts_in_a_later_months_batch(db):
+    """The plan reads a block period's billed tickets by the batches whose period
+    overlaps it (perfplan): a quarterly block billed by an October batch (label
+    2026-Q4) still counts when a December batch plans the same quarter."""
+    cust = customer("Acme", tax="0")
+    block = contract(cust, "Block", "block_hours", period="quarterly", block_hours=Decimal(10),
+                     block_fee=90000, overage_rate=11000)
+    ticket(cust, block, minutes=(540,), closed=dt.datetime(2026, 10, 5))  # 9 h: no overage yet
+    _save("Oct", "2026-10")
+    ticket(cust, block, minutes=(180,), closed=dt.datetime(2026, 12, 2))  # late: 3 h, 2 h over
+    p = billing.plan("2026-12", today=TODAY)
+    (pe,) = [pe for cu in p.customers for co in cu.contracts for pe in co.periods]
+    assert (pe.period, pe.billed_minutes) == ("2026-Q4", 540)
+    (over,) = [it for it in pe.items if it.kind == "overage"]
+    assert (over.quantity, over.amount) == (Decimal(2), 22000)
+    # and a year's batch sees the same quarter billed
+    (pe,) = [pe for cu in billing.plan("2026", today=TODAY).customers for co in cu.contracts
+             for pe in co.periods if pe.period == "2026-Q4"]
+    assert pe.billed_minutes == 540
+
+
 # 6 -------------------------------------------------------------------------
 
 def test_finding06_billed_records_are_guarded_by_the_database(db):

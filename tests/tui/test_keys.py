@@ -300,3 +300,23 @@ async def test_area_keys_typed_into_a_dialog_stay_in_it(book, send):
         assert app.screen.query_one("#name", Input).value == "dbiq/T"
         await SEND[send](pilot, "escape", "b")
         assert app.is_running and app.current_mode == "batches"
+
+
+@pytest.mark.parametrize("send", ["burst", "paced"])
+async def test_slash_in_the_search_box_selects_the_query_and_is_not_typed(book, send):
+    """Found by a new user over SSH: after esc from an invoice the focus is in the search
+    box, and `/` was typed into it: `esc / 1 2 enter` searched "/12" and opened another
+    invoice. `/` in the search box selects the query, as `/` does everywhere."""
+    from textual.widgets import Input
+
+    from tui.screens.search import SearchScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await SEND[send](pilot, "slash", *"NS-000002", "enter", "escape", "slash", "1", "2")
+        assert isinstance(app.screen, SearchScreen)
+        field = app.screen.query_one(Input)
+        assert field.value == "12"
+        await SEND[send](pilot, "slash", "slash", "7")
+        assert field.value == "7"

@@ -34,6 +34,9 @@ class SearchScreen(Screen):
     BINDINGS = [
         Binding("escape", "toggle_focus", "Results/query", id="search.toggle_focus",
                 tooltip="Move between the query and the results"),
+        # `/` here too selects the query (priority: before the search box types it), so
+        # `esc / 12` after an invoice searches "12", not "/12"
+        Binding("slash", "focus_query", "Search", show=False, priority=True),
         *hidden_global_bindings("search"),  # the area this is: its key works, the footer has no room
     ]
 
@@ -56,6 +59,9 @@ class SearchScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # back from a result (esc): the query, selected, so the next number replaces it
+        self.focus_query()
+
+    def action_focus_query(self) -> None:
         self.focus_query()
 
     def focus_query(self) -> None:
