@@ -66,13 +66,9 @@ def _seller(d: _Doc, root, settings: ExportSettings, categories: set[str]) -> No
         d.cbc(d.cac(party, "PartyName"), "Name", s.name)
     _address(d, party, s.street, s.street2, s.city, s.postcode, s.country)
     if s.vat_id and "O" not in categories:  # BR-O-02: no seller VAT id on a not-subject invoice
-        tax = d.cac(party, "PartyTaxScheme")
-        d.cbc(tax, "CompanyID", s.vat_id)
-        d.cbc(d.cac(tax, "TaxScheme"), "ID", "VAT")
+        _party_tax(d, party, s.vat_id, "VAT")
     if s.tax_id:
-        tax = d.cac(party, "PartyTaxScheme")
-        d.cbc(tax, "CompanyID", s.tax_id)
-        d.cbc(d.cac(tax, "TaxScheme"), "ID", "FC")
+        _party_tax(d, party, s.tax_id, "FC")
     legal = d.cac(party, "PartyLegalEntity")
     d.cbc(legal, "RegistrationName", s.registered_name)
     company, company_scheme = ei.seller_register(settings)
@@ -89,6 +85,14 @@ def _seller(d: _Doc, root, settings: ExportSettings, categories: set[str]) -> No
         d.cbc(contact, "ElectronicMail", s.email)
 
 
+def _party_tax(d: _Doc, party, company_id: str, scheme: str) -> None:
+    """A party's PartyTaxScheme: its id under ``scheme`` (VAT, or FC for a tax
+    registration that is not VAT)."""
+    tax = d.cac(party, "PartyTaxScheme")
+    d.cbc(tax, "CompanyID", company_id)
+    d.cbc(d.cac(tax, "TaxScheme"), "ID", scheme)
+
+
 def _buyer(d: _Doc, root, inv: InvoiceData, categories: set[str]) -> None:
     c = inv.customer
     party = d.cac(d.cac(root, "AccountingCustomerParty"), "Party")
@@ -96,9 +100,7 @@ def _buyer(d: _Doc, root, inv: InvoiceData, categories: set[str]) -> None:
     d.cbc(party, "EndpointID", endpoint, schemeID=scheme)
     _address(d, party, c.address_line1, c.address_line2, c.city, c.postcode, c.country)
     if c.vat_id and "O" not in categories:
-        tax = d.cac(party, "PartyTaxScheme")
-        d.cbc(tax, "CompanyID", c.vat_id)
-        d.cbc(d.cac(tax, "TaxScheme"), "ID", "VAT")
+        _party_tax(d, party, c.vat_id, "VAT")
     legal = d.cac(party, "PartyLegalEntity")
     d.cbc(legal, "RegistrationName", c.name)
     company, company_scheme = ei.buyer_register(inv)
