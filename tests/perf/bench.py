@@ -5,6 +5,7 @@ in the same run), as median and p95 over several runs, and the ratio.
     python -m tests.perf.bench [--customers N] [--months M] [--json PATH] [--runs K]
                                [--book PATH] [--book-dir DIR] [--rebuild]
                                [--db sqlite|PATH|postgresql://...]... [--backends sqlite,postgresql]
+                               [--only plan,search,save]
 
 It builds (once, then reuses) a book with ``batchbill demo --customers N
 --months M --seed 7 --today 2026-11-15`` under ``--book-dir`` (default
@@ -30,6 +31,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -38,13 +40,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.perf.books import (ROOT, SEED, TODAY, copy_book, default_book_dir, ensure_book,  # noqa: F401
+                              previous_month, raw_connect, remove_book, store_open)
+
 DEFAULT_CUSTOMERS = 2000
 DEFAULT_MONTHS = 24
-SEED = 7
-TODAY = dt.date(2026, 11, 15)
 FORMATS = ("qbo-csv", "qbd-iif", "xero-csv", "csv")
 SEARCH_QUERIES = 100
-ROOT = Path(__file__).resolve().parents[2]
 
 # The targets of issue 16 (median of at least 7 runs): ratios to the floor, or absolute.
 LIMITS = {"cold start": 1.5, "search": 2.0, "search p95": 0.020, "plan": 2.0, "save": 1.5, "export": 1.6,
@@ -60,6 +62,7 @@ TARGETS = {
     "import": "peak RSS < 200 MiB (a 50 MB customers file)",
 }
 DEFAULT_IMPORT_MB = 50
+MEASURES = ("coldstart", "search", "plan", "save", "export", "memory", "keystroke", "import")
 
 
 # --------------------------------------------------------------------------- figures
@@ -103,90 +106,6 @@ def result(name: str, unit: str, values: list[float], floor: list[float] | None,
     out["target"] = TARGETS.get(kind, "")
     out["met"] = met
     return out
-
-
-# --------------------------------------------------------------------------- books
-def default_book_dir() -> Path:
-    env = os.environ.get("BATCHBILL_PERF_BOOKS")
-    if env:
-        return Path(env)
-    if os.access("/work", os.W_OK):
-        return Path("/work/perf-books")
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("batchbill", appauthor=False)) / "perf-books"
-
-
-def ensure_book(directory: Path, customers: int | None, months: int | None, today: dt.date,
-                say, rebuild: bool = False) -> Path:
-    """The cached demo book for these arguments, built with ``batchbill demo`` if missing.
-    ``None`` sizes mean the demo's defaults (the default demo book)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    label = f"c{customers}-m{months}" if customers else "default"
-    path = directory / f"book-{label}-s{SEED}-t{today.isoformat()}.sqlite3"
-    if path.exists() and not rebuild:
-        return path
-    tmp = path.with_suffix(".tmp.sqlite3")
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(str(tmp) + suffix)
-    cmd = [sys.executable, "-m", "batchbill", "demo", "--db", str(tmp), "--seed", str(SEED),
-           "--today", today.isoformat()]
-    if customers:
-        cmd += ["--customers", str(customers), "--months", str(months)]
-    say(f"building {path.name} (once): {' '.join(cmd[2:])}")
-    started = time.monotonic()
-    subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    with contextlib.closing(sqlite3.connect(tmp)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    os.replace(tmp, path)
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(str(tmp) + suffix)
-    say(f"built in {time.monotonic() - started:.0f} s")
-    return path
-
-
-def previous_month(today: dt.date) -> str:
-    first = today.replace(day=1) - dt.timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
-
-
-def copy_book(source: Path, target: Path) -> Path:
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(str(target) + suffix)
-    shutil.copyfile(source, target)
-    os.chmod(target, 0o600)
-    return target
-
-
-def remove_book(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(str(path) + suffix)
-
-
-@contextlib.contextmanager
-def store_open(path: Path):
-    from store.book import open_database
-    from store.db import close_database
-
-    close_database()
-    open_database(str(path))
-    try:
-        yield
-    finally:
-        close_database()
-
-
-def raw_connect(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection with the store's pragmas (WAL, synchronous normal)."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
-    for pragma in ("journal_mode = wal", "synchronous = normal", "foreign_keys = 1",
-                   "cache_size = -32000", "busy_timeout = 30000"):
-        conn.execute(f"PRAGMA {pragma}")
-    return conn
 
 
 def prepare(book: Path, work: Path, period: str, name: str) -> tuple[Path, dict]:
@@ -684,19 +603,31 @@ def run_sqlite(args, work: Path, say) -> dict:
     period = previous_month(TODAY)
     pristine, drafts = prepare(book, work, period, "large")
     small_pristine, small_drafts = prepare(small, work, period, "small")
-    results = bench_cold_start(pristine, args.runs, say)
-    results.append(bench_search(pristine, args.runs, say))
-    plan_row, plan_shape = bench_plan(pristine, period, args.runs, say)
-    results.append(plan_row)
-    save_row, saved, save_shape = bench_save(pristine, work, period, drafts["save"], args.runs, say)
-    results.append(save_row)
-    results.extend(bench_export(saved, work, drafts["save"], args.runs, say))
-    results.append(bench_memory((pristine, drafts["editor"]), (small_pristine, small_drafts["editor"]),
-                                max(1, min(args.runs, 3)), say))
-    results.append(bench_keystroke(pristine, work, drafts["editor"], max(5, 4 * args.runs), say))
-    results.append(bench_import(work, args.import_mb, max(1, min(args.runs, 3)), say))
+    want = wanted(args)
+    results, plan_shape, save_shape, saved = [], {}, {}, None
+    if want("coldstart"):
+        results.extend(bench_cold_start(pristine, args.runs, say))
+    if want("search"):
+        results.append(bench_search(pristine, args.runs, say))
+    if want("plan"):
+        plan_row, plan_shape = bench_plan(pristine, period, args.runs, say)
+        results.append(plan_row)
+    if want("save") or want("export"):
+        save_row, saved, save_shape = bench_save(pristine, work, period, drafts["save"], args.runs, say)
+        if want("save"):
+            results.append(save_row)
+    if want("export"):
+        results.extend(bench_export(saved, work, drafts["save"], args.runs, say))
+    if want("memory"):
+        results.append(bench_memory((pristine, drafts["editor"]), (small_pristine, small_drafts["editor"]),
+                                    max(1, min(args.runs, 3)), say))
+    if want("keystroke"):
+        results.append(bench_keystroke(pristine, work, drafts["editor"], max(5, 4 * args.runs), say))
+    if want("import"):
+        results.append(bench_import(work, args.import_mb, max(1, min(args.runs, 3)), say))
     for path in (pristine, small_pristine, saved):
-        remove_book(path)
+        if path:
+            remove_book(path)
     return {
         "backend": "sqlite",
         "book": {"path": str(book), "customers": args.customers, "months": args.months, "seed": SEED,
@@ -709,6 +640,12 @@ def run_sqlite(args, work: Path, say) -> dict:
         "results": results,
         "all_met": all(r["met"] for r in results),
     }
+
+
+def wanted(args):
+    """Whether a measure (a name of MEASURES) is to run: all of them unless ``--only``."""
+    only = set(args.only.split(",")) if getattr(args, "only", None) else set(MEASURES)
+    return only.__contains__
 
 
 def backends(args) -> list[tuple[str, str | None]]:
@@ -734,11 +671,16 @@ def backends(args) -> list[tuple[str, str | None]]:
     return chosen or [("sqlite", None)]
 
 
+def _terminated(signum, frame):
+    raise SystemExit(f"bench: terminated by signal {signum}")
+
+
 def run(args) -> dict:
     """Every measure on each backend asked for. The report is the first backend's
     (``results``, ``book``...), with every backend's under ``backends``."""
     say = (lambda m: print(f"bench: {m}", file=sys.stderr, flush=True))
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _terminated)  # a kill cleans up as Ctrl-C does (copies dropped)
     reports: dict[str, dict] = {}
     work = Path(tempfile.mkdtemp(prefix="batchbill-bench-"))
     try:
@@ -781,7 +723,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached books")
     parser.add_argument("--import-mb", type=float, default=DEFAULT_IMPORT_MB,
                         help=f"size of the customers file the import measure reads (default {DEFAULT_IMPORT_MB})")
+    parser.add_argument("--only", metavar="LIST",
+                        help=f"comma-separated measures to run (default all: {','.join(MEASURES)}); "
+                             "export runs the save first, on whose saved copy it exports")
     args = parser.parse_args(argv)
+    unknown = set(args.only.split(",")) - set(MEASURES) if args.only else set()
+    if unknown:
+        parser.error(f"--only: unknown measure(s) {', '.join(sorted(unknown))}; known: {', '.join(MEASURES)}")
     report = run(args)
     reports = report["backends"]
     for backend, rep in reports.items():

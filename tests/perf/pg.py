@@ -415,23 +415,35 @@ def run_postgresql(args, url: str, work, say) -> dict:
     """Every measure on the PostgreSQL server at ``url``; the backend's report."""
     started = time.monotonic()
     server = Server(url, prefix=args.pg_prefix)
+    server.drop_stale(say)
     period = bench.previous_month(TODAY)
     try:
         book = server.ensure_book(args.customers, args.months, SEED, TODAY, ROOT, say, args.rebuild)
         small = server.ensure_book(None, None, SEED, TODAY, ROOT, say, args.rebuild)
         pristine, drafts = prepare(server, book, period, "large")
         small_pristine, small_drafts = prepare(server, small, period, "small")
-        results = bench_cold_start(server, pristine, args.runs, say)
-        results.append(bench_search(server, pristine, args.runs, say))
-        plan_row, plan_shape = bench_plan(server, pristine, period, args.runs, say)
-        results.append(plan_row)
-        save_row, saved, save_shape = bench_save(server, pristine, period, drafts["save"], args.runs, say)
-        results.append(save_row)
-        results.extend(bench_export(server, saved, work, drafts["save"], args.runs, say))
-        results.append(bench_memory(server, (pristine, drafts["editor"]), (small_pristine, small_drafts["editor"]),
-                                    max(1, min(args.runs, 3)), say))
-        results.append(bench_keystroke(server, pristine, drafts["editor"], max(5, 4 * args.runs), say))
-        results.append(bench_import(server, work, args.import_mb, max(1, min(args.runs, 3)), say))
+        want = bench.wanted(args)
+        results, plan_shape, save_shape = [], {}, {}
+        if want("coldstart"):
+            results.extend(bench_cold_start(server, pristine, args.runs, say))
+        if want("search"):
+            results.append(bench_search(server, pristine, args.runs, say))
+        if want("plan"):
+            plan_row, plan_shape = bench_plan(server, pristine, period, args.runs, say)
+            results.append(plan_row)
+        if want("save") or want("export"):
+            save_row, saved, save_shape = bench_save(server, pristine, period, drafts["save"], args.runs, say)
+            if want("save"):
+                results.append(save_row)
+        if want("export"):
+            results.extend(bench_export(server, saved, work, drafts["save"], args.runs, say))
+        if want("memory"):
+            results.append(bench_memory(server, (pristine, drafts["editor"]),
+                                        (small_pristine, small_drafts["editor"]), max(1, min(args.runs, 3)), say))
+        if want("keystroke"):
+            results.append(bench_keystroke(server, pristine, drafts["editor"], max(5, 4 * args.runs), say))
+        if want("import"):  # one run: 50 MB of customers take about 6 minutes on PostgreSQL
+            results.append(bench_import(server, work, args.import_mb, 1, say))
         book_size = server.size_of(book)
     finally:
         server.close()

@@ -118,6 +118,17 @@ class Server:
         self.execute("CHECKPOINT")
         os.sync()
 
+    def drop_stale(self, say) -> None:
+        """Drop the copies of runs that died without cleaning up (their process is
+        gone from this host: killed, or the machine restarted)."""
+        pattern = re.compile(rf"{re.escape(self.prefix)}_run(\d+)_")
+        for (name,) in self.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                                    (f"{self.prefix}_run",)):
+            match = pattern.match(name)
+            if match and int(match.group(1)) != os.getpid() and not os.path.exists(f"/proc/{match.group(1)}"):
+                say(f"dropping {name}, left by a run that ended without cleaning up")
+                self.drop(name)
+
     def close(self) -> None:
         """Drop every copy this run made, then hang up."""
         for name in sorted(self.copies):
