@@ -17,6 +17,7 @@ from store.domain import ExportSettings, InvoiceData, InvoiceLineData
 from store.identity import DEFAULT_EXEMPTION, EU_COUNTRIES, VAT_PREFIX
 from store.money import exponent
 from store.periods import parse_period
+from store.text import count
 
 # Line kinds whose quantity is hours (UN/ECE rec. 20 unit HUR); others are units (C62).
 HOUR_KINDS = frozenset({"ticket", "time_entry", "overage"})
@@ -250,7 +251,7 @@ def problems(invoices: Sequence[InvoiceData], settings: ExportSettings, target: 
 def refuse_problems(invoices: Sequence[InvoiceData], settings: ExportSettings, target: str) -> None:
     found = problems(invoices, settings, target)
     if found:
-        raise ExportError(f"{target}: {len(found)} thing(s) to set before export:\n  " + "\n  ".join(found))
+        raise ExportError(f"{target}: {count(len(found), 'thing')} to set before export:\n  " + "\n  ".join(found))
 
 
 def warnings(invoices: Sequence[InvoiceData], settings: ExportSettings) -> list[str]:

@@ -27,6 +27,7 @@ from store.gcpause import no_gc_pauses
 from store.errors import ValidationError
 from store.invoices import batch_invoices, export_settings, find_batch, load_invoices, void_invoice_numbers
 from store.models import AuditEvent, Invoice, now
+from store.text import count, plural
 
 
 @dataclass
@@ -62,8 +63,9 @@ class ExportResult:
         formats = sorted({self.previous_formats[n] for n in numbers if n in self.previous_formats})
         before = f"{', '.join(formats)}; last on" if formats else "last on"
         return [
-            f"{len(numbers)} of {self.invoices} invoices ({numbers[0]} ... {numbers[-1]}) were exported "
-            f"before ({before} {_fmt_time(last)}); exported again as {self.format}"
+            f"{len(numbers)} of {count(self.invoices, 'invoice')} ({numbers[0]} ... {numbers[-1]}) "
+            f"{plural(len(numbers), 'was', 'were')} exported before ({before} {_fmt_time(last)}); "
+            f"exported again as {self.format}"
         ]
 
 
@@ -495,10 +497,9 @@ def export_invoices(
     # line writes at once: it says them after)
     warnings = list(output.warnings) + _currency_warnings(fmt, invoices)
     if marked != len(invoices) - len(credit_notes):
-        warnings.append(
-            f"{len(invoices) - len(credit_notes) - marked} invoice(s) were voided while exporting and were "
-            "not marked exported"
-        )
+        lost = len(invoices) - len(credit_notes) - marked
+        warnings.append(f"{count(lost, 'invoice')} {plural(lost, 'was', 'were')} voided while exporting and "
+                        f"{plural(lost, 'was', 'were')} not marked exported")
     return ExportResult(
         files=paths,
         invoices=len(invoices),
@@ -633,9 +634,9 @@ def _currency_warnings(fmt: str, invoices) -> list[str]:
     if not other:
         return []
     # one line whatever the number of currencies: the dialog must keep its keys on screen
-    counts = ", ".join(f"{len(found)} in {currency}" for currency, found in sorted(other.items()))
+    counts = ", ".join(f"{count(len(found), 'invoice')} in {currency}" for currency, found in sorted(other.items()))
     first = min(n for found in other.values() for n in found)
-    return [f"{target} has no currency column: invoices {counts} (first {first}) would be read as "
+    return [f"{target} has no currency column: {counts} (first {first}) would be read as "
             f"{home} amounts by the accounting system"]
 
 

@@ -63,3 +63,16 @@ def name_key(name: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = unicodedata.normalize("NFKC", text.casefold())
     return " ".join(text.split())
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """The word for ``n`` things: ``noun`` for 1, else ``many`` (default ``noun`` + 's').
+    ``plural(1, 'was', 'were')`` is 'was'; ``plural(2, 'invoice')`` is 'invoices'."""
+    if n == 1:
+        return noun
+    return many if many is not None else f"{noun}s"
+
+
+def count(n: int, noun: str, many: str | None = None) -> str:
+    """'1 invoice', '2 invoices', '0 invoices' (``many`` for an irregular plural)."""
+    return f"{n} {plural(n, noun, many)}"

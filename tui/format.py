@@ -7,7 +7,7 @@ import datetime as dt
 from rich.text import Text
 
 from store.money import format_display
-from store.text import escape_controls
+from store.text import count, escape_controls, plural  # noqa: F401 (count, plural: the screens' words)
 
 
 def safe(text) -> str:
@@ -49,11 +49,6 @@ def flex_widths(total: int, fixed, weights, minimum: int = 8) -> list[int]:
     share = sum(weights) or 1
     widths = [max(minimum, room * w // share) for w in weights]
     return widths
-
-
-def count(n: int, noun: str) -> str:
-    """'1 invoice', '2 invoices'."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def money(minor: int, currency: str) -> str:

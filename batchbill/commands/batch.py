@@ -188,6 +188,7 @@ def run_save(args) -> int:
 def run_void(args) -> int:
     from store import billing
     from store.listing import recent_invoices
+    from store.text import count, plural
 
     open_store(args)
     before = billing.get_batch(args.batch)
@@ -200,10 +201,11 @@ def run_void(args) -> int:
         data["exported_invoices"] = sorted(exported)
         print_json(data)
         return 0
-    print(f"Voided batch {summary.id} {summary.name!r}: {before.live_count} "
-          f"invoice{'s' if before.live_count != 1 else ''} void; its items are billable again")
+    print(f"Voided batch {summary.id} {summary.name!r}: {count(before.live_count, 'invoice')} "
+          f"void; its items are billable again")
     if exported:
-        print(f"Warning: {len(exported)} of them were exported ({', '.join(sorted(exported)[:5])}"
+        print(f"Warning: {len(exported)} of them {plural(len(exported), 'was', 'were')} exported "
+              f"({', '.join(sorted(exported)[:5])}"
               f"{', ...' if len(exported) > 5 else ''}): void them in your accounting system too")
     return 0
 

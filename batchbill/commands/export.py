@@ -38,6 +38,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from store.exports import export_invoices
+    from store.text import count
 
     open_store(args)
     result = export_invoices(
@@ -50,13 +51,15 @@ def run(args) -> int:
     if args.fmt in PER_INVOICE:
         return _report_documents(result)
     for item in result.details:
-        print(f"wrote {item.path}: {item.invoices} invoice(s), {item.rows} row(s)")
+        print(f"wrote {item.path}: {count(item.invoices, 'invoice')}, {count(item.rows, 'row')}")
     if len(result.details) > 1:
-        print(f"total: {result.invoices} invoice(s), {result.rows} row(s) in {len(result.files)} files")
+        print(f"total: {count(result.invoices, 'invoice')}, {count(result.rows, 'row')} in "
+              f"{len(result.files)} files")
     for notice in result.reexport_notices():
         print(f"re-export: {notice}")
     if result.skipped_void:
-        print(f"skipped {len(result.skipped_void)} void invoice(s): {', '.join(result.skipped_void[:MAX_NOTICES])}")
+        print(f"skipped {count(len(result.skipped_void), 'void invoice')}: "
+              f"{', '.join(result.skipped_void[:MAX_NOTICES])}")
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
@@ -64,6 +67,8 @@ def run(args) -> int:
 
 def _report_documents(result) -> int:
     """One line per file for a few, else the folder or zip and the count."""
+    from store.text import count, plural
+
     files = result.files
     if len(files) <= MAX_NOTICES:
         for path in files:
@@ -71,14 +76,16 @@ def _report_documents(result) -> int:
     else:
         print(f"wrote {len(files)} files in {files[0].parent}")
     if len(files) == 1 and result.invoices > 1:
-        print(f"  {result.invoices} invoice(s) in {files[0]}")
+        print(f"  {count(result.invoices, 'invoice')} in {files[0]}")
     if result.credit_notes:
-        print(f"credit notes for {len(result.credit_notes)} void invoice(s) that were exported: "
+        notes = len(result.credit_notes)
+        print(f"credit {plural(notes, 'note')} for {count(notes, 'void invoice')} that "
+              f"{plural(notes, 'was', 'were')} exported: "
               f"{', '.join(result.credit_notes[:MAX_NOTICES])}")
     for notice in result.reexport_notices():
         print(f"re-export: {notice}")
     if result.skipped_void:
-        print(f"skipped {len(result.skipped_void)} void invoice(s) never exported (no credit note needed): "
+        print(f"skipped {count(len(result.skipped_void), 'void invoice')} never exported (no credit note needed): "
               f"{', '.join(result.skipped_void[:MAX_NOTICES])}")
     for warning in result.warnings:
         print(f"warning: {warning}")

@@ -168,3 +168,18 @@ def test_exclude_time_entry_is_honoured_and_invoice_void_releases_only_that_invo
     capsys.readouterr()
     assert main(["invoice", "void", number, "--reason", "again", *db]) == 2
     assert capsys.readouterr().err == f"batchbill: invoice {number} is void already\n"
+
+
+@pytest.mark.parametrize("exported, words", [(1, "1 of them was exported"), (2, "2 of them were exported")])
+def test_void_says_how_many_were_exported_in_english(demo_book, capsys, tmp_path, exported, words):
+    db = ["--db", demo_book]
+    numbers = [i["number"] for i in run_json(capsys, "batch", "show", "Demo 2026-08", "--json", *db)["invoice_list"]]
+    assert len(numbers) > 2
+    for number in numbers[:exported]:
+        assert main(["export", "--invoice", number, "--format", "csv", "-o", str(tmp_path / f"{number}.csv"),
+                     *db]) == 0
+    capsys.readouterr()
+    assert main(["batch", "void", "Demo 2026-08", "--reason", "wrong rates", *db]) == 0
+    out = capsys.readouterr().out
+    assert f"Warning: {words} (" in out
+    assert "Voided batch" in out and f"{len(numbers)} invoices void" in out

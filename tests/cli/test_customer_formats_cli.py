@@ -72,7 +72,7 @@ def test_void_invoices_that_were_exported_get_credit_notes_others_are_refused(nl
     billing.void_batch(1, "billed the wrong month", actor="test")
     close_database()
     status, out, _ = run(capsys, "export", "--invoice", "PIT-000002", "-f", "ubl", "--db", path)
-    assert status == 0 and "credit notes for 1 void invoice(s) that were exported: PIT-000002" in out
+    assert status == 0 and "credit note for 1 void invoice that was exported: PIT-000002" in out
     xml = (work / "PIT-000002.xml").read_bytes()
     assert b"<CreditNote " in xml and b"<cbc:ID>PIT-000002-CN</cbc:ID>" in xml
     status, _, err = run(capsys, "export", "--invoice", "PIT-000003", "-f", "ubl", "--db", path)
@@ -80,7 +80,7 @@ def test_void_invoices_that_were_exported_get_credit_notes_others_are_refused(nl
     # the voided batch as a whole: only the credit note of the invoice the customer had
     status, out, _ = run(capsys, "export", "--batch", "1", "-f", "pdf", "-o", "voided", "--db", path)
     assert status == 0 and [p.name for p in (work / "voided").iterdir()] == ["PIT-000002-CN.pdf"]
-    assert "skipped 11 void invoice(s) never exported" in out
+    assert "skipped 11 void invoices never exported" in out
     status, _, err = run(capsys, "export", "--batch", "1", "-f", "csv", "--db", path)
     assert status == 2 and "voided" in err  # the accounting formats still refuse a voided batch
 
@@ -166,7 +166,7 @@ def test_an_invoice_voided_alone_after_export_gets_a_credit_note_dated_the_day_o
     billing.void_invoice("PIT-000005", "wrong customer", actor="test")
     close_database()
     status, out, _ = run(capsys, "export", "--batch", "1", "-f", "ubl", "-o", "again", "--db", path)
-    assert status == 0 and "credit notes for 1 void invoice(s) that were exported: PIT-000005" in out
+    assert status == 0 and "credit note for 1 void invoice that was exported: PIT-000005" in out
     files = sorted(p.name for p in (work / "again").iterdir())
     assert "PIT-000005-CN.xml" in files and "PIT-000005.xml" not in files and len(files) == 12
     xml = (work / "again" / "PIT-000005-CN.xml").read_text()

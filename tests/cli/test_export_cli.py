@@ -38,14 +38,14 @@ def test_export_batch_writes_default_file_in_current_directory(book, capsys):
     path, batch_id, work = book
     status, out, err = run(capsys, "export", "--batch", str(batch_id), "--format", "qbo-csv", "--db", path)
     assert (status, err) == (0, "")
-    assert out == f"wrote batch-{batch_id}-qbo.csv: 2 invoice(s), 4 row(s)\n"
+    assert out == f"wrote batch-{batch_id}-qbo.csv: 2 invoices, 4 rows\n"
     assert check_paths("qbo-csv", [work / f"batch-{batch_id}-qbo.csv"]) == []
 
 
 def test_export_invoice_to_iif_then_again_says_it_is_a_re_export(book, capsys):
     path, _, work = book
     assert run(capsys, "export", "--invoice", "INV-000001", "--format", "qbd-iif", "--db", path)[1] == (
-        "wrote INV-000001.iif: 1 invoice(s), 5 row(s)\n")
+        "wrote INV-000001.iif: 1 invoice, 5 rows\n")
     status, out, _ = run(capsys, "export", "--invoice", "INV-000001", "--format", "qbd-iif", "--db", path)
     assert status == 0
     assert "re-export: INV-000001 was exported before (qbd-iif on " in out
@@ -59,7 +59,7 @@ def test_export_to_a_given_path(book, capsys, tmp_path):
     target = tmp_path / "out" / "oct-xero.csv"
     status, out, _ = run(capsys, "export", "--batch", "October 2026", "-f", "xero-csv", "-o", str(target), "--mkdir",
                          "--db", path)
-    assert status == 0 and out.startswith(f"wrote {target}: 2 invoice(s)")
+    assert status == 0 and out.startswith(f"wrote {target}: 2 invoices")
     assert check_paths("xero-csv", [target]) == []
 
 

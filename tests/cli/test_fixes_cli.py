@@ -68,7 +68,7 @@ def test_cli_export_in_a_currency_other_than_home_warns_as_the_app_does(book, ca
     assert status == 0
     (line,) = [l for l in out.splitlines() if "currency" in l]
     assert line == f"warning: {shown[-1]}"
-    assert line.startswith(f"warning: {target} has no currency column: invoices 2 in USD (first INV-000001)")
+    assert line.startswith(f"warning: {target} has no currency column: 2 invoices in USD (first INV-000001)")
 
 
 def test_cli_export_in_the_home_currency_does_not_warn(book, capsys):  # noqa: F811

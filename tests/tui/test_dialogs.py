@@ -114,7 +114,7 @@ async def test_export_dialog_keys_do_what_its_hint_says(book, tmp_path):
         await pilot.press("ctrl+s")
         await settle(pilot)
         # a EUR invoice in a format without a currency column: said first, nothing written yet
-        assert "invoices 1 in EUR (first NS-000003)" in str(app.screen.query_one("#export-warnings").render())
+        assert "1 invoice in EUR (first NS-000003)" in str(app.screen.query_one("#export-warnings").render())
         assert list(out.iterdir()) == []
         await pilot.press("ctrl+s")  # go on
         await settle(pilot)

@@ -102,7 +102,7 @@ class ExportDialog(ModalScreen):
                         f"{number_range(b.invoice_numbers, b.invoice_count)}")
         if len(self.numbers) == 1:
             return f"invoice {self.numbers[0]}"
-        return f"{len(self.numbers)} invoices"
+        return count(len(self.numbers), "invoice")
 
     @property
     def fmt(self) -> str:

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from store import listing
-from tui.format import number_range, safe, totals
+from tui.format import count, number_range, plural, safe, totals
 from tui.work import run_store
 
 
@@ -18,10 +18,8 @@ def exported_warning(exported: int, invoice_count: int) -> str:
     """``invoice_count``: the batch's invoices that stand (one voided alone is void already)."""
     if not exported:
         return ""
-    were = "was" if exported == 1 else "were"
-    them = "it" if exported == 1 else "them"
-    return (f"{exported} of its {invoice_count} invoices {were} exported: "
-            f"void {them} in your accounting system too.")
+    return (f"{exported} of its {count(invoice_count, 'invoice')} {plural(exported, 'was', 'were')} exported: "
+            f"void {plural(exported, 'it', 'them')} in your accounting system too.")
 
 
 class VoidDialog(ModalScreen[str | None]):
@@ -36,7 +34,7 @@ class VoidDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(safe(f"Void batch {b.name} ({b.period})"), classes="dialog-title", markup=False)
             void_already = b.invoice_count - b.live_count
-            already = (f" ({void_already} of its invoices {'is' if void_already == 1 else 'are'} "
+            already = (f" ({void_already} of its invoices {plural(void_already, 'is', 'are')} "
                        "void already)") if void_already else ""
             yield Label(f"Invoices {number_range(b.invoice_numbers, b.live_count)} "
                         f"totalling {totals(b.totals)} become void{already}; "
