@@ -16,6 +16,13 @@ export, a search that opens its first result...). Background work (the
 dashboard's poll, a draft written after a toggle) is marked as such
 (``run_store(..., background=True)``) and holds nothing. A burst then gives
 what the same keys typed one at a time give.
+
+A store call that hangs holds keys for at most ``WORKER_LIMIT``; a call that
+writes files (an export, the invoice screen's PDF) holds them however long it
+takes (``run_store(..., hold_keys=True)``): a batch of 22 PDFs takes longer
+than the limit, and a ``/`` typed meanwhile must not open Search in the middle
+of a path. Such a call can hear of each key held (``held(n)``: the export
+dialog says how many keys wait for it).
 """
 from __future__ import annotations
 
@@ -35,6 +42,11 @@ _LIVE = (WorkerState.PENDING, WorkerState.RUNNING)
 
 def is_background(worker) -> bool:
     return bool(getattr(worker, "batchbill_background", False))
+
+
+def holds_keys(worker) -> bool:
+    """A call that keeps the keys typed meanwhile until it is over, however long."""
+    return bool(getattr(worker, "batchbill_hold_keys", False))
 
 
 class KeyGate:
@@ -68,7 +80,18 @@ class KeyGate:
             return False
         self.waiting.append(event)
         self._wake.set()
+        self._tell_holders()
         return True
+
+    def _holders(self) -> list:
+        return [worker for worker in self.app.workers if worker.state in _LIVE and holds_keys(worker)]
+
+    def _tell_holders(self, holders: list | None = None) -> None:
+        """Keys wait while a call that holds keys runs: tell it how many wait."""
+        for worker in self._holders() if holders is None else holders:
+            held = getattr(worker, "batchbill_held", None)
+            if held is not None and self.waiting:
+                held(len(self.waiting))
 
     async def _run(self) -> None:
         try:
@@ -104,11 +127,22 @@ class KeyGate:
     async def settled(self) -> None:
         """Return when the app is done with the last key: no message waiting or
         being handled anywhere, no callback due after a refresh, and no store
-        call running whose result moves the focus (up to the limits above)."""
+        call running whose result moves the focus (up to the limits above; a call
+        that holds keys, however long it runs)."""
         start = time.monotonic()
         spins = 0  # turns of the loop: a long wait without a store call sleeps a little between
         calm = 0
+        told = 0  # keys a call that holds them was told about (some came before it started)
         while True:
+            holders = self._holders()
+            if holders:  # an export: no limit, and the limits count from its end
+                if len(self.waiting) != told:
+                    told = len(self.waiting)
+                    self._tell_holders(holders)
+                calm = 0
+                await asyncio.sleep(0.01)
+                start = time.monotonic()
+                continue
             now = time.monotonic()
             quiet = self._quiet()
             busy = quiet and self._working()

@@ -21,6 +21,8 @@ def run_store(
     exclusive: bool = True,
     background: bool = False,
     after: Callable[[], None] | None = None,
+    hold_keys: bool = False,
+    held: Callable[[int], None] | None = None,
     **kwargs: Any,
 ) -> Worker:
     """Call ``fn(*args, **kwargs)`` in a thread; ``done(result)`` runs on the UI thread.
@@ -35,6 +37,10 @@ def run_store(
     result does neither (the dashboard's poll, a draft written after a toggle).
     ``after()`` runs on the UI thread once the call is over, whatever its outcome
     (a dialog that said "Exporting..." says something else then).
+
+    ``hold_keys=True``: keys typed meanwhile wait however long the call takes
+    (an export of many PDFs), not just up to :data:`tui.keys.WORKER_LIMIT`;
+    ``held(n)`` runs on the UI thread each time a key is held, ``n`` keys waiting.
     """
 
     def job() -> Any:
@@ -62,4 +68,6 @@ def run_store(
         exit_on_error=False, description=name,
     )
     worker.batchbill_background = background
+    worker.batchbill_hold_keys = hold_keys and not background
+    worker.batchbill_held = held
     return worker

@@ -320,3 +320,118 @@ async def test_slash_in_the_search_box_selects_the_query_and_is_not_typed(book, 
         assert field.value == "12"
         await SEND[send](pilot, "slash", "slash", "7")
         assert field.value == "7"
+
+
+# --- keys typed while an export writes its files wait for it, however long ----------
+
+class SlowPdf:
+    """exporters.pdf.invoice_pdf held until the test lets it go: an export as long as
+    the test wants (22 PDFs took ~16 s over SSH), with no clock in the test."""
+
+    def __init__(self, monkeypatch):
+        import threading
+
+        import exporters.pdf as pdf
+
+        self.release = threading.Event()
+        self.started = threading.Event()
+        real = pdf.invoice_pdf
+
+        def slow(inv, settings, **kwargs):
+            self.started.set()
+            assert self.release.wait(120), "the test never released the export"
+            return real(inv, settings, **kwargs)
+
+        monkeypatch.setattr(pdf, "invoice_pdf", slow)
+
+
+def post_keys(app, *keys: str) -> None:
+    """Keys as the terminal sends them in one read, without waiting for the app."""
+    from tests.tui.conftest import key_event
+
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+async def until(condition, what: str) -> None:
+    import asyncio
+
+    for _ in range(6000):  # not a timing assertion: a bound on a wait that ends by itself
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_keys_typed_during_a_long_export_wait_for_it_and_land_in_order(book, tmp_path, monkeypatch):
+    """Seen: a PDF export of 22 invoices outlasted the key gate's 15 s, and the '/' of a
+    path typed meanwhile opened Search. Keys typed while an export runs wait for it (here
+    far beyond the limit, made tiny) and then land where the focus is after it, in order."""
+    from pathlib import Path
+
+    from textual.widgets import Input, Label, Select
+
+    from tui import keys
+    from tui.screens.export_dialog import ExportDialog
+    from tui.screens.search import SearchScreen
+
+    monkeypatch.setattr(keys, "WORKER_LIMIT", 0.01)  # any other call would have let them in
+    slow = SlowPdf(monkeypatch)
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "b", "e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog) and dialog.batch.name == "September run"
+        dialog.query_one("#export-format", Select).value = "pdf"
+        await settle(pilot)
+        folder = dialog.path_text
+        post_keys(app, "ctrl+s", "slash", *"NS-000002")
+        try:
+            await until(lambda: slow.started.is_set() and len(app.key_gate.waiting) == 10, "10 keys held")
+            await pilot.pause(0.1)  # ... and still held a while later
+            assert len(app.key_gate.waiting) == 10 and app.screen is dialog
+            status = str(dialog.query_one("#export-error", Label).render())
+            assert status.endswith("(10 keys typed meanwhile wait for the export)"), status
+        finally:
+            slow.release.set()
+        await until(lambda: isinstance(app.screen, SearchScreen), "the export done, then '/' opened Search")
+        await app.key_gate.drained()
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        field = app.screen.query_one(Input)
+        assert field.value == "NS-000002"  # every key, in order, none in the dialog
+        assert sorted(p.name for p in Path(folder).iterdir()) == ["NS-000001.pdf", "NS-000002.pdf",
+                                                                  "NS-000003.pdf"]
+
+
+async def test_keys_typed_while_the_invoice_screen_writes_its_pdf_wait_for_it(book, tmp_path, monkeypatch):
+    from textual.widgets import Input
+
+    from tui import keys
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+    from tui.screens.search import SearchScreen
+
+    monkeypatch.setattr(keys, "WORKER_LIMIT", 0.01)
+    slow = SlowPdf(monkeypatch)
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "slash", *"NS-000001", "enter")
+        assert isinstance(app.screen, InvoiceDetailScreen)
+        post_keys(app, "p", "slash", *"NS-000002")
+        try:
+            await until(lambda: slow.started.is_set() and len(app.key_gate.waiting) == 10, "10 keys held")
+            await pilot.pause(0.1)
+            assert len(app.key_gate.waiting) == 10 and isinstance(app.screen, InvoiceDetailScreen)
+        finally:
+            slow.release.set()
+        await until(lambda: not app.key_gate.waiting, "the keys let in after the PDF")
+        await app.key_gate.drained()
+        await settle(pilot)
+        assert (tmp_path / "NS-000001.pdf").is_file()
+        assert isinstance(app.screen, SearchScreen)
+        field = app.screen.query_one(Input)
+        assert app.focused is field and field.value == "NS-000002"

@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select
 
 from store import exports
-from tui.format import count, number_range, safe, totals
+from tui.format import count, number_range, plural, safe, totals
 from tui.work import run_store
 
 FORMAT_NAMES = {
@@ -76,6 +76,8 @@ class ExportDialog(ModalScreen):
         self._warned: tuple | None = None  # (format, path) whose warnings were shown: enter again goes on
         self.preview = None
         self.busy = False
+        self._doing = ""  # what the export is doing ("Exporting...", "Writing 3 of 22 files...")
+        self._held = 0  # keys typed while it runs: they wait for it (tui.keys)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -187,28 +189,46 @@ class ExportDialog(ModalScreen):
             return
         if self._timer is not None:
             self._timer.stop()
-        key = (self.fmt, self.path_text)
         self.busy = True
-        self.query_one("#export-error", Label).update("Exporting...")
+        self._held = 0
+        self._doing_now("Exporting...")
         app = self.app
 
         def progress(done: int, total: int) -> None:  # called in the worker: hand it to the UI thread
             app.call_from_thread(self._progress, done, total)
 
-        run_store(self, check_then_export, self._args(), self._warned == key,
+        # keys typed meanwhile wait for the export however long it takes (22 PDFs: longer than
+        # the key gate's limit for other calls), then land where the focus is after it
+        run_store(self, check_then_export, self._args(), self._warned == (self.fmt, self.path_text),
                   progress if self.fmt in ("pdf", "facturx") else None,
-                  done=self._done, failed=self._failed, after=self._over, group="export")
+                  done=self._done, failed=self._failed, after=self._over, group="export",
+                  hold_keys=True, held=self._keys_held)
+
+    def _doing_now(self, text: str) -> None:
+        self._doing = text
+        held = ""
+        if self._held:
+            held = (f" ({count(self._held, 'key')} typed meanwhile {plural(self._held, 'waits', 'wait')} "
+                    "for the export)")
+        self.query_one("#export-error", Label).update(text + held)
+
+    def _keys_held(self, waiting: int) -> None:
+        if self.busy and self._doing:
+            self._held = waiting
+            self._doing_now(self._doing)
 
     def _over(self) -> None:
         self.busy = False
-        error = self.query_one("#export-error", Label)
-        if str(error.render()) == "Exporting...":  # an unexpected error (shown as a notification)
-            error.update("Not exported: see the message above.")
+        if self._doing:  # an unexpected error (shown as a notification)
+            self._doing = ""
+            self.query_one("#export-error", Label).update("Not exported: see the message above.")
 
     def _progress(self, done: int, total: int) -> None:
-        self.query_one("#export-error", Label).update(f"Writing {done} of {total} files...")
+        if self._doing:
+            self._doing_now(f"Writing {done} of {total} files...")
 
     def _done(self, result) -> None:
+        self._doing = ""
         if isinstance(result, exports.ExportPreview):
             self.busy = False
             self._show_preview(result)
@@ -229,6 +249,7 @@ class ExportDialog(ModalScreen):
 
     def _failed(self, error) -> None:
         self.busy = False
+        self._doing = ""
         self.query_one("#export-error", Label).update(safe(str(error)))
 
     def action_cancel(self) -> None:

@@ -175,8 +175,10 @@ class InvoiceDetailScreen(Screen):
 
         target = Path(self.app.export_dir) / exports.default_filename("pdf", numbers=[self.number])
         self.notify(f"Writing {target}...", timeout=3)
+        # keys typed meanwhile wait for the PDF however long it takes (tui.keys)
         run_store(self, exports.export_checked, fmt="pdf", numbers=[self.number], out_path=str(target),
-                  actor=self.app.actor, done=self._pdf_written, failed=self._pdf_failed, group="pdf")
+                  actor=self.app.actor, done=self._pdf_written, failed=self._pdf_failed, group="pdf",
+                  hold_keys=True)
 
     def _pdf_written(self, result) -> None:
         self.notify(f"Wrote {result.files[0]}", title="PDF", timeout=8)
