@@ -56,11 +56,32 @@ class ExportOutput:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DocumentPlan:
+    """What a one-file-per-invoice format (pdf, ubl, facturx) would write, found
+    without rendering anything: ``names`` the file of each invoice, in order (a
+    void invoice that was exported gets its credit note, ``NUMBER-CN``);
+    ``missing`` what must be set first, one line each (which invoice or the
+    settings, which field, the command that sets it); ``rows`` the lines written.
+    The preview and the export share it: what is previewed is what is written."""
+
+    names: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    rows: int = 0
+
+
 def exporter(fmt: str) -> Callable[[Sequence[InvoiceData], ExportSettings], ExportOutput]:
-    """The ``export`` function of a format name (qbo-csv, qbd-iif, xero-csv, csv)."""
+    """The ``export`` function of a format name (qbo-csv, qbd-iif, xero-csv, csv, pdf, ubl, facturx)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     return importlib.import_module(FORMATS[fmt][0]).export
+
+
+def planner(fmt: str) -> Callable[[Sequence[InvoiceData], ExportSettings], DocumentPlan]:
+    """The ``plan`` function of a one-file-per-invoice format (:data:`PER_INVOICE`)."""
+    if fmt not in PER_INVOICE:
+        raise ExportError(f"{fmt} writes no file per invoice: it has no plan")
+    return importlib.import_module(FORMATS[fmt][0]).plan
 
 
 def money_text(minor: int, currency: str) -> str:

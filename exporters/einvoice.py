@@ -249,7 +249,11 @@ def problems(invoices: Sequence[InvoiceData], settings: ExportSettings, target: 
 
 
 def refuse_problems(invoices: Sequence[InvoiceData], settings: ExportSettings, target: str) -> None:
-    found = problems(invoices, settings, target)
+    refuse_missing(problems(invoices, settings, target), target)
+
+
+def refuse_missing(found: Sequence[str], target: str) -> None:
+    """ExportError naming everything ``found`` missing (nothing when it is empty)."""
     if found:
         raise ExportError(f"{target}: {count(len(found), 'thing')} to set before export:\n  " + "\n  ".join(found))
 

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from exporters import cii
 from exporters import einvoice as ei
-from exporters.common import ExportError, ExportOutput, ExportPart, check_consistent
+from exporters.common import DocumentPlan, ExportError, ExportOutput, ExportPart, check_consistent
 from exporters.pdf import file_name, invoice_pdf
 from store.domain import ExportSettings, InvoiceData
 
@@ -37,13 +37,19 @@ def invoice_facturx(inv: InvoiceData, settings: ExportSettings) -> bytes:
         raise ExportError(f"{inv.number}: the Factur-X XML failed its XSD check: {exc}") from exc
 
 
+def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:
+    """The files the export writes and what is missing, no PDF or XML made."""
+    return DocumentPlan(tuple(file_name(inv, "-facturx") for inv in invoices),
+                        tuple(ei.problems(invoices, settings, "facturx")), sum(len(inv.lines) for inv in invoices))
+
+
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings, progress=None) -> ExportOutput:
-    ei.refuse_problems(invoices, settings, "facturx")
+    planned = plan(invoices, settings)
+    ei.refuse_missing(planned.missing, "facturx")
     parts = []
-    for done, inv in enumerate(invoices, 1):
+    for done, (inv, name) in enumerate(zip(invoices, planned.names), 1):
         check_consistent(inv)
-        parts.append(ExportPart(invoice_facturx(inv, settings), (inv.number,), len(inv.lines),
-                                file_name(inv, "-facturx")))
+        parts.append(ExportPart(invoice_facturx(inv, settings), (inv.number,), len(inv.lines), name))
         if progress is not None:
             progress(done, len(invoices))
     return ExportOutput(parts=parts)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from exporters import einvoice as ei
-from exporters.common import ExportOutput, ExportPart, check_consistent, quantity_text
+from exporters.common import DocumentPlan, ExportOutput, ExportPart, check_consistent, quantity_text
 from store.domain import ExportSettings, InvoiceData, InvoiceLineData
 from store.money import format_display, to_major
 
@@ -417,14 +417,21 @@ def file_name(inv: InvoiceData, suffix: str = "") -> str:
     return f"{ei.safe_file_stem(number)}{suffix}.pdf"
 
 
+def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:
+    """The files the export writes, nothing rendered (a PDF needs nothing beyond
+    what every invoice has: nothing is ever missing)."""
+    return DocumentPlan(tuple(file_name(inv) for inv in invoices), (), sum(len(inv.lines) for inv in invoices))
+
+
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings, progress=None) -> ExportOutput:
+    planned = plan(invoices, settings)
     parts = []
-    for done, inv in enumerate(invoices, 1):
+    for done, (inv, name) in enumerate(zip(invoices, planned.names), 1):
         check_consistent(inv)
-        parts.append(ExportPart(invoice_pdf(inv, settings), (inv.number,), len(inv.lines), file_name(inv)))
+        parts.append(ExportPart(invoice_pdf(inv, settings), (inv.number,), len(inv.lines), name))
         if progress is not None:
             progress(done, len(invoices))
     return ExportOutput(parts=parts)
 
 
-__all__ = ["export", "invoice_pdf", "file_name", "to_major"]
+__all__ = ["export", "plan", "invoice_pdf", "file_name", "to_major"]

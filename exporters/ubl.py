@@ -9,7 +9,7 @@ from typing import Sequence
 from xml.etree import ElementTree as ET
 
 from exporters import einvoice as ei
-from exporters.common import ExportOutput, ExportPart, check_consistent, money_text, quantity_text
+from exporters.common import DocumentPlan, ExportOutput, ExportPart, check_consistent, money_text, quantity_text
 from store.domain import ExportSettings, InvoiceData
 
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -209,10 +209,17 @@ def file_name(inv: InvoiceData) -> str:
     return f"{ei.safe_file_stem(ei.credit_note_number(inv) if ei.is_credit_note(inv) else inv.number)}.xml"
 
 
+def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:
+    """The files the export writes and what is missing, no XML made."""
+    return DocumentPlan(tuple(file_name(inv) for inv in invoices), tuple(ei.problems(invoices, settings, "ubl")),
+                        sum(len(inv.lines) for inv in invoices))
+
+
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportOutput:
-    ei.refuse_problems(invoices, settings, "ubl")
+    planned = plan(invoices, settings)
+    ei.refuse_missing(planned.missing, "ubl")
     parts = []
-    for inv in invoices:
+    for inv, name in zip(invoices, planned.names):
         check_consistent(inv)
-        parts.append(ExportPart(invoice_xml(inv, settings), (inv.number,), len(inv.lines), file_name(inv)))
+        parts.append(ExportPart(invoice_xml(inv, settings), (inv.number,), len(inv.lines), name))
     return ExportOutput(parts=parts, warnings=ei.warnings(invoices, settings))

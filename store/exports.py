@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
-from exporters.common import FORMATS, PER_INVOICE, exporter
+from exporters.common import FORMATS, PER_INVOICE, exporter, planner
+from exporters.einvoice import refuse_missing
 from store import settings
 from store.audit import current_actor
 from store.db import db
@@ -158,7 +159,10 @@ def check_destination(path: str | os.PathLike | None, *, default_name: str, part
         as_dir = None
     else:
         as_dir = text.endswith(("/", os.sep))
-        base = Path(text).expanduser()
+        try:
+            base = _expand(text)
+        except ValidationError as exc:
+            return Destination(paths=[], problems=[str(exc)])
         if as_dir or base.is_dir():
             target = base / default_name
         else:
@@ -214,6 +218,16 @@ def check_destination(path: str | os.PathLike | None, *, default_name: str, part
 
 
 _MKDIR_HINT = " (create it, or ask for it: --mkdir)"
+
+
+def _expand(text: str | os.PathLike) -> Path:
+    """The path with ``~`` and ``~user`` expanded; an unknown user is a refusal in
+    one line, not a traceback."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        user = os.fspath(text).split("/", 1)[0]
+        raise ValidationError(f"cannot use {text}: {user} is no user's home directory") from None
 
 
 def _refuse(problems: list[str]) -> None:
@@ -307,40 +321,57 @@ def _file_mode(path: Path, umask: int) -> int:
     return 0o666 & ~umask
 
 
-def _document_payloads(parts, out_path, directory, default_name: str, *,
-                       single: bool) -> tuple[list[tuple[Path, bytes]], Path | None]:
-    """Where the files of a customer format go: one invoice (``single``) to a file
-    (the ``-o`` path, or its default name in the current directory or in ``-o DIR``);
-    a batch or several invoices to a folder (``-o DIR``, default ``batch-ID-FORMAT``),
-    one file per invoice named after it, or into one zip when ``-o`` ends in ``.zip``.
-    Returns the (path, bytes) pairs and the folder when the output is one."""
-    base = Path(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
+@dataclass
+class DocumentTargets:
+    """Where the files of a customer format go (:func:`_document_targets`): ``paths``
+    one per invoice, or the one zip holding them all (``zipped``); ``folder`` when
+    the output is a folder of files."""
+
+    paths: list[Path]
+    folder: Path | None = None
+    zipped: bool = False
+
+    def payloads(self, parts) -> list[tuple[Path, bytes]]:
+        """The (path, bytes) pairs to write once the files are made."""
+        if self.zipped:
+            return [(self.paths[0], _zip_bytes(parts))]
+        return [(path, part.data) for path, part in zip(self.paths, parts)]
+
+
+def _document_targets(names: Sequence[str], out_path, directory, default_name: str, *,
+                      single: bool) -> DocumentTargets:
+    """Where the files of a customer format go, from their names alone (nothing is
+    rendered to know it): one invoice (``single``) to a file (the ``-o`` path, or its
+    default name in the current directory or in ``-o DIR``); a batch or several
+    invoices to a folder (``-o DIR``, default the batch's name and the format), one
+    file per invoice named after it, or into one zip when ``-o`` ends in ``.zip``."""
+    base = _expand(out_path) if out_path else (Path(directory) if directory else Path()) / default_name
     if str(base).lower().endswith(".zip") and not base.is_dir():
-        return [(_regular_or_absent(base), _zip_bytes(parts))], None
+        return DocumentTargets([_regular_or_absent(base)], zipped=True)
     if single and base.is_dir() and not base.is_symlink():
-        return [(_regular_or_absent(base / parts[0].name), parts[0].data)], None
+        return DocumentTargets([_regular_or_absent(base / names[0])])
     if single and not str(out_path or "").endswith(("/", os.sep)):
-        return [(_regular_or_absent(base), parts[0].data)], None
+        return DocumentTargets([_regular_or_absent(base)])
     folder = base
     if folder.is_symlink():
         raise ValidationError(f"{folder} is a symbolic link: exports never write through a link; nothing was written")
     if folder.exists() and not folder.is_dir():
         raise ValidationError(f"{folder} exists and is not a folder: give a folder or a name ending in .zip; "
                               "nothing was written")
-    names = [part.name for part in parts]
     if len(set(names)) != len(names):
         raise ValidationError("two invoices would get the same file name; nothing was written")
-    return [(_regular_or_absent(folder / part.name), part.data) for part in parts], folder
+    return DocumentTargets([_regular_or_absent(folder / name) for name in names], folder)
 
 
-def _document_problems(payloads, folder: Path | None, mkdir: bool) -> list[str]:
-    """Why the files of a customer format cannot go where :func:`_document_payloads`
+def _document_problems(targets: DocumentTargets, mkdir: bool) -> list[str]:
+    """Why the files of a customer format cannot go where :func:`_document_targets`
     put them. The folder is the export's output, made when missing; its parent only
     with ``mkdir``."""
     problems = []
+    folder = targets.folder
     if folder is not None and not mkdir and not folder.exists() and not folder.parent.is_dir():
         problems.append(f"directory {folder.parent} does not exist{_MKDIR_HINT}")
-    for path, _ in payloads:
+    for path in targets.paths:
         problems += check_destination(path, default_name=path.name, mkdir=mkdir or folder is not None).problems
     return problems
 
@@ -375,6 +406,72 @@ def _fmt_time(value) -> str:
     return str(value)
 
 
+@dataclass
+class _Selection:
+    """The invoices an export writes and what it is named after."""
+
+    invoices: list
+    default_name: str
+    subject: str  # the audit event's
+    skipped: list[str] = field(default_factory=list)  # void invoices left out
+    batch_id: int | None = None
+
+
+def _select(fmt: str, numbers: Sequence[str] | None, batch: int | str | None) -> _Selection:
+    """The invoices of ``numbers`` or of a saved ``batch`` that format ``fmt`` exports:
+    a batch's non-void invoices, plus for the customer formats its void invoices the
+    customer already had (their credit notes). Refuses what cannot be exported, with
+    the reason (a draft or voided batch, a void invoice, nothing to export)."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if (numbers is None) == (batch is None):
+        raise ValidationError("export either invoices or a batch (not both, not neither)")
+    documents = fmt in PER_INVOICE
+    if batch is not None:
+        row = find_batch(batch)
+        label = f"batch {row.id} ({row.name})"
+        if row.status == "draft":
+            raise ValidationError(
+                f"batch {row.id} ({row.name}) is a draft: nothing is saved yet, so it has no invoices to export"
+            )
+        if row.status == "voided" and not documents:
+            when = _fmt_time(row.voided_at) if row.voided_at else "?"
+            raise ValidationError(
+                f"batch {row.id} ({row.name}) was voided on {when} by {row.voided_by or '?'}"
+                f" ({row.void_reason or 'no reason given'}): its invoices are void and cannot be exported"
+            )
+        if documents:  # void invoices the customer had get their credit note; others are skipped
+            invoices = [inv for inv in batch_invoices(row.id, include_void=True)
+                        if inv.status != "void" or inv.exported_at is not None]
+            skipped = [n for n in void_invoice_numbers(row.id) if n not in {i.number for i in invoices}]
+        else:
+            invoices = batch_invoices(row.id)
+            skipped = void_invoice_numbers(row.id)
+        if not invoices:
+            raise ValidationError(f"{label} has no invoices to export")
+        return _Selection(invoices, default_filename(fmt, batch_id=row.id), f"batch:{row.id}", skipped, row.id)
+    wanted = [str(n).strip() for n in numbers if str(n).strip()]
+    if not wanted:
+        raise ValidationError("no invoice number given")
+    invoices = load_invoices(wanted)
+    for inv in invoices:
+        if inv.status == "void" and documents and inv.exported_at is None:
+            raise ValidationError(
+                f"{inv.number} is void and was never exported: the customer never had it, so there is "
+                "no credit note to write")
+        if inv.status == "void" and not documents:
+            raise ValidationError(
+                f"{inv.number} is void (batch {inv.batch_id} {inv.batch_name} was voided): "
+                "a void invoice cannot be exported"
+            )
+    subject = f"invoice:{invoices[0].number}" if len(invoices) == 1 else f"invoices:{len(invoices)}"
+    return _Selection(invoices, default_filename(fmt, numbers=[inv.number for inv in invoices]), subject)
+
+
+def _settings():
+    return replace(export_settings(), tax_names=settings.tax_names())
+
+
 @no_gc_pauses()
 def export_invoices(
     *,
@@ -396,73 +493,36 @@ def export_invoices(
     directories are made only with ``mkdir``.
 
     The customer formats (pdf, ubl, facturx) write one file per invoice, into a
-    folder or a zip (:func:`_document_payloads`), and write a credit note for a
+    folder or a zip (:func:`_document_targets`), and write a credit note for a
     void invoice the customer already had (it was exported); ``progress(done,
     total)`` is called after each file is made."""
-    if fmt not in FORMATS:
-        raise ValidationError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if (numbers is None) == (batch is None):
-        raise ValidationError("export either invoices or a batch (not both, not neither)")
-    skipped: list[str] = []
-    if batch is not None:
-        row = find_batch(batch)
-        label = f"batch {row.id} ({row.name})"
-        subject = f"batch:{row.id}"
-        if row.status == "draft":
-            raise ValidationError(
-                f"batch {row.id} ({row.name}) is a draft: nothing is saved yet, so it has no invoices to export"
-            )
-        documents = fmt in PER_INVOICE
-        if row.status == "voided" and not documents:
-            when = _fmt_time(row.voided_at) if row.voided_at else "?"
-            raise ValidationError(
-                f"batch {row.id} ({row.name}) was voided on {when} by {row.voided_by or '?'}"
-                f" ({row.void_reason or 'no reason given'}): its invoices are void and cannot be exported"
-            )
-        if documents:  # void invoices the customer had get their credit note; others are skipped
-            invoices = [inv for inv in batch_invoices(row.id, include_void=True)
-                        if inv.status != "void" or inv.exported_at is not None]
-            skipped = [n for n in void_invoice_numbers(row.id) if n not in {i.number for i in invoices}]
-        else:
-            invoices = batch_invoices(row.id)
-            skipped = void_invoice_numbers(row.id)
-        if not invoices:
-            raise ValidationError(f"{label} has no invoices to export")
-        default_name = default_filename(fmt, batch_id=row.id)
-    else:
-        wanted = [str(n).strip() for n in numbers if str(n).strip()]
-        if not wanted:
-            raise ValidationError("no invoice number given")
-        invoices = load_invoices(wanted)
-        subject = f"invoice:{invoices[0].number}" if len(invoices) == 1 else f"invoices:{len(invoices)}"
-        for inv in invoices:
-            if inv.status == "void" and fmt in PER_INVOICE and inv.exported_at is None:
-                raise ValidationError(
-                    f"{inv.number} is void and was never exported: the customer never had it, so there is "
-                    "no credit note to write")
-            if inv.status == "void" and fmt not in PER_INVOICE:
-                raise ValidationError(
-                    f"{inv.number} is void (batch {inv.batch_id} {inv.batch_name} was voided): "
-                    "a void invoice cannot be exported"
-                )
-        default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
-
-    export_fn = exporter(fmt)
-    options = {"progress": progress} if progress is not None and fmt in ("pdf", "facturx") else {}
-    output = export_fn(invoices, replace(export_settings(), tax_names=settings.tax_names()), **options)
+    chosen = _select(fmt, numbers, batch)
+    invoices, subject, skipped = chosen.invoices, chosen.subject, chosen.skipped
+    export_settings_ = _settings()
+    # the destination is checked before anything is rendered (22 PDFs take seconds):
+    # a bad -o fails at once, nothing made, nothing written
     if fmt in PER_INVOICE:
-        payloads, folder = _document_payloads(output.parts, out_path, directory, default_name,
-                                              single=batch is None and len(invoices) == 1)
-        problems = _document_problems(payloads, folder, mkdir)
+        planned = planner(fmt)(invoices, export_settings_)
+        refuse_missing(planned.missing, fmt)
+        targets = _document_targets(planned.names, out_path, directory, chosen.default_name,
+                                    single=batch is None and len(invoices) == 1)
+        problems = _document_problems(targets, mkdir)
         if problems:
             _refuse(problems)
-        paths = [p for p, _ in payloads]
-        _write_atomically(payloads, mkdir=mkdir or folder is not None)
+        options = {"progress": progress} if progress is not None and fmt in ("pdf", "facturx") else {}
+        output = exporter(fmt)(invoices, export_settings_, **options)
+        paths = targets.paths
+        _write_atomically(targets.payloads(output.parts), mkdir=mkdir or targets.folder is not None)
     else:
-        dest = check_destination(out_path, default_name=default_name, parts=len(output.parts),
-                                 mkdir=mkdir, directory=directory)
+        dest = check_destination(out_path, default_name=chosen.default_name, mkdir=mkdir, directory=directory)
         if dest.problems:
             _refuse(dest.problems)
+        output = exporter(fmt)(invoices, export_settings_)
+        if len(output.parts) > 1:  # split into numbered files: check those names too
+            dest = check_destination(out_path, default_name=chosen.default_name, parts=len(output.parts),
+                                     mkdir=mkdir, directory=directory)
+            if dest.problems:
+                _refuse(dest.problems)
         paths = dest.paths
         _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)], mkdir=mkdir)
     credit_notes = [inv.number for inv in invoices if inv.status == "void"]
@@ -479,7 +539,7 @@ def export_invoices(
         mark = Invoice.update(status="exported", exported_at=stamp, export_count=Invoice.export_count + 1)
         if batch is not None:
             # the batch's invoices are exactly the ones exported: one statement, no list of numbers
-            marked = mark.where((Invoice.batch == row.id) & (Invoice.status != "void")).execute()
+            marked = mark.where((Invoice.batch == chosen.batch_id) & (Invoice.status != "void")).execute()
         for start in range(0, len(ids_numbers) if batch is None else 0, 500):
             chunk = ids_numbers[start:start + 500]
             marked += mark.where(Invoice.number.in_(chunk) & (Invoice.status != "void")).execute()
@@ -566,54 +626,60 @@ class ExportPreview:
     warnings: list[str] = field(default_factory=list)
     invoices: int = 0
     rows: int = 0
+    # the customer formats: what must be set first (invoice or settings, field, command)
+    missing: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.missing
 
 
 def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int | str | None = None,
                    out_path: str | os.PathLike | None = None,
                    directory: str | os.PathLike | None = None) -> ExportPreview:
-    """The export of ``numbers`` or ``batch`` to ``out_path`` as it would be written
-    (the exporter runs in memory; the destination is checked as the export checks it,
-    plus a directory this user cannot write to). An empty ``out_path`` is a problem
-    here: the dialog asks for a destination, it never means the current directory."""
-    if fmt not in FORMATS:
-        raise ValidationError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if batch is not None:
-        row = find_batch(batch)
-        invoices = batch_invoices(row.id)
-        default_name = default_filename(fmt, batch_id=row.id)
-    else:
-        invoices = load_invoices([str(n) for n in numbers or ()])
-        default_name = default_filename(fmt, numbers=[inv.number for inv in invoices])
-    output = exporter(fmt)(invoices, replace(export_settings(), tax_names=settings.tax_names()))
+    """The export of ``numbers`` or ``batch`` to ``out_path`` as it would be written:
+    the same invoices, the same files, the destination checked as the export checks it
+    (plus a directory this user cannot write to). The accounting formats run their
+    exporter in memory (cheap, and it tells how many files); the customer formats
+    only plan (:func:`exporters.common.planner`): their file names and what is missing,
+    no PDF or XML made. An empty ``out_path`` is a problem here: the dialog asks for a
+    destination, it never means the current directory."""
+    chosen = _select(fmt, numbers, batch)
+    invoices = chosen.invoices
     text = os.fspath(out_path).strip() if out_path not in (None, "") else ""
     if not text:
         return ExportPreview(fmt, [], problems=["give a destination file"], invoices=len(invoices))
+    export_settings_ = _settings()
+    missing: list[str] = []
+    warnings: list[str] = []
     if fmt in PER_INVOICE:  # the same files the export writes: a file, a folder of them, or a zip
+        planned = planner(fmt)(invoices, export_settings_)
+        missing, rows = list(planned.missing), planned.rows
         try:
-            payloads, folder = _document_payloads(output.parts, text, directory, default_name,
-                                                  single=batch is None and len(invoices) == 1)
+            targets = _document_targets(planned.names, text, directory, chosen.default_name,
+                                        single=batch is None and len(invoices) == 1)
         except ValidationError as exc:
             return ExportPreview(fmt, [], problems=[str(exc).removesuffix("; nothing was written")],
-                                 invoices=len(invoices))
-        paths = [path for path, _ in payloads]
+                                 invoices=len(invoices), rows=rows, missing=missing)
+        paths = targets.paths
         replaces = [path for path in paths if path.is_file()]
-        found = _document_problems(payloads, folder, mkdir=False)
+        found = _document_problems(targets, mkdir=False)
+        folder = targets.folder
         parent = folder.parent if folder is not None and not folder.exists() else paths[0].parent
     else:
-        dest = check_destination(text, default_name=default_name, parts=len(output.parts), directory=directory)
+        output = exporter(fmt)(invoices, export_settings_)
+        rows, warnings = sum(part.rows for part in output.parts), list(output.warnings)
+        dest = check_destination(text, default_name=chosen.default_name, parts=len(output.parts),
+                                 directory=directory)
         paths, replaces, found = dest.paths, dest.replaces, dest.problems
         parent = paths[0].parent if paths else None
     # the command line's way out (--mkdir) is not the dialog's: it makes no directory
     problems = [p.replace(_MKDIR_HINT, ": check the path (no directory is made)") for p in found]
     if not problems and parent is not None and not os.access(parent, os.W_OK | os.X_OK):
         problems.append(f"directory {parent} is not writable (permission denied)")
-    warnings = list(output.warnings) + _currency_warnings(fmt, invoices)
+    warnings += _currency_warnings(fmt, invoices)
     return ExportPreview(fmt, paths, replaces=replaces, problems=problems, warnings=warnings,
-                         invoices=len(invoices), rows=sum(part.rows for part in output.parts))
+                         invoices=len(invoices), rows=rows, missing=missing)
 
 
 # formats whose files carry no currency: the accounting system reads every amount in its own

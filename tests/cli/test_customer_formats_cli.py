@@ -192,3 +192,87 @@ def test_the_dialogs_preview_names_the_files_a_customer_format_writes(nl_book):
     assert missing.problems == [f"directory {work / 'no'} does not exist: check the path (no directory is made)"]
     result = exports.export_checked(fmt="ubl", batch=1, out_path=str(work / "ubl-out"))
     assert sorted(result.files) == sorted(folder.paths)
+
+
+def _no_rendering(monkeypatch):
+    """Every way a customer document is made raises: a test that passes made none."""
+    import exporters.cii as cii
+    import exporters.facturx as facturx
+    import exporters.pdf as pdf
+    import exporters.ubl as ubl
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a document was rendered")
+
+    for module, name in ((pdf, "invoice_pdf"), (facturx, "invoice_pdf"), (facturx, "invoice_facturx"),
+                         (ubl, "invoice_xml"), (cii, "invoice_xml")):
+        monkeypatch.setattr(module, name, refuse)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "ubl", "facturx"])
+def test_the_preview_of_a_customer_format_plans_without_rendering(nl_book, monkeypatch, fmt):
+    """Seen: the dialog's preview of a PDF batch rendered every PDF (9 s for 22 invoices),
+    and the export then rendered them again. The preview plans: the files, credit notes
+    included, and what is missing, nothing made."""
+    from exporters.common import planner
+    from store import exports
+    from store.billing import void_invoice
+    from store.invoices import batch_invoices, export_settings
+
+    path, work = nl_book
+    open_database(path)
+    exports.export_invoices(fmt="csv", numbers=["PIT-000002"], out_path=str(work / "sent.csv"))
+    void_invoice("PIT-000002", "wrong customer", actor="t")
+    suffix = {"pdf": ".pdf", "ubl": ".xml", "facturx": "-facturx.pdf"}[fmt]
+    want = [f"PIT-{n:06d}{'-CN' if n == 2 else ''}{suffix}" for n in range(1, 13)]
+    _no_rendering(monkeypatch)
+    preview = exports.preview_export(fmt=fmt, batch=1, out_path=str(work / "out"))
+    assert preview.ok and [p.name for p in preview.paths] == want
+    assert {p.parent for p in preview.paths} == {work / "out"}
+    invoices = batch_invoices(1, include_void=True)
+    planned = planner(fmt)([i for i in invoices if i.status != "void" or i.exported_at], export_settings())
+    assert list(planned.names) == want and planned.missing == ()
+    monkeypatch.undo()
+    result = exports.export_invoices(fmt=fmt, batch=1, out_path=str(work / "out"))
+    assert sorted(p.name for p in result.files) == sorted(want) and result.credit_notes == ["PIT-000002"]
+
+
+@pytest.mark.parametrize("fmt", ["ubl", "facturx"])
+def test_the_preview_names_what_is_missing_with_the_command_that_sets_it(nl_book, monkeypatch, fmt):
+    from store import exports, settings
+
+    path, work = nl_book
+    open_database(path)
+    settings.set_value("seller_city", "")
+    Customer.update(endpoint_id="").where(Customer.name == Invoice.get(Invoice.number == "PIT-000003")
+                                          .customer.name).execute()
+    _no_rendering(monkeypatch)
+    preview = exports.preview_export(fmt=fmt, batch=1, out_path=str(work / "out"))
+    assert not preview.ok and preview.problems == []
+    assert preview.missing[0] == (f"settings: seller_city is not set ({fmt} needs it): "
+                                  "batchbill settings set seller_city Amsterdam")
+    assert any(m.startswith("PIT-000003 (") and "endpoint_id=" in m for m in preview.missing)
+    with pytest.raises(Exception) as refused:  # the export refuses the same, before rendering
+        exports.export_invoices(fmt=fmt, batch=1, out_path=str(work / "out"))
+    assert "to set before export" in str(refused.value) and preview.missing[0] in str(refused.value)
+    assert not (work / "out").exists()
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "facturx"])
+def test_a_bad_destination_fails_before_any_document_is_rendered(nl_book, capsys, monkeypatch, fmt):
+    """A bad -o used to be found only after every PDF was made (seconds for a batch)."""
+    path, work = nl_book
+    _no_rendering(monkeypatch)
+    status, out, err = run(capsys, "export", "--batch", "1", "-f", fmt, "-o", str(work / "no" / "such" / "dir"),
+                           "--db", path)
+    assert status == 2 and out == ""
+    assert f"directory {work / 'no'} does not exist" in err or f"directory {work / 'no' / 'such'} does not exist" in err
+    (work / "pipe.pdf").parent.mkdir(exist_ok=True)
+    import os
+
+    os.mkfifo(work / "pipe.pdf")
+    status, out, err = run(capsys, "export", "--invoice", "PIT-000001", "-f", fmt, "-o", str(work / "pipe.pdf"),
+                           "--db", path)
+    assert status == 2 and "pipe.pdf" in err and "nothing was written" in err
+    open_database(path)
+    assert not Invoice.select().where(Invoice.status == "exported").exists()

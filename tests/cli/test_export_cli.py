@@ -220,3 +220,22 @@ def test_settings_set_refuses_a_tax_key_without_a_rate(book, capsys):
     assert (status, out) == (2, "")
     assert err == ("batchbill: setting qbo_tax_code.standard: 'standard' is not accepted after 'qbo_tax_code.'; "
                    "expected a tax rate above 0 and below 1 as a fraction (0.19) or a percentage (19%)\n")
+
+
+@pytest.mark.parametrize("fmt", ["qbo-csv", "qbd-iif", "xero-csv", "csv"])
+def test_a_bad_destination_fails_before_the_file_is_made(book, capsys, monkeypatch, fmt):
+    import importlib
+
+    from exporters.common import FORMATS
+
+    path, batch_id, work = book
+    module = importlib.import_module(FORMATS[fmt][0])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file was made")
+
+    monkeypatch.setattr(module, "export", refuse)
+    status, out, err = run(capsys, "export", "--batch", str(batch_id), "-f", fmt, "-o",
+                           str(work / "typo" / "out.csv"), "--db", path)
+    assert (status, out) == (2, "")
+    assert f"directory {work / 'typo'} does not exist" in err

@@ -129,3 +129,42 @@ async def test_a_read_only_directory_is_one_line_and_never_hangs_on_exporting(bo
         monkeypatch.undo()
         await burst(pilot, "ctrl+u", *str(tmp_path / "b.csv"), "enter")
         assert (tmp_path / "b.csv").is_file()
+
+
+async def test_a_refusal_replaces_the_checking_line(book, tmp_path):
+    """A destination refused by the check (here an unknown user's home, which raised in
+    the check before) leaves no "Checking the destination..." and no file named."""
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        await burst(pilot, "tab", "ctrl+u", *"~nosuchuser12/x.csv", "enter")
+        assert type(app.screen).__name__ == "ExportDialog"
+        assert text(app, "#export-error") == "cannot use ~nosuchuser12/x.csv: ~nosuchuser12 is no user's home directory"
+        summary = text(app, "#export-summary")
+        assert summary == "QuickBooks Online CSV, 1 invoice."
+        await pilot.pause(0.3)  # the check after the typing says the same
+        await settle(pilot)
+        assert text(app, "#export-summary") == summary
+        assert "no user's home directory" in text(app, "#export-error")
+
+
+async def test_a_customer_format_names_what_is_missing_before_writing(book, tmp_path):
+    """The tui book's seller has no Peppol address: UBL says what to set (the command
+    that sets it), writes nothing, and the summary names no file."""
+    from textual.widgets import Select
+
+    from store.models import Invoice
+
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, app)
+        app.screen.query_one("#export-format", Select).value = "ubl"
+        await pilot.pause(0.3)
+        await settle(pilot)
+        error = text(app, "#export-error")
+        assert error.startswith("Set first: settings: ") and "batchbill settings set " in error, error
+        assert text(app, "#export-summary") == "Peppol UBL e-invoices (one file per invoice), 1 invoice."
+        await burst(pilot, "ctrl+s")
+        assert type(app.screen).__name__ == "ExportDialog" and text(app, "#export-error") == error
+        assert list(tmp_path.glob("*.xml")) == []
+        assert Invoice.get(Invoice.number == "NS-000001").status == "issued"

@@ -35,6 +35,7 @@ FORMAT_NAMES = {
 }
 PREVIEW_AFTER = 0.15  # seconds of no typing before the destination is checked again
 HINT = "ctrl+s: export (or enter in the file field) · esc: cancel · tab: next"
+CHECKING = "Checking the destination..."
 
 
 def describe_files(preview) -> str:
@@ -51,12 +52,24 @@ def describe_files(preview) -> str:
             f"({state})")
 
 
+def refusal_of(preview) -> str:
+    """Why the export would write nothing, in one line: the destination's first
+    problem, else what a customer format needs set first (the first, and how many
+    more: ``batchbill export`` lists them all); empty when it can go ahead."""
+    if preview.problems:
+        return preview.problems[0]
+    if preview.missing:
+        more = f" (and {len(preview.missing) - 1} more)" if len(preview.missing) > 1 else ""
+        return f"Set first: {preview.missing[0]}{more}"
+    return ""
+
+
 def check_then_export(args: dict, accept_warnings: bool, progress=None):
     """The preview when it refuses or warns (and warnings are not accepted yet), else
     the export's result. One call: what is checked is what is written. ``progress(done,
     total)`` hears of each file of the formats written one file per invoice (PDF)."""
     preview = exports.preview_export(**args)
-    if preview.problems or (preview.warnings and not accept_warnings):
+    if not preview.ok or (preview.warnings and not accept_warnings):
         return preview
     return exports.export_checked(**args, progress=progress)
 
@@ -87,7 +100,7 @@ class ExportDialog(ModalScreen):
                          allow_blank=False, compact=True, id="export-format")
             yield Label("Destination file:")
             yield Input(self._default_path("qbo-csv"), id="export-path", compact=True)
-            yield Label("Checking the destination...", id="export-summary", markup=False)
+            yield Label(CHECKING, id="export-summary", markup=False)
             yield Label("", id="export-warnings", classes="warning", markup=False)
             yield Label(HINT, classes="dialog-hint", id="export-keys")
             yield Label("", id="export-error", classes="problem", markup=False)
@@ -141,21 +154,36 @@ class ExportDialog(ModalScreen):
         if self.busy:
             return
         run_store(self, exports.preview_export, **self._args(), done=self._show_preview,
-                  failed=self._failed, group="export-preview", background=True)
+                  failed=self._failed, after=self._checked, group="export-preview", background=True)
+
+    def _checked(self) -> None:
+        """The check is over: an unexpected error (a notification) leaves no
+        "Checking the destination..." behind."""
+        summary = self.query_one("#export-summary", Label)
+        if not self.busy and str(summary.render()) == CHECKING:
+            summary.update(self._plain_summary())
+
+    def _plain_summary(self, invoices: int | None = None) -> str:
+        """The format and how much, without the files (a refusal says why there are none)."""
+        if invoices is None:
+            invoices = (self.preview.invoices if self.preview is not None
+                        else self.batch.invoice_count if self.batch is not None else len(self.numbers))
+        money = f"; total {totals(self.batch.totals)}" if self.batch is not None else ""
+        return f"{FORMAT_NAMES[self.fmt]}, {count(invoices, 'invoice')}{money}."
 
     def _show_preview(self, preview) -> None:
         if self.busy:
             return
         self.preview = preview
-        money = f"; total {totals(self.batch.totals)}" if self.batch is not None else ""
-        files = describe_files(preview) if not preview.problems else ""  # the problem says it all
+        refusal = refusal_of(preview)
+        files = describe_files(preview) if not refusal else ""  # the refusal says it all
         summary = self.query_one("#export-summary", Label)
+        plain = self._plain_summary(preview.invoices)
         if files:
-            summary.update(safe(f"{FORMAT_NAMES[preview.fmt]}, {count(preview.invoices, 'invoice')}{money}. "
-                                f"{files}; the invoices are then marked exported."))
+            summary.update(safe(f"{plain[:-1]}. {files}; the invoices are then marked exported."))
         else:
-            summary.update(f"{FORMAT_NAMES[preview.fmt]}, {count(preview.invoices, 'invoice')}{money}.")
-        self.query_one("#export-error", Label).update(safe(preview.problems[0]) if preview.problems else "")
+            summary.update(safe(plain))
+        self.query_one("#export-error", Label).update(safe(refusal))
         warnings = self.query_one("#export-warnings", Label)
         warnings.update(safe("\n".join(f"Check: {w}" for w in preview.warnings)))
         warnings.display = bool(preview.warnings)
@@ -173,6 +201,8 @@ class ExportDialog(ModalScreen):
     def _changed(self) -> None:
         self._warned = None
         self.query_one("#export-keys", Label).update(HINT)
+        if not self.busy:  # what is shown is about the previous destination: say it is being checked
+            self.query_one("#export-summary", Label).update(CHECKING)
         self._check_soon()
 
     # --- the export ---------------------------------------------------------------
@@ -185,6 +215,7 @@ class ExportDialog(ModalScreen):
         if self.busy:
             return
         if not self.path_text:
+            self.query_one("#export-summary", Label).update(safe(self._plain_summary()))
             self.query_one("#export-error", Label).update("Give a destination file.")
             return
         if self._timer is not None:
@@ -222,6 +253,7 @@ class ExportDialog(ModalScreen):
         if self._doing:  # an unexpected error (shown as a notification)
             self._doing = ""
             self.query_one("#export-error", Label).update("Not exported: see the message above.")
+            self._checked()
 
     def _progress(self, done: int, total: int) -> None:
         if self._doing:
@@ -232,7 +264,7 @@ class ExportDialog(ModalScreen):
         if isinstance(result, exports.ExportPreview):
             self.busy = False
             self._show_preview(result)
-            if result.problems:
+            if not result.ok:
                 return
             self._warned = (self.fmt, self.path_text)
             self.query_one("#export-error", Label).update("")
@@ -250,6 +282,7 @@ class ExportDialog(ModalScreen):
     def _failed(self, error) -> None:
         self.busy = False
         self._doing = ""
+        self.query_one("#export-summary", Label).update(safe(self._plain_summary()))
         self.query_one("#export-error", Label).update(safe(str(error)))
 
     def action_cancel(self) -> None:
