@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
@@ -27,7 +28,7 @@ from store.db import db
 from store.gcpause import no_gc_pauses
 from store.errors import ValidationError
 from store.invoices import batch_invoices, export_settings, find_batch, load_invoices, void_invoice_numbers
-from store.models import AuditEvent, Invoice, now
+from store.models import AuditEvent, Batch, Invoice, now
 from store.text import count, plural
 
 
@@ -53,6 +54,9 @@ class ExportResult:
     previous_formats: dict[str, str] = field(default_factory=dict)
     # per-invoice formats: void invoices that were exported, written as credit notes
     credit_notes: list[str] = field(default_factory=list)
+    # what the export made: the file, the first of numbered files, the folder of one file
+    # per invoice, or the zip (its parent is where the app offers the next export)
+    output: Path | None = None
 
     def reexport_notices(self, limit: int = 3) -> list[str]:
         """One notice per re-exported invoice, or one summary line when there are
@@ -76,23 +80,56 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "export"
 
 
-def default_filename(fmt: str, *, batch_id: int | None = None, numbers: Sequence[str] = ()) -> str:
-    """batch-12-qbo.csv, batch-12.iif, INV-000001-xero.csv, INV-000001.csv...; for the
-    one-file-per-invoice formats a folder name (batch-12-ubl) unless one invoice
-    (INV-000001.xml, INV-000001.pdf, INV-000001-facturx.pdf)."""
+def slug(text: str, limit: int = 60) -> str:
+    """A name as a safe file name: accents dropped, lower case ASCII letters, digits and
+    dots, every other run of characters one ``-``, none at either end, at most ``limit``
+    characters ('2026-11 billing' -> '2026-11-billing', 'Zoë Café / Q3' -> 'zoe-cafe-q3').
+    Lower case: two names that differ only by case would meet on a case-blind disk.
+    Never a ``_``: the suffixes of :func:`batch_stem` cannot be met by a slug."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"[^a-z0-9.]+", "-", text).strip("-.")
+    return text[:limit].rstrip("-.")
+
+
+def _stem_among(batch_id: int, names: dict[int, str]) -> str:
+    own = slug(names.get(batch_id, ""))
+    if not own:
+        return f"batch_{batch_id}"
+    if any(other != batch_id and slug(name) == own for other, name in names.items()):
+        return f"{own}_{batch_id}"
+    return own
+
+
+def batch_stem(batch_id: int) -> str:
+    """What a batch's export files and folders are named after: its name as a slug
+    ('2026-11 billing' -> '2026-11-billing'); with ``_ID`` when another batch's name
+    gives the same slug ('2026-11 Billing!' and '2026-11 billing' -> '2026-11-billing_7'
+    and '2026-11-billing_9'); ``batch_ID`` when the name gives nothing ('東京')."""
+    return _stem_among(batch_id, dict(Batch.select(Batch.id, Batch.name).tuples()))
+
+
+def default_filename(fmt: str, *, stem: str | None = None, numbers: Sequence[str] = ()) -> str:
+    """For a batch (``stem`` from :func:`batch_stem`): 2026-11-billing-qbo.csv,
+    2026-11-billing.iif, 2026-11-billing-xero.csv, 2026-11-billing.csv, and for the
+    one-file-per-invoice formats a folder (2026-11-billing-ubl); for invoices:
+    INV-000001-qbo.csv, INV-000001.iif... and INV-000001.xml, INV-000001.pdf,
+    INV-000001-facturx.pdf for one invoice in a customer format."""
     _, suffix, ext = FORMATS[fmt]
     if fmt in PER_INVOICE:
-        if batch_id is None and len(numbers) == 1:
+        if stem is None and len(numbers) == 1:
             return f"{_safe_name(numbers[0])}{'-facturx' if fmt == 'facturx' else ''}{ext}"
-        stem = f"batch-{batch_id}" if batch_id is not None else f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
+        stem = stem if stem is not None else f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
         return f"{stem}{suffix}"
-    if batch_id is not None:
-        stem = f"batch-{batch_id}"
-    elif len(numbers) == 1:
-        stem = _safe_name(numbers[0])
-    else:
-        stem = f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
+    if stem is None:
+        stem = _safe_name(numbers[0]) if len(numbers) == 1 else f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
     return f"{stem}{suffix}{ext}"
+
+
+def default_names(*, batch: int | None = None, numbers: Sequence[str] | None = None) -> dict[str, str]:
+    """Each format's default file (or folder) name for a batch (by id) or invoices: the
+    names the command line writes without ``-o``, and the export dialog's defaults."""
+    stem = batch_stem(batch) if batch is not None else None
+    return {fmt: default_filename(fmt, stem=stem, numbers=list(numbers or ())) for fmt in FORMATS}
 
 
 def numbered_paths(path: Path, count: int) -> list[Path]:
@@ -449,7 +486,8 @@ def _select(fmt: str, numbers: Sequence[str] | None, batch: int | str | None) ->
             skipped = void_invoice_numbers(row.id)
         if not invoices:
             raise ValidationError(f"{label} has no invoices to export")
-        return _Selection(invoices, default_filename(fmt, batch_id=row.id), f"batch:{row.id}", skipped, row.id)
+        return _Selection(invoices, default_filename(fmt, stem=batch_stem(row.id)), f"batch:{row.id}", skipped,
+                          row.id)
     wanted = [str(n).strip() for n in numbers if str(n).strip()]
     if not wanted:
         raise ValidationError("no invoice number given")
@@ -512,6 +550,7 @@ def export_invoices(
         options = {"progress": progress} if progress is not None and fmt in ("pdf", "facturx") else {}
         output = exporter(fmt)(invoices, export_settings_, **options)
         paths = targets.paths
+        made = targets.folder if targets.folder is not None else paths[0]
         _write_atomically(targets.payloads(output.parts), mkdir=mkdir or targets.folder is not None)
     else:
         dest = check_destination(out_path, default_name=chosen.default_name, mkdir=mkdir, directory=directory)
@@ -524,6 +563,7 @@ def export_invoices(
             if dest.problems:
                 _refuse(dest.problems)
         paths = dest.paths
+        made = paths[0]
         _write_atomically([(p, part.data) for p, part in zip(paths, output.parts)], mkdir=mkdir)
     credit_notes = [inv.number for inv in invoices if inv.status == "void"]
 
@@ -573,6 +613,7 @@ def export_invoices(
         previously_exported=[(inv.number, inv.exported_at) for inv in invoices if inv.exported_at is not None],
         previous_formats=previous_formats,
         credit_notes=credit_notes,
+        output=made.absolute(),
     )
 
 

@@ -85,6 +85,9 @@ class BatchbillApp(App[int]):
         self.fixed_today = today
         self.actor = actor or current_actor()
         self.export_dir = Path(export_dir) if export_dir else Path.cwd()
+        # where the export dialog (and p on an invoice) offers to write: the folder of the
+        # last export of this run, the export directory until then
+        self.export_folder = self.export_dir
         self.sub_title = db_label
         self.page_size = page_size  # rows a list holds: one page, loaded from SQL
         self.key_gate = KeyGate(self)

@@ -42,9 +42,9 @@ def test_ubl_batch_export_writes_one_file_per_invoice_in_a_folder(nl_book, capsy
     path, work = nl_book
     status, out, err = run(capsys, "export", "--batch", "1", "-f", "ubl", "--db", path)
     assert (status, err) == (0, "")
-    files = sorted((work / "batch-1-ubl").iterdir())
+    files = sorted((work / "demo-2026-09-ubl").iterdir())
     assert [f.name for f in files] == [f"PIT-{n:06d}.xml" for n in range(1, 13)]
-    assert out.startswith("wrote 12 files in batch-1-ubl")
+    assert out.startswith("wrote 12 files in demo-2026-09-ubl")
     assert b"urn:fdc:peppol.eu:2017:poacc:billing:01:1.0" in files[0].read_bytes()
     open_database(path)
     assert Invoice.select().where(Invoice.status == "exported").count() == 12
@@ -98,7 +98,7 @@ def test_what_is_missing_is_named_before_anything_is_written(nl_book, capsys):
     assert f"'{customer.name}' vat_id=" in err
     assert "no Peppol electronic address (BT-49" in err
     assert "seller_company_id is not set (a Dutch seller gives its KvK or OIN number, NL-R-003)" in err
-    assert not (work / "batch-1-ubl").exists()
+    assert not (work / "demo-2026-09-ubl").exists()
     open_database(path)
     assert Invoice.select().where(Invoice.status == "exported").count() == 0
 

@@ -38,8 +38,8 @@ def test_export_batch_writes_default_file_in_current_directory(book, capsys):
     path, batch_id, work = book
     status, out, err = run(capsys, "export", "--batch", str(batch_id), "--format", "qbo-csv", "--db", path)
     assert (status, err) == (0, "")
-    assert out == f"wrote batch-{batch_id}-qbo.csv: 2 invoices, 4 rows\n"
-    assert check_paths("qbo-csv", [work / f"batch-{batch_id}-qbo.csv"]) == []
+    assert out == "wrote october-2026-qbo.csv: 2 invoices, 4 rows\n"
+    assert check_paths("qbo-csv", [work / "october-2026-qbo.csv"]) == []
 
 
 def test_export_invoice_to_iif_then_again_says_it_is_a_re_export(book, capsys):
@@ -108,7 +108,7 @@ def test_settings_set_validates_and_the_export_uses_it(book, capsys):
     status, _, err = run(capsys, "settings", "set", "no_such_key", "1", "--db", path)
     assert status == 2 and err == "batchbill: unknown setting 'no_such_key'; 'batchbill settings show' lists them\n"
     run(capsys, "export", "--batch", str(batch_id), "-f", "qbo-csv", "--db", path)
-    assert ",2026-11-01,2026-12-01," in (work / f"batch-{batch_id}-qbo.csv").read_text("utf-8")
+    assert ",2026-11-01,2026-12-01," in (work / "october-2026-qbo.csv").read_text("utf-8")
 
 
 def test_re_exporting_a_batch_prints_one_summary_line(book, capsys):
@@ -183,7 +183,7 @@ def test_payment_terms_days_change_the_exported_terms(book, capsys):
     path, batch_id, work = book
     run(capsys, "settings", "set", "payment_terms_days", "14", "--db", path)
     run(capsys, "export", "--batch", str(batch_id), "-f", "qbo-csv", "--db", path)
-    assert ",Net 14," in (work / f"batch-{batch_id}-qbo.csv").read_text("utf-8")
+    assert ",Net 14," in (work / "october-2026-qbo.csv").read_text("utf-8")
 
 
 def test_exporting_to_iif_right_after_qbo_says_it_was_exported_before_as_qbo(book, capsys):
@@ -210,7 +210,7 @@ def test_xero_export_warns_when_one_tax_type_stands_for_several_rates(book, caps
         "(Xero TaxType of taxable lines of invoices taxed at 19% (empty: xero_tax_type))\n")
     status, out, _ = run(capsys, "export", "--batch", str(batch_id), "-f", "xero-csv", "--db", path)
     assert "warning" not in out
-    rows = (work / f"batch-{batch_id}-xero.csv").read_text("utf-8").splitlines()
+    rows = (work / "october-2026-xero.csv").read_text("utf-8").splitlines()
     assert ",19% (VAT on Income)," in rows[3] and ",Tax on Sales," in rows[1]
 
 

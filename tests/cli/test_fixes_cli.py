@@ -19,7 +19,7 @@ def test_export_file_gets_the_mode_a_new_file_gets_under_the_umask(book, capsys,
     finally:
         os.umask(old)
     assert (status, err) == (0, "")
-    assert stat.S_IMODE(os.stat(work / f"batch-{batch_id}-qbo.csv").st_mode) == mode
+    assert stat.S_IMODE(os.stat(work / "october-2026-qbo.csv").st_mode) == mode
 
 
 def test_export_over_an_existing_file_keeps_its_mode(book, capsys):  # noqa: F811

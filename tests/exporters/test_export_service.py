@@ -102,7 +102,7 @@ def test_exporting_a_batch_writes_a_valid_file_and_marks_invoices_exported(db, o
     batch = make_book()
     result = export_invoices(fmt=fmt, batch=str(batch.id), directory=out)
     ext = {"qbo-csv": "-qbo.csv", "qbd-iif": ".iif", "xero-csv": "-xero.csv", "csv": ".csv"}[fmt]
-    assert result.files == [out / f"batch-{batch.id}{ext}"]
+    assert result.files == [out / f"october-2026{ext}"]
     assert result.invoices == 2
     assert check_paths(fmt, result.files) == []
     assert not list(out.glob(".*tmp"))

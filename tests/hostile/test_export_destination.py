@@ -110,7 +110,7 @@ def test_export_to_a_missing_directory_with_mkdir_writes_the_default_name_inside
     target = tmp_path / "missing_dir"
     status, out, err = export(capsys, book, f"{target}/", "--mkdir")
     assert (status, err) == (0, "")
-    written = target / f"batch-{book[1]}.csv"
+    written = target / "october-2026.csv"
     assert written.is_file() and out.startswith(f"wrote {written}:")
 
 
@@ -132,7 +132,7 @@ def test_export_replaces_an_existing_regular_file(book, capsys, tmp_path):
 
 def test_export_to_an_existing_directory_writes_the_default_name_inside(book, capsys, tmp_path):
     status, out, _ = export(capsys, book, tmp_path)
-    assert status == 0 and (tmp_path / f"batch-{book[1]}.csv").is_file()
+    assert status == 0 and (tmp_path / "october-2026.csv").is_file()
 
 
 def test_check_destination_reports_without_writing(tmp_path):

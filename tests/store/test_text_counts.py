@@ -49,3 +49,46 @@ def test_void_dialog_warning_on_one_and_two():
     assert exported_warning(1, 1) == "1 of its 1 invoice was exported: void it in your accounting system too."
     assert exported_warning(2, 3) == ("2 of its 3 invoices were exported: "
                                       "void them in your accounting system too.")
+
+
+# --- a batch's export files are named after the batch --------------------------------
+
+@pytest.mark.parametrize("name, want", [
+    ("2026-11 billing", "2026-11-billing"),
+    ("Zoë Café / Q3: *final*", "zoe-cafe-q3-final"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("  .hidden. ", "hidden"),
+    ("東京", ""),
+    ("a" * 100, "a" * 60),
+])
+def test_slug(name, want):
+    from store.exports import slug
+
+    assert slug(name) == want
+
+
+def test_batch_stem_from_the_name_with_the_id_on_a_collision_and_a_fallback(tmp_path):
+    from store.book import open_database
+    from store.db import close_database
+    from store.exports import batch_stem, default_names
+    from store.models import Batch
+
+    close_database()
+    open_database(str(tmp_path / "b.sqlite3"))
+    try:
+        one = Batch.create(name="2026-11 billing", created_by="t", period="2026-11")
+        alone = Batch.create(name="2026-10 billing", created_by="t", period="2026-10")
+        tokyo = Batch.create(name="東京", created_by="t", period="2026-10")
+        assert (batch_stem(one.id), batch_stem(alone.id)) == ("2026-11-billing", "2026-10-billing")
+        assert batch_stem(tokyo.id) == f"batch_{tokyo.id}"
+        two = Batch.create(name="2026-11 Billing!", created_by="t", period="2026-11")
+        assert (batch_stem(one.id), batch_stem(two.id)) == (f"2026-11-billing_{one.id}", f"2026-11-billing_{two.id}")
+        assert batch_stem(alone.id) == "2026-10-billing"
+        names = default_names(batch=alone.id)
+        assert names == {"qbo-csv": "2026-10-billing-qbo.csv", "qbd-iif": "2026-10-billing.iif",
+                         "xero-csv": "2026-10-billing-xero.csv", "csv": "2026-10-billing.csv",
+                         "pdf": "2026-10-billing-pdf", "ubl": "2026-10-billing-ubl",
+                         "facturx": "2026-10-billing-facturx"}
+        assert default_names(numbers=["NS-000001"])["facturx"] == "NS-000001-facturx.pdf"
+    finally:
+        close_database()

@@ -168,3 +168,32 @@ async def test_a_customer_format_names_what_is_missing_before_writing(book, tmp_
         assert type(app.screen).__name__ == "ExportDialog" and text(app, "#export-error") == error
         assert list(tmp_path.glob("*.xml")) == []
         assert Invoice.get(Invoice.number == "NS-000001").status == "issued"
+
+
+async def test_defaults_are_named_after_the_batch_and_the_last_export_folder_is_remembered(book, tmp_path):
+    """The default for a batch is its name ('September run' -> september-run-qbo.csv), as
+    on the command line; after an export the next dialog offers the folder exported to,
+    not the export directory again."""
+    from textual.widgets import Input, Select
+
+    other = tmp_path / "accounts"
+    other.mkdir()
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "b", "e")
+        assert type(app.screen).__name__ == "ExportDialog"
+        field = app.screen.query_one("#export-path", Input)
+        assert field.value == str(tmp_path / "september-run-qbo.csv")
+        app.screen.query_one("#export-format", Select).value = "pdf"
+        await settle(pilot)
+        assert field.value == str(tmp_path / "september-run-pdf")
+        app.screen.query_one("#export-format", Select).value = "csv"
+        await settle(pilot)
+        await burst(pilot, "tab", "ctrl+u", *f"{other}/", "enter")
+        assert (other / "september-run.csv").is_file()
+        assert app.export_folder == other
+        await burst(pilot, "i", "down", "down", "e")
+        assert app.screen.query_one("#export-path", Input).value == str(other / "NS-000001-qbo.csv")
+        await burst(pilot, "escape", "enter", "p")  # the invoice's PDF goes there too
+        assert (other / "NS-000001.pdf").is_file()

@@ -1,5 +1,6 @@
-"""Export one invoice or a whole batch: the format, the destination (a file
-in the export directory by default) and what will be written, checked before
+"""Export one invoice or a whole batch: the format, the destination (by
+default a file named after the batch or invoice, in the folder of this run's
+last export, else the export directory) and what will be written, checked before
 anything is: the exact file(s), whether one is replaced, why the destination
 cannot be used (a missing or read-only directory, something that is not a
 regular file), and what in the content needs a look (a Xero tax type covering
@@ -85,6 +86,7 @@ class ExportDialog(ModalScreen):
         self.numbers = list(numbers or [])
         self.batch = batch
         self._default = ""  # the default path shown last: a user's own path is kept
+        self._names: dict[str, str] = {}  # each format's default name (store.exports.default_names)
         self._timer: Timer | None = None
         self._warned: tuple | None = None  # (format, path) whose warnings were shown: enter again goes on
         self.preview = None
@@ -99,7 +101,7 @@ class ExportDialog(ModalScreen):
             yield Select([(label, fmt) for fmt, label in FORMAT_NAMES.items()], value="qbo-csv",
                          allow_blank=False, compact=True, id="export-format")
             yield Label("Destination file:")
-            yield Input(self._default_path("qbo-csv"), id="export-path", compact=True)
+            yield Input("", id="export-path", compact=True, placeholder="a file, or a folder to write into")
             yield Label(CHECKING, id="export-summary", markup=False)
             yield Label("", id="export-warnings", classes="warning", markup=False)
             yield Label(HINT, classes="dialog-hint", id="export-keys")
@@ -107,8 +109,20 @@ class ExportDialog(ModalScreen):
 
     def on_mount(self) -> None:
         self.query_one("#export-warnings", Label).display = False
-        self._check_soon(0)
         self.query_one("#export-format", Select).focus()
+        # the default names come from the store (a batch's name, made unique): keys typed
+        # meanwhile wait for them (not a background call), so a path typed at once replaces
+        # the default instead of being typed before it
+        what = {"batch": self.batch.id} if self.batch is not None else {"numbers": list(self.numbers)}
+        run_store(self, exports.default_names, **what, done=self._named, failed=self._failed,
+                  group="export-names")
+
+    def _named(self, names: dict[str, str]) -> None:
+        self._names = names
+        field = self.query_one("#export-path", Input)
+        if not field.value.strip():
+            field.value = self._default_path(self.fmt)
+        self._check_soon(0)
 
     def _what(self) -> str:
         if self.batch is not None:
@@ -128,7 +142,7 @@ class ExportDialog(ModalScreen):
         return self.query_one("#export-path", Input).value.strip()
 
     def _args(self) -> dict:
-        args = {"fmt": self.fmt, "out_path": self.path_text, "directory": str(self.app.export_dir)}
+        args = {"fmt": self.fmt, "out_path": self.path_text, "directory": str(self.app.export_folder)}
         if self.batch is not None:
             args["batch"] = self.batch.id
         else:
@@ -136,11 +150,11 @@ class ExportDialog(ModalScreen):
         return args
 
     def _default_path(self, fmt: str) -> str:
-        if self.batch is not None:
-            name = exports.default_filename(fmt, batch_id=self.batch.id)
-        else:
-            name = exports.default_filename(fmt, numbers=self.numbers)
-        self._default = str(Path(self.app.export_dir) / name)
+        """The format's default name in the folder of the app's last export."""
+        name = self._names.get(fmt)
+        if not name:
+            return ""
+        self._default = str(Path(self.app.export_folder) / name)
         return self._default
 
     # --- the preview, as the destination is typed ---------------------------------
@@ -190,9 +204,8 @@ class ExportDialog(ModalScreen):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         field = self.query_one("#export-path", Input)
-        if field.value.strip() in ("", self._default):
-            self._default = self._default_path(self.fmt)
-            field.value = self._default
+        if self._names and field.value.strip() in ("", self._default):
+            field.value = self._default_path(self.fmt)
         self._changed()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -274,6 +287,8 @@ class ExportDialog(ModalScreen):
         files = ", ".join(str(p) for p in result.files[:3]) + (
             f" and {len(result.files) - 3} more" if len(result.files) > 3 else "")
         again = f"; {len(result.reexported)} exported again" if result.reexported else ""
+        if result.output is not None:  # the next export offers this folder (per app run)
+            self.app.export_folder = result.output.parent
         self.app.notify(safe(f"Wrote {files}: {count(result.invoices, 'invoice')}, "
                              f"{count(result.rows, 'row')}{again}"),
                         title="Exported", timeout=8, markup=False)

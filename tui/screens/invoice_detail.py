@@ -173,7 +173,7 @@ class InvoiceDetailScreen(Screen):
 
         from store import exports
 
-        target = Path(self.app.export_dir) / exports.default_filename("pdf", numbers=[self.number])
+        target = Path(self.app.export_folder) / exports.default_filename("pdf", numbers=[self.number])
         self.notify(f"Writing {target}...", timeout=3)
         # keys typed meanwhile wait for the PDF however long it takes (tui.keys)
         run_store(self, exports.export_checked, fmt="pdf", numbers=[self.number], out_path=str(target),
