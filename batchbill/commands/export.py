@@ -17,7 +17,8 @@ def register(sub) -> None:
         description="Write the file (numbered files where the target limits rows per file) and mark "
         "the invoices exported. Re-exporting is allowed and says so; void invoices are refused. "
         "pdf, ubl and facturx write one file per invoice: one invoice to a file, several into a folder "
-        "(default batch-ID-FORMAT) or into a zip when -o ends in .zip; a void invoice that was exported "
+        "(default: the batch's name and the format, e.g. 2026-11-billing-pdf) or into a zip when -o ends in "
+        ".zip; a void invoice that was exported "
         "gets a credit note.",
     )
     what = p.add_mutually_exclusive_group(required=True)
@@ -27,9 +28,10 @@ def register(sub) -> None:
     p.add_argument("--format", "-f", required=True, choices=FORMAT_CHOICES, dest="fmt")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write, or a directory (an existing one, or a path ending in /) to write "
-                   "the default name into (default: batch-ID-<format> or the invoice number, in the current "
+                   "the default name into (default: the batch's name, e.g. 2026-11-billing-qbo.csv, or the invoice "
+                   "number, in the current "
                    "directory). Only regular files are written: an existing FIFO, device, socket, "
-                   "directory or symbolic link there is refused. pdf, ubl and facturx: one invoice to a file, several to a folder (default batch-ID-<format>) or into a zip when PATH ends in .zip")
+                   "directory or symbolic link there is refused. pdf, ubl and facturx: one invoice to a file, several to a folder (default the batch's name and the format) or into a zip when PATH ends in .zip")
     p.add_argument("--mkdir", action="store_true",
                    help="create the output's missing directories (without it, a missing directory is an error)")
     add_db_option(p)
