@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from peewee import fn
+
 from store.db import db, is_postgres
 from store.domain import SearchHit
 from store.models import Batch, Customer, Invoice, InvoiceLine
@@ -166,6 +168,33 @@ def number_matches(query: str) -> list[int]:
             continue
         out.append(inv_id)
     return out
+
+
+def resolve_invoice_number(text: str) -> str:
+    """The stored number of the invoice ``text`` names, as the search reads a
+    number: the whole number in any case ("ns-000150"), or its digits with or
+    without zeros and prefix ("150", "ns150", "NS-150") when that names exactly
+    one invoice. NotFoundError for none; ValidationError naming the candidates
+    when several invoices carry those digits (give the whole number)."""
+    from store.errors import NotFoundError, ValidationError
+
+    wanted = (text or "").strip()
+    if not wanted:
+        raise NotFoundError("no invoice number given")
+    exact = Invoice.get_or_none(Invoice.number == wanted)
+    if exact is None:
+        exact = Invoice.get_or_none(fn.LOWER(Invoice.number) == wanted.lower())
+    if exact is not None:
+        return exact.number
+    ids = number_matches(wanted)
+    if not ids:
+        raise NotFoundError(f"no invoice {wanted}")
+    numbers = sorted(n for (n,) in Invoice.select(Invoice.number).where(Invoice.id.in_(ids)).tuples())
+    if len(numbers) > 1:
+        shown = ", ".join(numbers[:5]) + (", ..." if len(numbers) > 5 else "")
+        raise ValidationError(f"invoice {wanted!r} is ambiguous: {len(numbers)} invoices carry it "
+                              f"({shown}); give the whole number")
+    return numbers[0]
 
 
 def matching_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:

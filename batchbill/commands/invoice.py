@@ -16,13 +16,13 @@ def register(sub) -> None:
     inv = sub.add_parser("invoice", help="look invoices up")
     isub = inv.add_subparsers(dest="invoice_command", metavar="ACTION", required=True)
     p = isub.add_parser("show", help="one invoice with its lines")
-    p.add_argument("number", help="invoice number, e.g. INV-000123")
+    p.add_argument("number", help="invoice number, e.g. NS-000123, or what the search reads as one: 123, ns123")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_db_option(p)
     p.set_defaults(handler=run_show)
     p = isub.add_parser("void", help="void one invoice (its items become billable again; the rest "
                                      "of its batch stays saved)")
-    p.add_argument("number", help="invoice number, e.g. INV-000123")
+    p.add_argument("number", help="invoice number, e.g. NS-000123, or what the search reads as one: 123, ns123")
     p.add_argument("--reason", required=True, help="why (kept with the invoice's audit event)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_db_option(p)
@@ -32,8 +32,10 @@ def register(sub) -> None:
 def run_void(args) -> int:
     from store import billing
 
+    from store.search import resolve_invoice_number
+
     open_store(args)
-    done = billing.void_invoice(args.number, args.reason)
+    done = billing.void_invoice(resolve_invoice_number(args.number), args.reason)
     if args.json:
         print_json({"number": done.number, "status": "void", "batch": {"id": done.batch_id,
                     "name": done.batch_name}, "was_exported": done.was_exported,
@@ -79,8 +81,10 @@ def run_show(args) -> int:
     from store.invoices import load_invoice
     from store.money import format_minor, quantity_str
 
+    from store.search import resolve_invoice_number
+
     open_store(args)
-    inv = load_invoice(args.number)
+    inv = load_invoice(resolve_invoice_number(args.number))
     if args.json:
         print_json(invoice_to_json(inv))
         return 0
