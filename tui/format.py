@@ -39,6 +39,23 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
+def wrap(text: str, width: int, lines: int = 3) -> str:
+    """The text folded on spaces into lines of at most ``width`` characters (a
+    word longer than that is cut), at most ``lines`` of them, the last cut with
+    an ellipsis when more is left (escaped first). A list row with such a cell
+    grows to its lines (tui.widgets.list_panel)."""
+    import textwrap
+
+    text = safe(text)
+    if len(text) <= width:
+        return text
+    folded = textwrap.wrap(text, max(1, width), break_on_hyphens=False) or [""]
+    if len(folded) > lines:
+        folded = folded[:lines]
+        folded[-1] = clip(folded[-1] + "…", width)
+    return "\n".join(folded)
+
+
 def flex_widths(total: int, fixed, weights, minimum: int = 8) -> list[int]:
     """Widths of a table's flexible columns (names): what ``total`` cells leave once
     the ``fixed`` columns, each column's padding (2) and a scrollbar (2) are in,

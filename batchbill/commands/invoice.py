@@ -76,8 +76,7 @@ def percent(rate) -> str:
 
 
 def run_show(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import render
     from store.invoices import load_invoice
     from store.money import format_minor, quantity_str
 
@@ -97,11 +96,11 @@ def run_show(args) -> int:
         if not lines:
             continue
         print(f"\n{title}")
-        print(tabulate([(l.contract, l.period, l.description, quantity_str(l.quantity),
-                         m(l.unit_price), m(l.amount), "T" if l.taxable else "")
-                        for l in lines],
-                       headers=["contract", "period", "description", "qty", "rate", "amount", "tax"],
-                       disable_numparse=True))
+        print(render([(l.contract, l.period, l.description, quantity_str(l.quantity),
+                       m(l.unit_price), m(l.amount), "T" if l.taxable else "")
+                      for l in lines],
+                     ["contract", "period", "description", "qty", "rate", "amount", "tax"],
+                     names={"contract": 1, "description": 3}, disable_numparse=True))
     print(f"\nSubtotal {m(inv.subtotal)}\nTax ({percent(inv.tax_rate)}) {m(inv.tax)}\n"
           f"Total {m(inv.total)} {inv.currency}")
     return 0
