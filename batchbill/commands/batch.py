@@ -260,8 +260,8 @@ def run_show(args) -> int:
              "status": i.status} for i in invoices]
         print_json(data)
         return 0
-    print(f"Batch {s.id} {s.name!r}  period {s.period}  {s.status}  "
-          f"created {s.created_at:%Y-%m-%d %H:%M} by {s.created_by}  detail {draft.detail}")
+    print(f"Batch {s.id} {s.name!r}  period {s.period}  {s.status}  detail {draft.detail}")
+    print(f"Created {s.created_at:%Y-%m-%d %H:%M} by {s.created_by}")
     print(f"Customers: {', '.join(draft.customers) if draft.customers else 'all'}")
     if draft.excluded:
         print(f"Removed: {', '.join(sorted(draft.excluded))}")
