@@ -19,6 +19,25 @@ def safe(text) -> str:
     return escape_controls("" if text is None else str(text))
 
 
+def home_short(path, width: int | None = None, home: str | None = None) -> str:
+    """A book's path as the title bar shows it: under the user's home as
+    ``~/...``; longer than ``width``, cut from the left (the file's name is what
+    tells two books apart): ``…/books/2026/main.sqlite3``. A URL is kept as
+    given (its password already removed by store.session)."""
+    import os
+
+    text = safe(path)
+    home = (os.path.expanduser("~") if home is None else home).rstrip("/")
+    if home and "://" not in text:
+        if text == home:
+            text = "~"
+        elif text.startswith(home + "/"):
+            text = "~" + text[len(home):]
+    if width is not None and len(text) > width:
+        text = "…" + text[len(text) - (width - 1):] if width > 1 else "…"
+    return text
+
+
 def line(*parts) -> Text:
     """Rich text from plain strings and (text, style) pairs: user data such as
     a customer called "[b]" is never read as markup, spacing is kept and control
