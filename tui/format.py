@@ -58,17 +58,30 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
-def wrap(text: str, width: int, lines: int = 3) -> str:
+def wrap(text: str, width: int, lines: int = 3, sep: str | None = None) -> str:
     """The text folded on spaces into lines of at most ``width`` characters (a
     word longer than that is cut), at most ``lines`` of them, the last cut with
-    an ellipsis when more is left (escaped first). A list row with such a cell
-    grows to its lines (tui.widgets.list_panel)."""
+    an ellipsis when more is left (escaped first). ``sep`` (e.g. " · "): lines
+    break between its parts first, a part too long for a line on its spaces.
+    A list row with such a cell grows to its lines (tui.widgets.list_panel)."""
     import textwrap
 
     text = safe(text)
     if len(text) <= width:
         return text
-    folded = textwrap.wrap(text, max(1, width), break_on_hyphens=False) or [""]
+    width = max(1, width)
+    if sep:
+        folded = []
+        for part in text.split(sep):
+            if folded and len(folded[-1]) + len(sep) + len(part) <= width:
+                folded[-1] += sep + part
+            elif len(part) <= width:
+                folded.append(part)
+            else:
+                folded.extend(textwrap.wrap(part, width, break_on_hyphens=False) or [""])
+        folded = [clip(f, width) for f in folded]
+    else:
+        folded = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
     if len(folded) > lines:
         folded = folded[:lines]
         folded[-1] = clip(folded[-1] + "…", width)

@@ -17,8 +17,8 @@ from tui.widgets.title_bar import TitleBar
 
 def column_widths(width: int) -> tuple[int, int]:
     """(Found, Where) widths for a list ``width``: what Amount (14), Date (10) and
-    the cell padding leave, four parts to three."""
-    found, where = flex_widths(width, (14, 10), (4, 3), minimum=12)
+    the cell padding leave, shared evenly."""
+    found, where = flex_widths(width, (14, 10), (1, 1), minimum=12)
     return found, where
 
 
@@ -29,7 +29,7 @@ def hit_row(hit, width: int = 80):
     found_w, where_w = column_widths(width)
     amount = money(hit.amount, hit.currency) if hit.currency else ""
     title = hit.title if hit.kind == "invoice" else f"batch {hit.title}"
-    return (wrap(title, found_w), wrap(hit.where, where_w), amount, day(hit.date))
+    return (wrap(title, found_w), wrap(hit.where, where_w, sep=" · "), amount, day(hit.date))
 
 
 class SearchScreen(Screen):
