@@ -113,7 +113,7 @@ def run_plan(args) -> int:
                                      str(ch.quantity), _money(ch.amount, ch.currency)))
     print(f"Plan for {p.period} (detail: {p.detail}, as of {p.as_of})")
     print(render(rows, ["sel", "ref", "customer", "contract", "period", "item", "qty", "amount"],
-                 names={"customer": 2, "contract": 2, "item": 3}))
+                 names={"customer": 2, "contract": 2, "item": 3}, optional=["period", "contract"]))
     totals = billing.selection_totals(p, excluded)
     print("Selected: " + (", ".join(_money(v, k) for k, v in sorted(totals.items())) or "nothing"))
     for cu in p.customers:

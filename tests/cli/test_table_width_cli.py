@@ -176,3 +176,20 @@ def test_an_ambiguous_number_names_the_candidates(demo_book, capsys, monkeypatch
     status, lines, err = run(capsys, "invoice", "show", "1", *db)
     assert status == 2 and lines == [] and err.count("\n") == 1
     assert "ambiguous" in err and "NS-000001" in err and "NS-000002" in err and "whole number" in err
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_plan_table_fits_the_terminal_contract_and_period_giving_way_at_80(demo_book, capsys, monkeypatch, columns):  # noqa: F811
+    from tests.cli.test_batch_cli import TODAY
+
+    db = ["--db", demo_book]
+    status, lines, err = run(capsys, "batch", "plan", "--period", "2026-10", "--today", TODAY, *db,
+                             columns=columns, monkeypatch=monkeypatch)
+    assert status == 0 and err == ""
+    table = lines[1:next(i for i, l in enumerate(lines) if l.startswith("Selected:"))]
+    assert len(table) > 3 and max(map(len, table)) <= columns
+    assert ("contract" in table[0].split()) == (columns >= 120)
+    refs = {it["ref"] for cu in run_json(capsys, "batch", "plan", "--period", "2026-10", "--today", TODAY,
+                                         "--json", *db)["customers"]
+            for co in cu["contracts"] for pe in co["periods"] for it in pe["items"]}
+    assert refs <= {row.split()[1] for row in table[2:] if len(row.split()) > 1}  # every ref whole
