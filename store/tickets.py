@@ -75,16 +75,9 @@ def _ids_named(model, words) -> dict[str, list[int]]:
     return found
 
 
-def _fold_quick(text):
-    """:func:`store.search.fold`, at once for plain ASCII (most titles)."""
-    if text is None:
-        return None
-    return text.lower() if text.isascii() else fold(text)
-
-
 def _folded(column):
     """The column as :func:`store.search.fold` writes text: on SQLite the same
-    Python function (registered on the connection), on PostgreSQL translate()
+    Python function (store.db.sql_fold, on every connection), on PostgreSQL translate()
     and lower() (no extension needed), so both find the same tickets."""
     database = db.obj
     if is_postgres(database):
@@ -93,9 +86,7 @@ def _folded(column):
         for ch, folded in multiple.items():
             expr = fn.replace(expr, ch, folded)
         return fn.lower(expr)
-    if "bb_fold" not in getattr(database, "_functions", {}):
-        database.register_function(_fold_quick, "bb_fold", 1, deterministic=True)
-    return fn.bb_fold(column)
+    return fn.bb_fold(column)  # registered on every connection (store.db.make_database)
 
 
 def list_tickets(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
