@@ -74,7 +74,7 @@ def test_search_and_invoice_show_fit_the_terminal(demo_book, capsys, monkeypatch
     db = ["--db", demo_book]
     hits = run_json(capsys, "search", "Demo", "--json", *db)
     number = next(h["key"] for h in hits if h["kind"] == "invoice")
-    for argv in (["search", "Demo"], ["invoice", "show", number], ["batch", "show", "1"]):
+    for argv in (["search", "Demo"], ["invoice", "show", number], ["batch", "show", "1"], ["settings", "show"]):
         status, lines, err = run(capsys, *argv, *db, columns=columns, monkeypatch=monkeypatch)
         assert status == 0 and err == "", argv
         assert max(map(len, lines)) <= columns, (argv, [l for l in lines if len(l) > columns])
