@@ -173,14 +173,16 @@ def make_database(target: str):
 
 
 def sql_fold(text):
-    """SQLite's bb_fold(): :func:`store.search.fold`, at once for plain ASCII (most text)."""
+    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss); at once
+    for plain ASCII (most text). SQLite's bb_fold() and :func:`store.search.fold`."""
     if text is None:
         return None
     if text.isascii():
         return text.lower()
-    from store.search import fold
+    import unicodedata
 
-    return fold(text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def is_sqlite(database=None) -> bool:

@@ -11,7 +11,7 @@ import re
 
 from peewee import fn
 
-from store.db import db, is_postgres
+from store.db import db, is_postgres, sql_fold
 from store.domain import SearchHit
 from store.models import Batch, Customer, Invoice, InvoiceLine
 from store.money import exponent
@@ -238,11 +238,9 @@ MATCH_CAP = 5000  # invoices a list filter looks at (newest first): enough to fi
 
 
 def fold(text: str) -> str:
-    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss)."""
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss); the
+    same function is SQLite's bb_fold() (store.db.sql_fold)."""
+    return sql_fold(text or "")
 
 
 def matching_batch_ids(query: str, limit: int, offset: int = 0, *, by_invoices: bool = True) -> list[int]:
