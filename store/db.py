@@ -164,7 +164,25 @@ def make_database(target: str):
     # Every write transaction takes the write lock when it begins: a deferred
     # one that reads first and writes later cannot wait for another writer and
     # fails at once with "database is locked" (seen with two technicians saving).
-    return SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
+    database = SqliteDatabase(target, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
+    # bb_fold(text): text as store.search.fold writes it (accents dropped, case folded), for
+    # searches that match as `/` does (store.tickets). Registered here, so that every
+    # connection gets it: Peewee keeps one per thread and the app's workers open theirs.
+    database.register_function(sql_fold, "bb_fold", 1, deterministic=True)
+    return database
+
+
+def sql_fold(text):
+    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss); at once
+    for plain ASCII (most text). SQLite's bb_fold() and :func:`store.search.fold`."""
+    if text is None:
+        return None
+    if text.isascii():
+        return text.lower()
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def is_sqlite(database=None) -> bool:

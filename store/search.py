@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from store.db import db, is_postgres
+from peewee import fn
+
+from store.db import db, is_postgres, sql_fold
 from store.domain import SearchHit
 from store.models import Batch, Customer, Invoice, InvoiceLine
 from store.money import exponent
@@ -168,6 +170,33 @@ def number_matches(query: str) -> list[int]:
     return out
 
 
+def resolve_invoice_number(text: str) -> str:
+    """The stored number of the invoice ``text`` names, as the search reads a
+    number: the whole number in any case ("ns-000150"), or its digits with or
+    without zeros and prefix ("150", "ns150", "NS-150") when that names exactly
+    one invoice. NotFoundError for none; ValidationError naming the candidates
+    when several invoices carry those digits (give the whole number)."""
+    from store.errors import NotFoundError, ValidationError
+
+    wanted = (text or "").strip()
+    if not wanted:
+        raise NotFoundError("no invoice number given")
+    exact = Invoice.get_or_none(Invoice.number == wanted)
+    if exact is None:
+        exact = Invoice.get_or_none(fn.LOWER(Invoice.number) == wanted.lower())
+    if exact is not None:
+        return exact.number
+    ids = number_matches(wanted)
+    if not ids:
+        raise NotFoundError(f"no invoice {wanted}")
+    numbers = sorted(n for (n,) in Invoice.select(Invoice.number).where(Invoice.id.in_(ids)).tuples())
+    if len(numbers) > 1:
+        shown = ", ".join(numbers[:5]) + (", ..." if len(numbers) > 5 else "")
+        raise ValidationError(f"invoice {wanted!r} is ambiguous: {len(numbers)} invoices carry it "
+                              f"({shown}); give the whole number")
+    return numbers[0]
+
+
 def matching_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
     """Ids of matching invoices, newest first (highest id first); an invoice
     named by its number's digits (:func:`number_matches`) first."""
@@ -209,11 +238,9 @@ MATCH_CAP = 5000  # invoices a list filter looks at (newest first): enough to fi
 
 
 def fold(text: str) -> str:
-    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss)."""
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss); the
+    same function is SQLite's bb_fold() (store.db.sql_fold)."""
+    return sql_fold(text or "")
 
 
 def matching_batch_ids(query: str, limit: int, offset: int = 0, *, by_invoices: bool = True) -> list[int]:
@@ -248,13 +275,16 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
     if not query:
         return []
     hits: list[SearchHit] = []
+    words = [fold(w) for w in query.replace(",", " ").split()]
     if page == 0:
         ids = matching_batch_ids(query, 5, by_invoices=False)
         batches = Batch.select().where(Batch.id.in_(ids)).order_by(Batch.id.desc()) if ids else []
         for b in batches:
+            in_name = [w for w in words if w in fold(b.name)]
+            matched = "name" if len(in_name) == len(words) else ("period" if not in_name else "name, period")
             hits.append(
                 SearchHit(kind="batch", key=str(b.id), title=b.name,
-                          subtitle=f"{b.period} · {b.status}", date=b.created_at.date())
+                          subtitle=f"{b.period} · {b.status}", date=b.created_at.date(), matched=matched)
             )
     ids = matching_invoice_ids(query, page_size, page * page_size)
     by_number = set(number_matches(query)) if ids else set()
@@ -266,15 +296,63 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
                 Invoice.issue_date, Invoice.status, Customer.name, Batch.name.alias("batch_name"),
             ).join(Customer).switch(Invoice).join(Batch).where(Invoice.id.in_(ids)).dicts()
         }
+        matched = _matched_fields(query, rows, by_number)
         for inv_id in ids:
             r = rows.get(inv_id)
             if r is None:
                 continue
             hits.append(
                 SearchHit(kind="invoice", key=r["number"], title=f"{r['number']} {r['name']}",
-                          subtitle=(f"{r['status']} · {r['batch_name']}"
-                                    + (" · by its number" if inv_id in by_number else "")),
-                          currency=r["currency"],
-                          amount=r["total"], date=r["issue_date"])
+                          subtitle=f"{r['status']} · {r['batch_name']}",
+                          currency=r["currency"], amount=r["total"], date=r["issue_date"],
+                          matched=matched.get(inv_id, ""))
             )
     return hits
+
+
+def _words_of(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def _word_in(word_tokens: list[str], field_tokens: list[str]) -> bool:
+    """The query word's tokens in the field, as the index matches: the last as a
+    prefix of a token, all of them present (e.g. 'ns-0001' in 'NS-000150')."""
+    return bool(word_tokens) and all(
+        any(t.startswith(w) if i == len(word_tokens) - 1 else t == w for t in field_tokens)
+        for i, w in enumerate(word_tokens))
+
+
+def _matched_fields(query: str, rows: dict, by_number: set[int]) -> dict[int, str]:
+    """What each invoice hit matched, for the Where column: its number, customer,
+    batch name, the text of a line or an amount (several: 'customer, batch')."""
+    words = [_TOKEN.findall(fold(w)) for w in query.replace(",", "").split()]
+    words = [w for w in words if w]
+    out: dict[int, str] = {}
+    unexplained: dict[int, list] = {}
+    for inv_id, r in rows.items():
+        if inv_id in by_number:
+            out[inv_id] = "number"
+            continue
+        fields = (("number", _words_of(r["number"])), ("customer", _words_of(r["name"])),
+                  ("batch", _words_of(r["batch_name"])))
+        found, rest = [], []
+        for word in words:
+            name = next((n for n, tokens in fields if _word_in(word, tokens)), None)
+            if name is None:
+                rest.append(word)
+            elif name not in found:
+                found.append(name)
+        out[inv_id] = ", ".join(found)
+        if rest:
+            unexplained[inv_id] = rest
+    if unexplained:
+        text: dict[int, list[str]] = {}
+        for inv_id, desc in (InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.description)
+                             .where(InvoiceLine.invoice.in_(list(unexplained))).tuples()):
+            text.setdefault(inv_id, []).extend(_words_of(desc))
+        for inv_id, rest in unexplained.items():
+            kinds = ["line text" if _word_in(w, text.get(inv_id, [])) else "amount" for w in rest]
+            names = [n for n in out[inv_id].split(", ") if n]
+            names += [k for k in dict.fromkeys(kinds) if k not in names]
+            out[inv_id] = ", ".join(names)
+    return out

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
+from store.db import db, is_postgres
+from store.search import fold
 from store.models import Batch, BilledLedger, Contract, Customer, Invoice, Ticket
 
 PAGE_SIZE = 20
@@ -39,11 +41,60 @@ class TicketRow:
         return f"Billed by {where}{batch}: {LOCKED}"
 
 
+def _fold_table() -> tuple[str, str, dict[str, str]]:
+    """(from, to) for SQL translate() and the characters that fold to several
+    (ß -> ss): every Latin letter with an accent, either case, as
+    :func:`store.search.fold` writes it."""
+    singles_from, singles_to, multiple = [], [], {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        folded = fold(ch)
+        if folded == ch or not folded:
+            continue
+        if len(folded) == 1:
+            singles_from.append(ch)
+            singles_to.append(folded)
+        else:
+            multiple[ch] = folded
+    for ch in "ẞ":
+        multiple[ch] = fold(ch)
+    return "".join(singles_from), "".join(singles_to), multiple
+
+
+_FOLD = _fold_table()
+
+
+def _ids_named(model, words) -> dict[str, list[int]]:
+    """For each folded word, the ids of the customers (or contracts) whose folded name holds it."""
+    found: dict[str, list[int]] = {word: [] for word in words}
+    for row_id, name in model.select(model.id, model.name).tuples():
+        text = fold(name)
+        for word in words:
+            if word in text:
+                found[word].append(row_id)
+    return found
+
+
+def _folded(column):
+    """The column as :func:`store.search.fold` writes text: on SQLite the same
+    Python function (store.db.sql_fold, on every connection), on PostgreSQL translate()
+    and lower() (no extension needed), so both find the same tickets."""
+    database = db.obj
+    if is_postgres(database):
+        source, target, multiple = _FOLD
+        expr = fn.translate(column, source, target)
+        for ch, folded in multiple.items():
+            expr = fn.replace(expr, ch, folded)
+        return fn.lower(expr)
+    return fn.bb_fold(column)  # registered on every connection (store.db.make_database)
+
+
 def list_tickets(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
                  status: str | None = None) -> list[TicketRow]:
     """One page of tickets by customer, then newest first; ``query`` finds the
     ticket number, title, customer or contract (case-insensitive), an invoice
-    number finds the tickets it billed; ``status`` keeps one status."""
+    number finds the tickets it billed, accents and case ignored (as ``/``);
+    ``status`` keeps one status."""
     ledger = BilledLedger.alias()
     rows = (
         Ticket.select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.opened_at,
@@ -58,10 +109,17 @@ def list_tickets(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
         .switch(ledger).join(Batch, JOIN.LEFT_OUTER, on=(ledger.batch == Batch.id))
         .order_by(Customer.name, Ticket.id.desc())
     )
-    for word in (query or "").split():
-        rows = rows.where(Ticket.number.contains(word) | Ticket.title.contains(word)
-                          | Customer.name.contains(word) | Contract.name.contains(word)
-                          | Invoice.number.contains(word))
+    words = [fold(word) for word in (query or "").split()]
+    if words:
+        # accent- and case-blind, as `/` and the dashboard's searches (store.search.fold):
+        # "zoe" finds Zoë Café, "cafe" its "Café" ticket. Customers and contracts are
+        # few: their names are folded here; a ticket's title is folded in SQL.
+        customers = _ids_named(Customer, words)
+        contracts = _ids_named(Contract, words)
+        for word in words:
+            rows = rows.where(Ticket.number.contains(word) | _folded(Ticket.title).contains(word)
+                              | Ticket.customer.in_(customers[word]) | Ticket.contract.in_(contracts[word])
+                              | Invoice.number.contains(word))
     if status:
         rows = rows.where(Ticket.status == status)
     return [

@@ -19,6 +19,25 @@ def safe(text) -> str:
     return escape_controls("" if text is None else str(text))
 
 
+def home_short(path, width: int | None = None, home: str | None = None) -> str:
+    """A book's path as the title bar shows it: under the user's home as
+    ``~/...``; longer than ``width``, cut from the left (the file's name is what
+    tells two books apart): ``…/books/2026/main.sqlite3``. A URL is kept as
+    given (its password already removed by store.session)."""
+    import os
+
+    text = safe(path)
+    home = (os.path.expanduser("~") if home is None else home).rstrip("/")
+    if home and "://" not in text:
+        if text == home:
+            text = "~"
+        elif text.startswith(home + "/"):
+            text = "~" + text[len(home):]
+    if width is not None and len(text) > width:
+        text = "…" + text[len(text) - (width - 1):] if width > 1 else "…"
+    return text
+
+
 def line(*parts) -> Text:
     """Rich text from plain strings and (text, style) pairs: user data such as
     a customer called "[b]" is never read as markup, spacing is kept and control
@@ -37,6 +56,36 @@ def clip(text: str, width: int) -> str:
     """The text cut to ``width`` characters, with an ellipsis when cut (escaped first)."""
     text = safe(text)
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def wrap(text: str, width: int, lines: int = 3, sep: str | None = None) -> str:
+    """The text folded on spaces into lines of at most ``width`` characters (a
+    word longer than that is cut), at most ``lines`` of them, the last cut with
+    an ellipsis when more is left (escaped first). ``sep`` (e.g. " · "): lines
+    break between its parts first, a part too long for a line on its spaces.
+    A list row with such a cell grows to its lines (tui.widgets.list_panel)."""
+    import textwrap
+
+    text = safe(text)
+    if len(text) <= width:
+        return text
+    width = max(1, width)
+    if sep:
+        folded = []
+        for part in text.split(sep):
+            if folded and len(folded[-1]) + len(sep) + len(part) <= width:
+                folded[-1] += sep + part
+            elif len(part) <= width:
+                folded.append(part)
+            else:
+                folded.extend(textwrap.wrap(part, width, break_on_hyphens=False) or [""])
+        folded = [clip(f, width) for f in folded]
+    else:
+        folded = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    if len(folded) > lines:
+        folded = folded[:lines]
+        folded[-1] = clip(folded[-1] + "…", width)
+    return "\n".join(folded)
 
 
 def flex_widths(total: int, fixed, weights, minimum: int = 8) -> list[int]:

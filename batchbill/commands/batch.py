@@ -88,8 +88,7 @@ def _money(minor, currency):
 
 
 def run_plan(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import render
     from store import billing
 
     open_store(args)
@@ -113,8 +112,8 @@ def run_plan(args) -> int:
                         rows.append((sel, f"  {ch.ref}", "", "", "", f"  {ch.description}"[:48],
                                      str(ch.quantity), _money(ch.amount, ch.currency)))
     print(f"Plan for {p.period} (detail: {p.detail}, as of {p.as_of})")
-    print(tabulate(rows, headers=["sel", "ref", "customer", "contract", "period", "item",
-                                  "qty", "amount"]))
+    print(render(rows, ["sel", "ref", "customer", "contract", "period", "item", "qty", "amount"],
+                 names={"customer": 2, "contract": 2, "item": 3}, optional=["period", "contract"]))
     totals = billing.selection_totals(p, excluded)
     print("Selected: " + (", ".join(_money(v, k) for k, v in sorted(totals.items())) or "nothing"))
     for cu in p.customers:
@@ -224,8 +223,7 @@ def run_delete(args) -> int:
 
 
 def run_list(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import render
     from store.listing import list_batches
 
     open_store(args)
@@ -234,17 +232,18 @@ def run_list(args) -> int:
     if args.json:
         print_json([_summary_json(b) for b in batches])
         return 0
-    rows = [(b.id, b.name, b.period, b.status, f"{b.created_at:%Y-%m-%d %H:%M}", b.created_by,
+    # created: the day (its time is in `batch show` and --json); on a narrow terminal
+    # `by` gives way first, then names and the currencies beyond the first (commands/_table.py)
+    rows = [(b.id, b.name, b.period, b.status, f"{b.created_at:%Y-%m-%d}", b.created_by,
              b.invoice_count, ", ".join(_money(v, c) for c, v in b.totals))
             for b in batches]
-    print(tabulate(rows, headers=["id", "name", "period", "status", "created", "by",
-                                  "invoices", "total"]))
+    print(render(rows, ["id", "name", "period", "status", "created", "by", "invoices", "total"],
+                 names={"name": 3, "by": 1}, lists=["total"], optional=["by"]))
     return 0
 
 
 def run_show(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import render
     from store import billing
     from store.listing import recent_invoices
     from store.money import format_minor
@@ -263,14 +262,15 @@ def run_show(args) -> int:
              "status": i.status} for i in invoices]
         print_json(data)
         return 0
-    print(f"Batch {s.id} {s.name!r}  period {s.period}  {s.status}  "
-          f"created {s.created_at:%Y-%m-%d %H:%M} by {s.created_by}  detail {draft.detail}")
+    print(f"Batch {s.id} {s.name!r}  period {s.period}  {s.status}  detail {draft.detail}")
+    print(f"Created {s.created_at:%Y-%m-%d %H:%M} by {s.created_by}")
     print(f"Customers: {', '.join(draft.customers) if draft.customers else 'all'}")
     if draft.excluded:
         print(f"Removed: {', '.join(sorted(draft.excluded))}")
     if s.void_reason:
         print(f"Void reason: {s.void_reason}")
     if invoices:
-        print(tabulate([(i.number, i.customer, i.issue_date, _money(i.total, i.currency), i.status)
-                        for i in invoices], headers=["invoice", "customer", "date", "total", "status"]))
+        print(render([(i.number, i.customer, i.issue_date, _money(i.total, i.currency), i.status)
+                      for i in invoices], ["invoice", "customer", "date", "total", "status"],
+                     names={"customer": 1}))
     return 0

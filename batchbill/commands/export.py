@@ -24,7 +24,7 @@ def register(sub) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--batch", metavar="ID|NAME", help="a saved batch, by id or exact name")
     what.add_argument("--invoice", metavar="NUMBER", action="append",
-                      help="an invoice number (repeat for several)")
+                      help="an invoice number, e.g. NS-000150, 150 or ns150 (repeat for several)")
     p.add_argument("--format", "-f", required=True, choices=FORMAT_CHOICES, dest="fmt")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write, or a directory (an existing one, or a path ending in /) to write "
@@ -42,11 +42,16 @@ def run(args) -> int:
     from store.exports import export_invoices
     from store.text import count
 
+    from store.search import resolve_invoice_number
+
     open_store(args)
+    numbers = None
+    if args.batch is None:  # "150" or "ns150" is NS-000150, as the search reads it
+        numbers = [resolve_invoice_number(n) for n in args.invoice if n.strip()] or args.invoice
     result = export_invoices(
         fmt=args.fmt,
         batch=args.batch,
-        numbers=args.invoice if args.batch is None else None,
+        numbers=numbers,
         out_path=args.output,
         mkdir=args.mkdir,
     )

@@ -16,13 +16,13 @@ def register(sub) -> None:
     inv = sub.add_parser("invoice", help="look invoices up")
     isub = inv.add_subparsers(dest="invoice_command", metavar="ACTION", required=True)
     p = isub.add_parser("show", help="one invoice with its lines")
-    p.add_argument("number", help="invoice number, e.g. INV-000123")
+    p.add_argument("number", help="invoice number, e.g. NS-000123, or what the search reads as one: 123, ns123")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_db_option(p)
     p.set_defaults(handler=run_show)
     p = isub.add_parser("void", help="void one invoice (its items become billable again; the rest "
                                      "of its batch stays saved)")
-    p.add_argument("number", help="invoice number, e.g. INV-000123")
+    p.add_argument("number", help="invoice number, e.g. NS-000123, or what the search reads as one: 123, ns123")
     p.add_argument("--reason", required=True, help="why (kept with the invoice's audit event)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_db_option(p)
@@ -32,8 +32,10 @@ def register(sub) -> None:
 def run_void(args) -> int:
     from store import billing
 
+    from store.search import resolve_invoice_number
+
     open_store(args)
-    done = billing.void_invoice(args.number, args.reason)
+    done = billing.void_invoice(resolve_invoice_number(args.number), args.reason)
     if args.json:
         print_json({"number": done.number, "status": "void", "batch": {"id": done.batch_id,
                     "name": done.batch_name}, "was_exported": done.was_exported,
@@ -74,13 +76,14 @@ def percent(rate) -> str:
 
 
 def run_show(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import render
     from store.invoices import load_invoice
     from store.money import format_minor, quantity_str
 
+    from store.search import resolve_invoice_number
+
     open_store(args)
-    inv = load_invoice(args.number)
+    inv = load_invoice(resolve_invoice_number(args.number))
     if args.json:
         print_json(invoice_to_json(inv))
         return 0
@@ -93,11 +96,11 @@ def run_show(args) -> int:
         if not lines:
             continue
         print(f"\n{title}")
-        print(tabulate([(l.contract, l.period, l.description, quantity_str(l.quantity),
-                         m(l.unit_price), m(l.amount), "T" if l.taxable else "")
-                        for l in lines],
-                       headers=["contract", "period", "description", "qty", "rate", "amount", "tax"],
-                       disable_numparse=True))
+        print(render([(l.contract, l.period, l.description, quantity_str(l.quantity),
+                       m(l.unit_price), m(l.amount), "T" if l.taxable else "")
+                      for l in lines],
+                     ["contract", "period", "description", "qty", "rate", "amount", "tax"],
+                     names={"contract": 1, "description": 3}, disable_numparse=True))
     print(f"\nSubtotal {m(inv.subtotal)}\nTax ({percent(inv.tax_rate)}) {m(inv.tax)}\n"
           f"Total {m(inv.total)} {inv.currency}")
     return 0

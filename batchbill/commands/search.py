@@ -52,8 +52,7 @@ def query_first(argv: list[str]) -> list[str]:
 
 
 def run(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import render
     from store.money import format_display, format_minor
     from store.search import search
 
@@ -62,15 +61,25 @@ def run(args) -> int:
     if args.json:
         print_json([
             {"kind": h.kind, "key": h.key, "title": h.title, "subtitle": h.subtitle,
-             "currency": h.currency or None,
+             "matched": h.matched, "where": h.where, "currency": h.currency or None,
              "amount": format_minor(h.amount, h.currency) if h.currency else None, "date": h.date}
             for h in hits])
         return 0
     if not hits:
         print("No invoice or batch matches.")
         return 0
-    print(tabulate(
-        [(h.kind, h.key, h.title, h.subtitle, h.date,
-          format_display(h.amount, h.currency) if h.currency else "") for h in hits],
-        headers=["kind", "key", "title", "", "date", "amount"]))
+    # the app's columns (Found, Where, Amount, Date) after the key other commands take
+    # (an invoice's number, a batch's id)
+    print(render(
+        [(h.key, _found(h), h.where, format_display(h.amount, h.currency) if h.currency else "", h.date)
+         for h in hits],
+        ["key", "found", "where", "amount", "date"], names={"found": 1, "where": 1},
+        disable_numparse=True))
     return 0
+
+
+def _found(hit) -> str:
+    """The app's Found column without the number the key column shows."""
+    if hit.kind == "batch":
+        return f"batch {hit.title}"
+    return hit.title[len(hit.key):].strip() if hit.title.startswith(hit.key) else hit.title

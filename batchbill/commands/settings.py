@@ -19,8 +19,7 @@ def register(sub) -> None:
 
 
 def run_show(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import render
     from store.settings import settings_rows, settings_table
 
     open_store(args)
@@ -28,7 +27,7 @@ def run_show(args) -> int:
         print_json(settings_rows())
         return 0
     rows = settings_table()
-    print(tabulate(rows, headers=["key", "value", "meaning"], tablefmt="simple"))
+    print(render(rows, ["key", "value", "meaning"], names={"value": 1, "meaning": 1}, tablefmt="simple"))
     return 0
 
 

@@ -44,3 +44,12 @@ class SearchHit:
     currency: str = ""
     amount: int = 0
     date: dt.date | None = None
+    # what the query matched: "number", "customer", "batch", "line text", "amount"
+    # (an invoice), "name", "period" (a batch); several joined by ", "
+    matched: str = ""
+
+    @property
+    def where(self) -> str:
+        """The search's Where column, in the app and on the command line alike:
+        what matched, then the status and batch ('by number · issued · Demo 2026-06')."""
+        return f"by {self.matched} · {self.subtitle}" if self.matched else self.subtitle

@@ -90,8 +90,9 @@ STARTS: dict[str, tuple] = {
 
 # which screen's which keys may make which change
 CONFIRMS = {
-    "file": {("ExportDialog", k) for k in ("enter", "ctrl+s", "space")},
-    "exported": {("ExportDialog", k) for k in ("enter", "ctrl+s", "space")},
+    # p on the invoice screen writes its PDF and marks it exported: that screen's one key for it
+    "file": {("ExportDialog", k) for k in ("enter", "ctrl+s", "space")} | {("InvoiceDetailScreen", "p")},
+    "exported": {("ExportDialog", k) for k in ("enter", "ctrl+s", "space")} | {("InvoiceDetailScreen", "p")},
     "batch-created": {("NewBatchDialog", k) for k in ("enter", "ctrl+s")},
     "saved": {("ConfirmSaveDialog", k) for k in ("enter", "ctrl+s", "space")},
     "voided": {("VoidDialog", "enter"), ("VoidInvoiceDialog", "enter")},

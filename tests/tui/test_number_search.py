@@ -14,7 +14,7 @@ def test_search_finds_an_invoice_by_its_number_without_zeros_or_prefix(book, que
     hits = search.search(query)
     invoices = [h for h in hits if h.kind == "invoice"]
     assert invoices and invoices[0].key == "NS-000002"
-    assert invoices[0].subtitle.endswith("· by its number")
+    assert invoices[0].matched == "number" and invoices[0].where.startswith("by number · ")
     assert search.matching_invoice_ids(query, 20)[0] == search.number_matches("NS-000002")[0]
 
 

@@ -111,8 +111,10 @@ class InvoiceDetailScreen(Screen):
             for item in lines:
                 if item.contract and (item.contract, item.period) != where:
                     where = (item.contract, item.period)
-                    table.add_row(Text(clip(f" {item.contract} · {item.period}", width), style="italic"),
-                                  "", "", "")
+                    # the contract and period wrap rather than lose the period (at 80 columns
+                    # "Server virtualisation 2026 · 2026-09" was cut before its period)
+                    table.add_row(Text(safe(f" {item.contract} · {item.period}"), style="italic"),
+                                  "", "", "", height=None)
                 table.add_row(Text(safe(f"  {item.description}")), quantity_str(item.quantity),
                               money(item.unit_price, c), money(item.amount, c), height=None)
         if table.row_count:

@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from store import search
-from tui.format import clip, day, flex_widths, money
+from tui.format import day, flex_widths, money, wrap
 from tui.commands import hidden_global_bindings
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
@@ -17,16 +17,19 @@ from tui.widgets.title_bar import TitleBar
 
 def column_widths(width: int) -> tuple[int, int]:
     """(Found, Where) widths for a list ``width``: what Amount (14), Date (10) and
-    the cell padding leave, three parts to two."""
-    found, where = flex_widths(width, (14, 10), (3, 2), minimum=12)
+    the cell padding leave, shared evenly."""
+    found, where = flex_widths(width, (14, 10), (1, 1), minimum=12)
     return found, where
 
 
 def hit_row(hit, width: int = 80):
+    """Found (number and customer, or the batch) and Where (what matched, the
+    status and the batch, as ``batchbill search`` shows it) wrap on a narrow
+    terminal rather than lose the batch's name."""
     found_w, where_w = column_widths(width)
     amount = money(hit.amount, hit.currency) if hit.currency else ""
     title = hit.title if hit.kind == "invoice" else f"batch {hit.title}"
-    return (clip(title, found_w), clip(hit.subtitle, where_w), amount, day(hit.date))
+    return (wrap(title, found_w), wrap(hit.where, where_w, sep=" · "), amount, day(hit.date))
 
 
 class SearchScreen(Screen):

@@ -222,7 +222,10 @@ class ListPanel(Widget):
         self._filled_width = self.width
         table.clear()
         for index, item in enumerate(self.items):
-            table.add_row(*map(cell, self.row_of(item, self._filled_width)), key=str(index))
+            cells = [cell(value) for value in self.row_of(item, self._filled_width)]
+            # a cell folded on several lines (tui.format.wrap) makes its row that tall
+            tall = any("\n" in c.plain for c in cells)
+            table.add_row(*cells, key=str(index), height=None if tall else 1)
 
     def on_resize(self) -> None:
         """Rows laid out again for a new width (names get the room), the cursor kept."""

@@ -1,0 +1,134 @@
+"""The command line's tables, fitted to the terminal.
+
+On a terminal a table wider than the window would wrap and become unreadable,
+so the long text columns (names, titles, descriptions: ``names``) give way,
+cut with an ellipsis, and a list column (several amounts: ``lists``) keeps as
+many whole items as fit and says how many more there are (``+4``). Numbers,
+amounts, currencies, statuses and dates are never cut. When stdout is not a
+terminal (a pipe, a file, a script) every cell is printed whole.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import Mapping, Sequence
+
+from tabulate import tabulate
+
+ELLIPSIS = "…"
+GAP = 2  # tabulate's "simple" format puts two spaces between columns
+NAME_MINIMUM = 8
+HEADER_PADDING = 2  # tabulate's MIN_PADDING: a column is its header and two cells wide at least
+
+
+def terminal_width() -> int | None:
+    """The columns to fit, or None to print whole: stdout is not a terminal.
+    ``COLUMNS`` (when set) wins over the window's size, as for ``ls``."""
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def clip(text: str, width: int) -> str:
+    """The text in ``width`` characters, an ellipsis where it was cut."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + ELLIPSIS if width > 0 else ""
+
+
+def clip_list(text: str, width: int, sep: str = ", ") -> str:
+    """Whole items of a ``sep``-separated list in ``width`` characters, then
+    '+N' for the N left out (the first item is kept whole, whatever its width)."""
+    items = text.split(sep)
+    if len(text) <= width or len(items) == 1:
+        return text
+    for keep in range(len(items) - 1, 0, -1):
+        shown = f"{sep.join(items[:keep])} +{len(items) - keep}"
+        if len(shown) <= width:
+            return shown
+    return f"{items[0]} +{len(items) - 1}"
+
+
+def _list_minimum(cells: Sequence[str], sep: str = ", ") -> int:
+    return max((len(c.split(sep)[0]) + (len(f" +{len(c.split(sep)) - 1}") if sep in c else 0)
+                for c in cells), default=0)
+
+
+def fit_widths(natural: Sequence[int], headers: Sequence[str], flexible: Mapping[int, int],
+               minimums: Mapping[int, int], width: int) -> list[int]:
+    """Column widths that fit ``width``: the ``flexible`` columns (index ->
+    weight) shrink, the one with the most width per weight first, none under
+    its minimum; the others keep their natural width."""
+    widths = list(natural)
+    total = sum(widths) + GAP * (len(widths) - 1)
+    while total > width:
+        candidates = [i for i in flexible if widths[i] > minimums[i]]
+        if not candidates:
+            break
+        i = max(candidates, key=lambda c: (widths[c] / flexible[c], c))
+        widths[i] -= 1
+        total -= 1
+    return widths
+
+
+def render(rows: Sequence[Sequence], headers: Sequence[str], *, names: Mapping[str, int] = (),
+           lists: Sequence[str] = (), optional: Sequence[str] = (), width: int | None = None,
+           **options) -> str:
+    """A tabulate "simple" table fitted to ``width`` (default: the terminal's,
+    None when stdout is not one). ``names``: the headers of the columns that may
+    be cut, with their weight (a heavier one keeps more); ``lists``: the headers
+    of columns holding a ', '-separated list, cut between whole items;
+    ``optional``: columns left out, in that order, while the table cannot fit
+    otherwise (a detail such as who created a batch)."""
+    from store.text import escape_controls
+
+    if width is None:
+        width = terminal_width()
+    text = [["" if v is None else escape_controls(str(v)) for v in row] for row in rows]
+    names = dict(names)
+    headers = [str(h) for h in headers]
+    if width is not None and text:
+        for drop in optional:
+            if drop not in headers or _narrowest(text, headers, names, lists) <= width:
+                break
+            i = headers.index(drop)
+            headers = headers[:i] + headers[i + 1:]
+            text = [r[:i] + r[i + 1:] for r in text]
+        heads = headers
+        # tabulate's simple format gives a header two more cells than its text
+        natural = [max([len(h) + HEADER_PADDING] + [len(r[i]) for r in text]) for i, h in enumerate(heads)]
+        flexible, minimums = {}, {}
+        for i, h in enumerate(heads):
+            if h in names:
+                flexible[i] = max(1, names[h])
+                minimums[i] = min(natural[i], max(len(h) + HEADER_PADDING, NAME_MINIMUM))
+            elif h in lists:
+                flexible[i] = 1
+                minimums[i] = min(natural[i], max(len(h) + HEADER_PADDING, _list_minimum([r[i] for r in text])))
+        widths = fit_widths(natural, heads, flexible, minimums, width)
+        for i in flexible:
+            if widths[i] < natural[i]:
+                cut = clip_list if heads[i] in lists else clip
+                for r in text:
+                    r[i] = cut(r[i], widths[i])
+    return tabulate(text, headers=headers, **options)
+
+
+def _narrowest(text, headers, names, lists) -> int:
+    """The table's width with every name and list column at its minimum."""
+    total = GAP * (len(headers) - 1)
+    for i, h in enumerate(headers):
+        natural = max([len(h) + HEADER_PADDING] + [len(r[i]) for r in text])
+        if h in names:
+            natural = min(natural, max(len(h) + HEADER_PADDING, NAME_MINIMUM))
+        elif h in lists:
+            natural = min(natural, max(len(h) + HEADER_PADDING, _list_minimum([r[i] for r in text])))
+        total += natural
+    return total
