@@ -189,11 +189,7 @@ def _indexed_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
         tsquery = " & ".join(
             f"{t}:*" if fold(t) == t else f"({'&'.join(_TOKEN.findall(fold(t)))}:* | {t}:*)" for t in tokens
         )
-        cursor = database.execute_sql(
-            "SELECT invoice_id FROM invoice_search WHERE tsv @@ to_tsquery('simple', %s) "
-            "ORDER BY invoice_id DESC LIMIT %s OFFSET %s",
-            (tsquery, limit, offset),
-        )
+        cursor = database.execute_sql(_pg_search_sql(tokens), (tsquery, limit, offset))
         return [r[0] for r in cursor.fetchall()]
     expression = _fts5_expression(query)
     if not expression:
@@ -205,14 +201,38 @@ def _indexed_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
     return [r[0] for r in cursor.fetchall()]
 
 
+_PG_SEARCH = ("SELECT invoice_id FROM invoice_search WHERE tsv @@ to_tsquery('simple', %s) "
+              "ORDER BY invoice_id DESC LIMIT %s OFFSET %s")
+# The GIN index's matches read first, then sorted: for a word that few invoices
+# hold (an invoice number's digits) the planner otherwise walks the primary key
+# backwards from the newest invoice, testing each row's tsvector, because it
+# takes a prefix match (000150:*) for a common one: 285 ms a query on the
+# 10,000-customer book (docs/performance.md, "PostgreSQL (issue 16)").
+_PG_SEARCH_RARE = ("WITH hit AS MATERIALIZED (SELECT invoice_id FROM invoice_search "
+                   "WHERE tsv @@ to_tsquery('simple', %s)) "
+                   "SELECT invoice_id FROM hit ORDER BY invoice_id DESC LIMIT %s OFFSET %s")
+
+
+def _pg_search_sql(tokens: list[str]) -> str:
+    """The statement for these query words: the GIN matches first when one word
+    holds a digit (an invoice number, an amount: a rare word), else the plain
+    form (a common word's matches are many; the newest come first by the key)."""
+    if any(any(ch.isdigit() for ch in t) for t in tokens):
+        return _PG_SEARCH_RARE
+    return _PG_SEARCH
+
+
 MATCH_CAP = 5000  # invoices a list filter looks at (newest first): enough to find their batches
 
 
 def fold(text: str) -> str:
     """Text for matching: accents dropped, case folded (Ü -> u, ß -> ss)."""
+    text = text or ""
+    if text.isascii():  # nothing to decompose; ASCII's casefold is its lower case
+        return text.lower()
     import unicodedata
 
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
