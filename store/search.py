@@ -185,11 +185,8 @@ def _indexed_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
         tokens = query_tokens(query)
         if not tokens:
             return []
-        # a word folded, or as typed (an index row written before words were folded)
-        tsquery = " & ".join(
-            f"{t}:*" if fold(t) == t else f"({'&'.join(_TOKEN.findall(fold(t)))}:* | {t}:*)" for t in tokens
-        )
-        cursor = database.execute_sql(_pg_search_sql(tokens), (tsquery, limit, offset))
+        sql, params = pg_search_statement(tokens, limit, offset)
+        cursor = database.execute_sql(sql, params)
         return [r[0] for r in cursor.fetchall()]
     expression = _fts5_expression(query)
     if not expression:
@@ -201,25 +198,45 @@ def _indexed_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
     return [r[0] for r in cursor.fetchall()]
 
 
+def _pg_tsquery(tokens: list[str]) -> str:
+    """Every word a prefix match, all required: a word folded, or as typed (an
+    index row written before words were folded)."""
+    return " & ".join(
+        f"{t}:*" if fold(t) == t else f"({'&'.join(_TOKEN.findall(fold(t)))}:* | {t}:*)" for t in tokens
+    )
+
+
+def rare_word(token: str) -> bool:
+    """A word few invoices hold: the digits of an invoice number (zero-padded,
+    whole or cut: 000150, 0001) or of an amount of five digits or more. A year
+    (2026) or a short number is in thousands of invoices' text."""
+    return token.isdigit() and (len(token) >= 5 or (len(token) >= 4 and token[0] == "0"))
+
+
 _PG_SEARCH = ("SELECT invoice_id FROM invoice_search WHERE tsv @@ to_tsquery('simple', %s) "
               "ORDER BY invoice_id DESC LIMIT %s OFFSET %s")
-# The GIN index's matches read first, then sorted: for a word that few invoices
-# hold (an invoice number's digits) the planner otherwise walks the primary key
-# backwards from the newest invoice, testing each row's tsvector, because it
-# takes a prefix match (000150:*) for a common one: 285 ms a query on the
-# 10,000-customer book (docs/performance.md, "PostgreSQL (issue 16)").
-_PG_SEARCH_RARE = ("WITH hit AS MATERIALIZED (SELECT invoice_id FROM invoice_search "
+# The GIN index read for the rare words alone, their few rows then checked against
+# every word and sorted. The whole query through the index (ns:* & 000150:*) reads
+# the posting list of the number's prefix, which every invoice holds (15 ms on the
+# 2,000-customer book), and the planner, taking the prefix match for a common word,
+# walked the primary key backwards from the newest invoice instead, testing each
+# row: 285 ms a query on the 10,000-customer book (docs/performance.md,
+# "PostgreSQL (issue 16)").
+_PG_SEARCH_RARE = ("WITH hit AS MATERIALIZED (SELECT invoice_id, tsv FROM invoice_search "
                    "WHERE tsv @@ to_tsquery('simple', %s)) "
-                   "SELECT invoice_id FROM hit ORDER BY invoice_id DESC LIMIT %s OFFSET %s")
+                   "SELECT invoice_id FROM hit WHERE tsv @@ to_tsquery('simple', %s) "
+                   "ORDER BY invoice_id DESC LIMIT %s OFFSET %s")
 
 
-def _pg_search_sql(tokens: list[str]) -> str:
-    """The statement for these query words: the GIN matches first when one word
-    holds a digit (an invoice number, an amount: a rare word), else the plain
-    form (a common word's matches are many; the newest come first by the key)."""
-    if any(any(ch.isdigit() for ch in t) for t in tokens):
-        return _PG_SEARCH_RARE
-    return _PG_SEARCH
+def pg_search_statement(tokens: list[str], limit: int, offset: int = 0) -> tuple[str, tuple]:
+    """The statement and parameters that find these query words on PostgreSQL,
+    newest first: the GIN matches of the query's rare words first when it has any
+    (:func:`rare_word`), else the plain form (a common word's matches are many; the
+    newest come first by the primary key)."""
+    rare = [t for t in tokens if rare_word(t)]
+    if rare:
+        return _PG_SEARCH_RARE, (_pg_tsquery(rare), _pg_tsquery(tokens), limit, offset)
+    return _PG_SEARCH, (_pg_tsquery(tokens), limit, offset)
 
 
 MATCH_CAP = 5000  # invoices a list filter looks at (newest first): enough to find their batches
