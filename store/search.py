@@ -13,6 +13,7 @@ from store.db import db, is_postgres
 from store.domain import SearchHit
 from store.models import Batch, Customer, Invoice, InvoiceLine
 from store.money import exponent
+from store.rows import as_date
 
 PAGE_SIZE = 20
 _TOKEN = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
@@ -168,10 +169,11 @@ def number_matches(query: str) -> list[int]:
     return out
 
 
-def matching_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
+def matching_invoice_ids(query: str, limit: int, offset: int = 0, by_number: list[int] | None = None) -> list[int]:
     """Ids of matching invoices, newest first (highest id first); an invoice
-    named by its number's digits (:func:`number_matches`) first."""
-    by_number = number_matches(query)
+    named by its number's digits (:func:`number_matches`, or ``by_number`` when
+    the caller has them) first."""
+    by_number = number_matches(query) if by_number is None else by_number
     if not by_number:
         return _indexed_invoice_ids(query, limit, offset)
     first = by_number[offset:offset + limit]
@@ -276,6 +278,26 @@ def matching_batch_ids(query: str, limit: int, offset: int = 0, *, by_invoices: 
     return sorted(found, reverse=True)[offset:offset + limit]
 
 
+def _hit_rows(ids: list[int]) -> dict[int, tuple]:
+    """id -> (number, currency, total, issue date, status, customer, batch) of these
+    invoices. The names are looked up row by row (20 index look-ups): joined, the
+    planner hashed the whole customer table for a page of hits (5 ms on the
+    2,000-customer book on PostgreSQL, growing with the customers)."""
+    if not ids:
+        return {}
+    database = db.obj
+    if is_postgres(database):
+        where, params = "i.id = ANY(%s)", (list(ids),)
+    else:
+        where, params = f"i.id IN ({', '.join('?' * len(ids))})", tuple(ids)
+    cursor = database.execute_sql(
+        "SELECT i.id, i.number, i.currency, i.total, i.issue_date, i.status, "
+        "(SELECT c.name FROM customer c WHERE c.id = i.customer_id), "
+        "(SELECT b.name FROM batch b WHERE b.id = i.batch_id) "
+        f"FROM invoice i WHERE {where}", params)
+    return {r[0]: r[1:] for r in cursor.fetchall()}
+
+
 def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[SearchHit]:
     """Invoices and batches matching the query, newest first.
 
@@ -293,25 +315,17 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
                 SearchHit(kind="batch", key=str(b.id), title=b.name,
                           subtitle=f"{b.period} · {b.status}", date=b.created_at.date())
             )
-    ids = matching_invoice_ids(query, page_size, page * page_size)
-    by_number = set(number_matches(query)) if ids else set()
-    if ids:
-        rows = {
-            r["id"]: r
-            for r in Invoice.select(
-                Invoice.id, Invoice.number, Invoice.currency, Invoice.total,
-                Invoice.issue_date, Invoice.status, Customer.name, Batch.name.alias("batch_name"),
-            ).join(Customer).switch(Invoice).join(Batch).where(Invoice.id.in_(ids)).dicts()
-        }
-        for inv_id in ids:
-            r = rows.get(inv_id)
-            if r is None:
-                continue
-            hits.append(
-                SearchHit(kind="invoice", key=r["number"], title=f"{r['number']} {r['name']}",
-                          subtitle=(f"{r['status']} · {r['batch_name']}"
-                                    + (" · by its number" if inv_id in by_number else "")),
-                          currency=r["currency"],
-                          amount=r["total"], date=r["issue_date"])
-            )
+    by_number = number_matches(query)
+    ids = matching_invoice_ids(query, page_size, page * page_size, by_number)
+    rows = _hit_rows(ids)
+    for inv_id in ids:
+        r = rows.get(inv_id)
+        if r is None:
+            continue
+        number, currency, total, issue_date, status, customer, batch_name = r
+        hits.append(
+            SearchHit(kind="invoice", key=number, title=f"{number} {customer}",
+                      subtitle=(f"{status} · {batch_name}" + (" · by its number" if inv_id in by_number else "")),
+                      currency=currency, amount=int(total), date=as_date(issue_date))
+        )
     return hits
