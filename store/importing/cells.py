@@ -58,7 +58,19 @@ _DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9
                        r"(Z|[+-][0-9]{2}:?[0-9]{2})?)?$")
 
 
+# The usual cell: a local date-time to the minute or second, no fraction, no zone.
+_PLAIN_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?")
+
+
 def _parse_datetime(text: str) -> dt.datetime:
+    if _PLAIN_DATETIME.fullmatch(text):  # fast path: the same value and errors as below
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            value = None  # no such day or time: the full path says which
+        if value is not None:
+            _in_range(value.date(), text)
+            return value
     bad = f"{text!r} is not a date-time; write YYYY-MM-DDTHH:MM (ISO 8601){_date_hint(text, True)}"
     if not _DATETIME.match(text):
         raise ValueError(bad)
