@@ -82,3 +82,21 @@ def test_copy_rows_round_trips_every_kind_of_value(pg_db):
         assert copy_rows(pg_db.cursor(), "copy_probe", ["id"], []) == 0
     back = pg_db.execute_sql("SELECT id, t, n, b, d, ts, i FROM copy_probe ORDER BY id").fetchall()
     assert [tuple(r) for r in back] == rows
+
+
+def test_an_imports_seen_keys_are_found_after_thousands_and_analyzed_on_postgresql(db):
+    from store.importing.seen import Seen
+
+    with proxy.atomic():
+        seen = Seen()
+        seen.add((f"ext:T-{n}", n + 2, None, "tab\there") for n in range(1500))
+        seen.add([("name:acme", None, 7, '["Acme", ""]')])
+        found = seen.find(["ext:T-0", "ext:T-1499", "ext:T-1500", "name:acme"])
+        assert found == {"ext:T-0": [(2, None, "tab\there")], "ext:T-1499": [(1501, None, "tab\there")],
+                         "name:acme": [(None, 7, '["Acme", ""]')]}
+        assert seen.find([]) == {}
+        if db.__class__.__name__.startswith("Postgres"):
+            known = db.execute_sql("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)",
+                                   (f"pg_temp.{seen.table}",)).fetchone()[0]
+            assert known >= 1500  # analyzed: the planner knows its size
+        seen.drop()
