@@ -109,11 +109,9 @@ def _analyze_postgres(database, written: dict[str, int]) -> list[str]:
         if due(max(written[name], int(modified)), float(known)):
             analyzed.append(name)
     if analyzed:
-        # Not wrapped in a transaction: after the write's commit the connection is in
-        # autocommit, so each table is analyzed and committed in turn (its lock held
-        # only meanwhile), with no BEGIN/COMMIT round trips; inside a caller's open
-        # transaction it runs there.
-        database.execute_sql("ANALYZE " + ", ".join(f'"{name}"' for name in analyzed))
+        # One statement; in a transaction of its own unless the caller has one open.
+        with database.atomic():
+            database.execute_sql("ANALYZE " + ", ".join(f'"{name}"' for name in analyzed))
     return analyzed
 
 
