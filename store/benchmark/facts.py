@@ -102,7 +102,7 @@ def _insert_sql(database, where: str) -> str:
     )
 
 
-def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None:
+def refresh_batch(batch_id: int, database=None, book=None, written=None) -> int | None:
     """Recompute the facts of the batch's issue dates and customers from the lines of
     the non-void invoices there, and the kept sums with them (inside the caller's
     transaction: save_batch after writing the lines, void_batch after voiding). A fact
@@ -113,7 +113,8 @@ def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None
     ``written``: the save's own rows, (invoices {id: (customer, currency, issue date)},
     lines (invoice id, kind, contract id, period, amount, minutes worked)). When the
     batch's days are its alone (the usual save), its facts and sums are made from
-    these in memory (:func:`_save_alone`) instead of reading its lines back."""
+    these in memory (:func:`_save_alone`) instead of reading its lines back; then the
+    facts written are returned (for the statistics, store/stats.py), else None."""
     from store.db import db
 
     database = database or db.obj
@@ -133,8 +134,7 @@ def refresh_batch(batch_id: int, database=None, book=None, written=None) -> None
         # its days are the batch's alone (the usual save): all their facts are its own
         if written is not None and database.execute_sql(
                 f'SELECT 1 FROM "benchmark_fact" WHERE issue_date IN {days} LIMIT 1').fetchone() is None:
-            _save_alone(database, book, set(hourly), *written)
-            return
+            return _save_alone(database, book, set(hourly), *written)
         part, both = f"{{day}} IN {days}", ()
     else:
         # "+": SQLite finds the invoices by day then customer, not every invoice of each customer
@@ -198,7 +198,7 @@ def _usd(amount: int, a: int, b: int) -> int:
     return -((b - 2 * amount * a) // (2 * b))
 
 
-def _save_alone(database, book, hourly: set[int], invoices, lines) -> None:
+def _save_alone(database, book, hourly: set[int], invoices, lines) -> int:
     """The facts and kept sums of a save whose days hold no other invoice, made in memory
     from the rows it wrote: the same rows :func:`_insert_sql` and :func:`_apply` would
     write, without reading the batch's lines back and sorting them. The property test
@@ -281,6 +281,7 @@ def _save_alone(database, book, hourly: set[int], invoices, lines) -> None:
                    usd / minutes if minutes > 0 else None)
                   for (co, fm, n, cur, bucket), (billed, usd, minutes, groups) in periods_acc.items()],
                  _PERIOD_UPSERT)
+    return len(facts)
 
 
 _MONTH_UPSERT = """ON CONFLICT (customer_id, month, bucket) DO UPDATE SET
@@ -302,7 +303,11 @@ def _insert_many(database, table: str, columns, rows, suffix: str = "") -> None:
     if not rows:
         return
     cols = ", ".join(columns)
-    if _dialect(database) == "postgres":
+    if _dialect(database) == "postgres" and not suffix:
+        from store.pgcopy import copy_rows
+
+        copy_rows(database.cursor(), table, list(columns), rows)  # plain rows: COPY (issue 16)
+    elif _dialect(database) == "postgres":
         from psycopg2.extras import execute_values
 
         execute_values(database.cursor(), f'INSERT INTO "{table}" ({cols}) VALUES %s {suffix}', rows,

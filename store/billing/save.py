@@ -23,6 +23,7 @@ from store.guards import guard_message
 from store.models import Batch, Invoice, Setting, Ticket
 from store.money import format_minor, hours_from_minutes, quantity_str
 from store.periods import months_of, parse_period
+from store.pgcopy import copy_rows
 from store.rows import as_date as _date
 from store.search import search_record, write_index
 from store.stats import refresh_statistics
@@ -50,13 +51,33 @@ def _bulk_insert(table: str, columns: list[str], rows: list[tuple]) -> None:
     # the wrapper turns the driver's IntegrityError into Peewee's, which save_batch catches
     with peewee.__exception_wrapper__:
         if is_postgres(database):
-            from psycopg2.extras import execute_values
-
-            execute_values(database.cursor(), f'INSERT INTO "{table}" ({cols}) VALUES %s', rows,
-                           page_size=1000)
+            copy_rows(database.cursor(), table, columns, rows)  # COPY: store/pgcopy.py
         else:
             marks = ", ".join("?" * len(columns))
             database.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
+
+
+def _bill_tickets(ticket_ids: list[int]) -> None:
+    """Closed -> billed for the batch's tickets; AlreadyBilledError names one that
+    is no longer closed (reopened meanwhile). On PostgreSQL one statement with the
+    ids as an array (``= ANY(%s)``: one parameter, not thousands in an IN list)."""
+    if not ticket_ids:
+        return
+    database = db.obj
+    if is_postgres(database):
+        with peewee.__exception_wrapper__:
+            cursor = database.cursor()
+            cursor.execute("UPDATE ticket SET status = 'billed' WHERE id = ANY(%s) AND status = 'closed'",
+                           (ticket_ids,))
+        if cursor.rowcount != len(set(ticket_ids)):
+            _ticket_not_closed(ticket_ids)
+        return
+    for start in range(0, len(ticket_ids), 5000):
+        chunk = ticket_ids[start:start + 5000]
+        changed = Ticket.update(status="billed").where(
+            Ticket.id.in_(chunk) & (Ticket.status == "closed")).execute()
+        if changed != len(set(chunk)):
+            _ticket_not_closed(chunk)
 
 
 def _reserve_ids(table: str, count: int) -> list[int]:
@@ -180,7 +201,7 @@ def save_batch(
                                           "taxable", "source_kind", "source_id", "minutes_worked"],
                          line_rows)
             # the benchmark's facts and sums of these lines (store/facts.py)
-            refresh_facts(batch_id, written=(
+            facts_written = refresh_facts(batch_id, written=(
                 {r[0]: (r[4], r[5], r[6]) for r in inv_rows},
                 ((r[0], r[2], r[3], r[4], r[8], r[12]) for r in line_rows)))
             ledger_rows = [
@@ -190,12 +211,7 @@ def save_batch(
             ]
             _bulk_insert("billed_ledger", ["source_kind", "source_id", "period", "month", "batch_id",
                                            "invoice_id"], ledger_rows)
-            for start in range(0, len(ticket_ids), 5000):
-                chunk = ticket_ids[start:start + 5000]
-                changed = Ticket.update(status="billed").where(
-                    Ticket.id.in_(chunk) & (Ticket.status == "closed")).execute()
-                if changed != len(set(chunk)):
-                    _ticket_not_closed(chunk)
+            _bill_tickets(ticket_ids)
             # The tickets are billed (their rows locked): their time can no longer
             # change. Compare it, and the other reviewed items, with the plan.
             _check_current(p, excluded, keys, batch_id)
@@ -223,7 +239,8 @@ def save_batch(
             raise conflict from None
         raise
     refresh_statistics({"invoice": len(inv_rows), "invoice_line": len(line_rows), "billed_ledger": len(ledger_rows),
-                        "ticket": len(ticket_ids), "invoice_search": len(inv_rows), "benchmark_fact": len(line_rows)})
+                        "ticket": len(ticket_ids), "invoice_search": len(inv_rows),
+                        "benchmark_fact": len(line_rows) if facts_written is None else facts_written})
     return SaveResult(batch_id=batch_id, batch_name=draft.summary.name,
                       invoice_numbers=numbers, totals=dict(totals))
 

@@ -8,7 +8,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from store.importing.cells import _parse_cell
+from store.importing.cells import cell_parser
 from store.importing.specs import SPECS, Column
 
 class _Abort(Exception):
@@ -206,6 +206,7 @@ def rows(parsed: _Parsed):
         return
     spec = SPECS[parsed.kind]
     columns = {c.name: c for c in spec}
+    plan = [(name, columns[name], cell_parser(columns[name])) for name in parsed.header]
     width = len(parsed.header)
     # Trailing empty header cells (spreadsheets add them): empty cells there are ignored.
     spare = parsed.spare_columns
@@ -232,8 +233,7 @@ def rows(parsed: _Parsed):
                            "(a half-written line, or an unquoted comma in a cell?)")
             continue
         values, failed = {}, _NO_FAILURES
-        for name_, cell in zip(parsed.header, cells):
-            col = columns[name_]
+        for (name_, col, parse), cell in zip(plan, cells):
             cell = cell.strip()
             if not cell:
                 if col.required:
@@ -241,7 +241,7 @@ def rows(parsed: _Parsed):
                 values[name_] = None
                 continue
             try:
-                values[name_] = _parse_cell(col, cell)
+                values[name_] = parse(cell)
             except ValueError as exc:
                 parsed.problem(start, name_, str(exc))
                 values[name_] = None

@@ -18,15 +18,6 @@ from store.models import CUSTOMER_IDENTITY_FIELDS, Batch, BilledLedger, Contract
 from store.money import MoneyError, to_minor
 from store.text import name_key, normalise_newlines
 
-def _guarded(query, model):
-    """On PostgreSQL, hold the tickets read for the billed check until commit, so
-    that a batch saved meanwhile waits for the import (SQLite takes the write
-    lock up front: ``BEGIN IMMEDIATE``)."""
-    if model is Ticket and is_postgres():
-        return query.for_update("FOR SHARE")
-    return query
-
-
 def _wait_for_batch_saves() -> None:
     """On PostgreSQL, take the row lock a batch save takes (the invoice number
     counter), so that no batch bills an expense or ticket between the billed
@@ -35,23 +26,41 @@ def _wait_for_batch_saves() -> None:
         list(Setting.select(Setting.key).where(Setting.key == "next_invoice_number").for_update())
 
 
+def _records_where_in(model, column, values, fields=(), guarded: bool = True):
+    """Records of ``model`` whose ``column`` (a field) is one of ``values``, as dicts
+    by field name with Peewee's conversions, in raw SQL: Peewee's ``in_()`` builds a
+    parameter node per value, most of a large import's look-up time (issue 16).
+    On PostgreSQL the values go as one array (``= ANY(%s)``) and tickets are read
+    FOR SHARE (:func:`_guarded`)."""
+    from store.db import db
+
+    fields = list(fields) or model._meta.sorted_fields
+    names = [f.name for f in fields]
+    converters = [f.python_value for f in fields]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    table = model._meta.table_name
+    values = sorted(set(values))
+    if is_postgres():
+        lock = " FOR SHARE" if guarded and model is Ticket else ""
+        chunks = [values[i:i + 5000] for i in range(0, len(values), 5000)]
+        statements = [(f'SELECT {columns} FROM "{table}" WHERE "{column.column_name}" = ANY(%s){lock}', (chunk,))
+                      for chunk in chunks]
+    else:
+        statements = [(f'SELECT {columns} FROM "{table}" WHERE "{column.column_name}" IN '
+                       f'({", ".join("?" * len(chunk))})', chunk) for chunk in chunked(values, _CHUNK)]
+    for sql, params in statements:
+        for row in db.execute_sql(sql, params).fetchall():
+            yield {name: conv(v) if v is not None else None for name, conv, v in zip(names, converters, row)}
+
+
 def _by_external_id(model, ids, *fields) -> dict[str, dict]:
     """Records of ``model`` whose external_id is one of ``ids``, as dicts by external id."""
-    found: dict[str, dict] = {}
-    for chunk in chunked(sorted(set(i for i in ids if i)), _CHUNK):
-        query = model.select(*fields) if fields else model.select()
-        for rec in _guarded(query.where(model.external_id.in_(chunk)), model).dicts():
-            found[rec["external_id"]] = rec
-    return found
+    return {rec["external_id"]: rec
+            for rec in _records_where_in(model, model.external_id, (i for i in ids if i), fields)}
 
 
 def _by_id(model, ids, *fields) -> dict[int, dict]:
-    found: dict[int, dict] = {}
-    for chunk in chunked(sorted(set(i for i in ids if i is not None)), _CHUNK):
-        query = model.select(*fields) if fields else model.select()
-        for rec in _guarded(query.where(model.id.in_(chunk)), model).dicts():
-            found[rec["id"]] = rec
-    return found
+    return {rec["id"]: rec for rec in _records_where_in(model, model.id, (i for i in ids if i is not None), fields)}
 
 
 def _billed_batches(kind: str, ids) -> dict[int, str]:
@@ -75,9 +84,8 @@ def _named(model, values) -> dict[str, list]:
     with that name (ticket: number), to tell a user what to write instead."""
     column = model.number if model is Ticket else model.name
     found: dict[str, list] = {}
-    for chunk in chunked(sorted(values), _CHUNK):
-        for rec in model.select(column, model.external_id).where(column.in_(chunk)).dicts():
-            found.setdefault(rec["number" if model is Ticket else "name"], []).append(rec["external_id"])
+    for rec in _records_where_in(model, column, values, (column, model.external_id), guarded=False):
+        found.setdefault(rec[column.name], []).append(rec["external_id"])
     return found
 
 
@@ -183,10 +191,10 @@ class _Resolver:
                     first.pop(k)
             self.seen.add((tag + repr(k), line, None, None) for k, line in first.items())
         owners: dict = {}
-        for chunk in chunked(list(first), _CHUNK):
-            for rec in model.select().where(where(chunk)).dicts():
-                if self.seen is None or rec["id"] <= self.created_after:  # earlier batches: seen above
-                    owners[key(rec)] = rec
+        key_field, values_of = where  # the natural key's field, and its values in these keys
+        for rec in _records_where_in(model, key_field, values_of(list(first)), guarded=False):
+            if self.seen is None or rec["id"] <= self.created_after:  # earlier batches: seen above
+                owners[key(rec)] = rec
         for row, fields, existing in rows_fields:
             owner = owners.get(key(fields))
             if owner is not None and (existing is None or owner["id"] != existing["id"]):
@@ -344,7 +352,7 @@ def _resolve_contracts(r: _Resolver):
                         f"{fields['start_date']}")
         out.append((row, fields, ex))
     r.unique(out, lambda f: (f["customer"], f["name"]), "name", Contract,
-             lambda keys: Contract.name.in_([k[1] for k in keys]),
+             (Contract.name, lambda keys: [k[1] for k in keys]),
              lambda k: f"contract name {k[1]!r} of this customer")
     return out
 
@@ -396,7 +404,7 @@ def _resolve_tickets(r: _Resolver):
                             "void its batch first (the row would change it)")
         out.append((row, fields, ex))
     r.unique(out, lambda f: (f["number"],), "number", Ticket,
-             lambda keys: Ticket.number.in_([k[0] for k in keys]), lambda k: f"ticket number {k[0]!r}")
+             (Ticket.number, lambda keys: [k[0] for k in keys]), lambda k: f"ticket number {k[0]!r}")
     return out
 
 

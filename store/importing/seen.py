@@ -10,6 +10,7 @@ import itertools
 from peewee import chunked
 
 from store.db import db, is_postgres
+from store.pgcopy import copy_rows
 
 _COUNTER = itertools.count(1)
 _CHUNK = 400  # keys per statement
@@ -27,17 +28,40 @@ class Seen:
                        f"label TEXT){suffix}")
         db.execute_sql(f'CREATE INDEX "{self.table}_k" ON "{self.table}" (k)')
         self._p = "%s" if is_postgres() else "?"
+        self.rows = 0
+        self.analyzed = 0  # rows when the planner's statistics were last collected (PostgreSQL)
 
     def add(self, entries) -> None:
         """Remember ``(key, line, record id, label)`` tuples."""
+        entries = list(entries)
+        if not entries:
+            return
+        self.rows += len(entries)
+        if is_postgres():
+            # COPY: psycopg2's executemany sends a statement a row
+            copy_rows(db.cursor(), self.table, ["k", "line", "rec", "label"], entries)
+            if self.rows >= max(1000, 4 * self.analyzed):
+                # Autovacuum never analyzes a temporary table: without statistics the
+                # planner guessed its size, and a look-up of 400 keys could read it all.
+                db.execute_sql(f'ANALYZE "{self.table}"')
+                self.analyzed = self.rows
+            return
         sql = f'INSERT INTO "{self.table}" (k, line, rec, label) VALUES ({", ".join([self._p] * 4)})'
-        for chunk in chunked(list(entries), _CHUNK):
+        for chunk in chunked(entries, _CHUNK):
             cursor = db.cursor()
             cursor.executemany(sql, chunk)
 
     def find(self, keys) -> dict[str, list[tuple]]:
         """For each of these keys seen before: its ``(line, rec, label)`` entries, first line first."""
         found: dict[str, list[tuple]] = {}
+        if is_postgres():
+            wanted = sorted(set(keys))
+            if wanted and self.rows:
+                cursor = db.execute_sql(f'SELECT k, line, rec, label FROM "{self.table}" WHERE k = ANY(%s) '
+                                        "ORDER BY line IS NULL, line", (wanted,))
+                for k, line, rec, label in cursor.fetchall():
+                    found.setdefault(k, []).append((line, rec, label))
+            return found
         for chunk in chunked(sorted(set(keys)), _CHUNK):
             marks = ", ".join([self._p] * len(chunk))
             cursor = db.execute_sql(

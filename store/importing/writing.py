@@ -22,6 +22,7 @@ from store.importing.resolving import (
 from store.importing.seen import Seen
 from store.importing.specs import _MODELS, KINDS, SPECS
 from store.models import AuditEvent
+from store.pgcopy import copy_rows
 from store.stats import refresh_statistics
 
 
@@ -151,19 +152,23 @@ def _import_batch(parsed, batch, seen: Seen, created_after: int, summary: Import
 
 
 def _insert(model, creates: list[dict]) -> None:
-    """INSERT the new records with one prepared statement (executemany): Peewee's
-    insert_many builds the SQL text of every row, most of a large import's time."""
+    """INSERT the new records with one prepared statement (executemany) on SQLite,
+    with COPY on PostgreSQL (store/pgcopy.py; psycopg2's executemany sends one
+    statement a row): Peewee's insert_many builds the SQL text of every row, most
+    of a large import's time."""
     if not creates:
         return
     names = list(creates[0])
     fields = [model._meta.fields[n] for n in names]
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    mark = "%s" if is_postgres() else "?"
-    sql = (f'INSERT INTO "{model._meta.table_name}" ({columns}) '
-           f'VALUES ({", ".join([mark] * len(fields))})')
-    converters = [f.db_value for f in fields]
-    rows = [tuple(conv(rec[n]) for conv, n in zip(converters, names)) for rec in creates]
+    columns = [[f.db_value(rec[n]) for rec in creates] for f, n in zip(fields, names)]
+    rows = list(zip(*columns))
+    table = model._meta.table_name
     cursor = db.cursor()
+    if is_postgres():
+        copy_rows(cursor, table, [f.column_name for f in fields], rows)
+        return
+    names_sql = ", ".join(f'"{f.column_name}"' for f in fields)
+    sql = f'INSERT INTO "{table}" ({names_sql}) VALUES ({", ".join(["?"] * len(fields))})'
     for chunk in chunked(rows, 500):
         cursor.executemany(sql, chunk)
 

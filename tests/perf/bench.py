@@ -60,9 +60,10 @@ TARGETS = {
     "memory": "large <= 1.3x small book",
     "keystroke": "p95 < 50 ms",
     "import": "peak RSS < 200 MiB (a 50 MB customers file)",
+    "import rows": "none (throughput against executemany/COPY)",
 }
 DEFAULT_IMPORT_MB = 50
-MEASURES = ("coldstart", "search", "plan", "save", "export", "memory", "keystroke", "import")
+MEASURES = ("coldstart", "search", "plan", "save", "export", "memory", "keystroke", "import", "import-rows")
 
 
 # --------------------------------------------------------------------------- figures
@@ -625,6 +626,12 @@ def run_sqlite(args, work: Path, say) -> dict:
         results.append(bench_keystroke(pristine, work, drafts["editor"], max(5, 4 * args.runs), say))
     if want("import"):
         results.append(bench_import(work, args.import_mb, max(1, min(args.runs, 3)), say))
+    if want("import-rows"):
+        from tests.perf.importing import SqliteSide, bench_import_rows
+
+        with contextlib.closing(raw_connect(book)) as source:
+            results.extend(bench_import_rows(SqliteSide(work), source, work, args.import_rows,
+                                             max(1, min(args.runs, 3)), say))
     for path in (pristine, small_pristine, saved):
         if path:
             remove_book(path)
@@ -723,6 +730,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached books")
     parser.add_argument("--import-mb", type=float, default=DEFAULT_IMPORT_MB,
                         help=f"size of the customers file the import measure reads (default {DEFAULT_IMPORT_MB})")
+    parser.add_argument("--import-rows", type=int, default=20000, metavar="N",
+                        help="tickets the import-rows measure imports (with their time entries; default 20000)")
     parser.add_argument("--only", metavar="LIST",
                         help=f"comma-separated measures to run (default all: {','.join(MEASURES)}); "
                              "export runs the save first, on whose saved copy it exports")

@@ -16,14 +16,16 @@ import pytest
 from tests.perf.bench import LIMITS, ROOT
 
 MEASURES = ["cold start", "cold start, summary computed", "search", "plan", "save", "export: qbo-csv", "export: qbd-iif",
-            "export: xero-csv", "export: csv", "memory", "keystroke", "import"]
+            "export: xero-csv", "export: csv", "memory", "keystroke", "import", "import rows: tickets",
+            "import rows: time-entries"]
 
 
 def _bench(tmp_path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, "-m", "tests.perf.bench", "--customers", "10", "--months", "3",
-         "--runs", "1", "--book-dir", str(tmp_path / "books"), "--json", str(out), "--import-mb", "0.5", *extra],
+         "--runs", "1", "--book-dir", str(tmp_path / "books"), "--json", str(out), "--import-mb", "0.5",
+         "--import-rows", "200", *extra],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -38,6 +40,8 @@ def _check_report(report: dict) -> None:
         assert isinstance(row["met"], bool) and row["target"], name
         if name == "import":
             assert row["rows"] > 1000 and row["absolute_limit"] == 200.0
+        if name.startswith("import rows:"):
+            assert row["rows"] > 0 and row["peak_mib"]["median"] > row["peak_floor_mib"]["median"] > 0
         if name == "keystroke":
             assert row["floor"] is None and row["absolute_limit"] == LIMITS["keystroke"]
             assert row["customers"] == report["book"]["plan"]["customers"] > 0

@@ -71,6 +71,23 @@ def test_a_saved_batch_leaves_its_tables_analyzed_on_postgresql(pg_db, low_thres
     # the demo's own billing (one save a month) leaves them analyzed too
 
 
+def _gin_pending_pages(database) -> int:
+    """Pages the search index's pending list held (merging them now)."""
+    return database.execute_sql("SELECT gin_clean_pending_list('invoice_search_tsv'::regclass)").fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("large", [True, False])
+def test_a_large_save_leaves_the_search_index_pending_list_merged(pg_db, monkeypatch, large):
+    if large:
+        monkeypatch.setattr(stats, "MIN_ROWS", 5)
+    make_demo(customers=6, months=3, seed=1, today=TODAY, bill=False)
+    batch = billing.create_batch(name="April", period="2026-04", actor="t", today=TODAY)
+    assert len(billing.save_batch(batch.id, actor="t", issue_date=TODAY, today=TODAY).invoice_numbers) >= 5
+    # a large save merged its index rows; a small one left them for later (autovacuum)
+    assert (_gin_pending_pages(pg_db) == 0) is large
+
+
 @pytest.mark.postgres
 def test_a_small_save_pays_for_no_analyze_on_postgresql(pg_db):
     make_demo(customers=3, months=2, seed=1, today=TODAY, bill=False)
