@@ -192,11 +192,13 @@ def plan(
             .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
             .order_by(Ticket.closed_at, Ticket.id)
         )
-        for tid, number, title, cid, closed_at, billable, worked in _raw(q):
-            if cid in periods_of and tid not in bad.tickets:
-                tickets_of[cid].append((tid, number, title, _datetime(closed_at), int(billable),
-                                        int(worked)))
-                ticket_ids.append(tid)
+        # the driver's rows are kept as they come (tid, number, title, contract,
+        # closed_at, billable, worked); _plan_contract converts what it uses
+        for row in _raw(q):
+            cid = row[3]
+            if cid in periods_of and row[0] not in bad.tickets:
+                tickets_of[cid].append(row)
+                ticket_ids.append(row[0])
 
     entries_of: dict[int, list[TimeEntry]] = defaultdict(list)
     entry_tickets = ticket_ids if detail == "time_entry" else []
@@ -433,6 +435,27 @@ _SUFFIX = {"hourly": "", "block_hours": " (in block)"}
 _RECURRING_KIND = {"retainer": "service_item", "per_device": "device", "block_hours": "block"}
 
 
+def _closed_before(closed_at, end: dt.date) -> bool:
+    """closed_at (a datetime, or ISO text as SQLite keeps it) is before the day ``end``."""
+    if type(closed_at) is str:
+        return closed_at[:10] < end.isoformat()
+    return _datetime(closed_at).date() < end
+
+
+def _line_amount(quantity: Decimal, unit_price: int) -> int:
+    """line_amount, remembered: thousands of recurring charges, few distinct prices."""
+    key = (quantity, unit_price)
+    amount = _LINE_AMOUNTS.get(key)
+    if amount is None:
+        if len(_LINE_AMOUNTS) > 50_000:
+            _LINE_AMOUNTS.clear()
+        amount = _LINE_AMOUNTS[key] = line_amount(quantity, unit_price)
+    return amount
+
+
+_LINE_AMOUNTS: dict[tuple[Decimal, int], int] = {}
+
+
 def _ticket_amount(minutes: int, rate: int) -> int:
     """line_amount(hours of the minutes, rate), remembered: a plan prices
     thousands of tickets with a few hundred (minutes, rate) pairs."""
@@ -471,9 +494,10 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
     ctype = c.type
     cid = c.id
     if len(spans) == 1:
+        # the queries stop at the contract's own last period's end (compared as
+        # stored; the day, compared here, settles a closing time stored without one)
         end = spans[0].end
-        # the queries stop at the contract's own last period's end: nothing is later
-        buckets_t = [[t for t in tickets if t[3].date() < end]] if tickets else [()]
+        buckets_t = [[t for t in tickets if _closed_before(t[4], end)]] if tickets else [()]
         buckets_e = [[e for e in expenses if e.date < end]] if expenses else [()]
     else:
         buckets_t = [[] for _ in spans]
@@ -489,7 +513,7 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
             return None
 
         for t in tickets:
-            i = bucket(t[3].date())
+            i = bucket(_datetime(t[4]).date())
             if i is not None:
                 buckets_t[i].append(t)
         for e in expenses:
@@ -542,14 +566,14 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
                 if si is not None:
                     items.append(PlanItem(
                         f"service_item:{sid}@{label}", "service_item", si.description, si.quantity,
-                        si.unit_price, line_amount(si.quantity, si.unit_price), currency, taxable,
+                        si.unit_price, _line_amount(si.quantity, si.unit_price), currency, taxable,
                         item_locked, item_reason))
                 elif recurring_kind == "device":
                     qty = Decimal(c.device_count)
                     items.append(PlanItem(
                         f"device:{cid}@{label}", "device",
                         f"Device monitoring: {c.device_count} devices", qty, c.device_rate,
-                        line_amount(qty, c.device_rate), currency, taxable, item_locked, item_reason))
+                        _line_amount(qty, c.device_rate), currency, taxable, item_locked, item_reason))
                 else:
                     items.append(PlanItem(
                         f"block:{cid}@{label}", "block", f"Block of {quantity_str(c.block_hours)} hours",
@@ -560,7 +584,8 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
                 f"project:{cid}", "project", f"Project fee: {c.name}", _ONE, c.fixed_fee, c.fixed_fee,
                 currency, taxable, locked, reason))
         period_tickets = buckets_t[i]
-        for tid, number, title, closed_at, billable, worked in period_tickets:
+        for tid, number, title, _, _, billable, worked in period_tickets:
+            billable = int(billable)  # a SUM: Decimal on PostgreSQL
             entries = entries_of.get(tid)
             if entries:  # time-entry detail, or an entry of this ticket left out one by one
                 children = _entry_items(number, title, entries, rate, currency, taxable)
@@ -573,7 +598,7 @@ def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, 
                 amount = _ticket_amount(billable, rate) if rate else 0
             items.append(PlanItem(
                 f"ticket:{tid}", "ticket", f"{number} {title}{suffix}", _hours(billable), rate, amount,
-                currency, taxable, locked, reason, billable, worked, children))
+                currency, taxable, locked, reason, billable, int(worked), children))
         if is_block:
             billed_minutes, overage_part = block_state.get((cid, label), (0, 1))
             if period_tickets:
