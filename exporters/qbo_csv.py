@@ -64,7 +64,12 @@ def _refuse_unimportable(invoice: InvoiceData) -> None:
             f"invoice number {invoice.number!r} is {len(invoice.number)} characters; "
             f"QuickBooks Online takes at most {MAX_NUMBER_LENGTH}: shorten the invoice prefix"
         )
-    for line in invoice.lines:
+    lines = invoice.lines
+    # one pass over the clean case (every invoice of a usual batch); the loop
+    # below names the first bad line and what is wrong with it
+    if all(line.amount >= 0 and line.unit_price >= 0 and line.quantity >= 0 for line in lines):
+        return
+    for line in lines:
         for label, value in (("amount", line.amount), ("unit price", line.unit_price)):
             if value < 0:
                 raise ExportError(

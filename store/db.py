@@ -22,7 +22,7 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": "normal",
     "busy_timeout": 30000,
-    "cache_size": -2000,  # 2 MB a connection: each thread worker has its own
+    "cache_size": -1000,  # 1 MB a connection: each thread worker has its own
 }
 
 ENV_VAR = "BATCHBILL_DB"

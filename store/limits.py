@@ -6,6 +6,7 @@ everyone."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -34,6 +35,11 @@ class OutOfRange:
     notes: list[str] = field(default_factory=list)
 
 
+# A plain non-negative decimal below 1,000,000 (QUANTITY_MAX): at most six
+# digits before the point, ASCII digits only (Decimal() also takes others).
+_SMALL_QUANTITY = re.compile(r"[0-9]{1,6}(?:\.[0-9]*)?").fullmatch
+
+
 def _decimal(value) -> Decimal | None:
     try:
         number = Decimal(str(value))
@@ -56,6 +62,7 @@ def out_of_range() -> OutOfRange:
     ranges above. Each query filters in SQL, so a clean book costs a few
     index-less scans that return nothing."""
     from store.models import Contract, Expense, ServiceItem, Ticket, TimeEntry
+    from store.rows import raw_rows
 
     bad = OutOfRange()
     entries = (TimeEntry.select(TimeEntry.ticket, Ticket.number, TimeEntry.minutes)
@@ -78,9 +85,15 @@ def out_of_range() -> OutOfRange:
     if labels:
         bad.notes.append(_note("expense(s) out of range", labels, f"amounts must be 0 to {MONEY_MAX:,}"))
     labels = []
-    for sid, description, quantity, price in (ServiceItem.select(
+    # every active service item is read (the quantity is text): as plain rows,
+    # and a quantity of at most six digits before the point and a whole price in
+    # range pass without a Decimal (a clean book: thousands of rows, no Peewee)
+    for sid, description, quantity, price in raw_rows(ServiceItem.select(
             ServiceItem.id, ServiceItem.description, ServiceItem.quantity, ServiceItem.unit_price)
-            .where(ServiceItem.active == True).tuples()):  # noqa: E712
+            .where(ServiceItem.active == True)):  # noqa: E712
+        if (type(price) is int and 0 <= price <= MINOR_MAX and type(quantity) is str
+                and _SMALL_QUANTITY(quantity)):
+            continue
         q = _decimal(quantity)
         if q is None or not 0 <= q <= QUANTITY_MAX or _money_bad(price):
             bad.service_items.add(sid)
@@ -97,8 +110,10 @@ def out_of_range() -> OutOfRange:
     for cid, name in Contract.select(Contract.id, Contract.name).where(cond).tuples():
         bad.contracts.add(cid)
         labels.append(f"contract {cid} {name!r}")
-    for cid, name, hours in Contract.select(Contract.id, Contract.name, Contract.block_hours).where(
-            Contract.type == "block_hours").tuples():
+    for cid, name, hours in raw_rows(Contract.select(Contract.id, Contract.name, Contract.block_hours).where(
+            Contract.type == "block_hours")):
+        if type(hours) is str and _SMALL_QUANTITY(hours) and len(hours.partition(".")[0]) <= 4:
+            continue  # at most 9999.x hours: in range
         h = _decimal(hours)
         if cid not in bad.contracts and (h is None or not 0 <= h <= BLOCK_HOURS_MAX):
             bad.contracts.add(cid)

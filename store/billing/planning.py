@@ -95,7 +95,9 @@ def plan(
     contracts = [c for c in map(_contract_row, _raw(contract_q))
                  if c.customer_id in by_customer and c.id not in bad.contracts]
     contract_ids = [c.id for c in contracts]
-    periods_of = {c.id: contract_periods(c.billing_period, span) for c in contracts}
+    # a contract's periods depend only on how it bills: one list per billing period
+    spans_of = {bp: contract_periods(bp, span) for bp in {c.billing_period for c in contracts}}
+    periods_of = {c.id: spans_of[c.billing_period] for c in contracts}
     # Contracts by the end of their own last period (it depends only on how
     # they bill): nothing closed after it is read. The queries below join the
     # contract with the same conditions rather than send thousands of ids.
@@ -190,11 +192,13 @@ def plan(
             .group_by(Ticket.id, Ticket.number, Ticket.title, Ticket.contract, Ticket.closed_at)
             .order_by(Ticket.closed_at, Ticket.id)
         )
-        for tid, number, title, cid, closed_at, billable, worked in _raw(q):
-            if cid in periods_of and tid not in bad.tickets:
-                tickets_of[cid].append((tid, number, title, _datetime(closed_at), int(billable),
-                                        int(worked)))
-                ticket_ids.append(tid)
+        # the driver's rows are kept as they come (tid, number, title, contract,
+        # closed_at, billable, worked); _plan_contract converts what it uses
+        for row in _raw(q):
+            cid = row[3]
+            if cid in periods_of and row[0] not in bad.tickets:
+                tickets_of[cid].append(row)
+                ticket_ids.append(row[0])
 
     entries_of: dict[int, list[TimeEntry]] = defaultdict(list)
     entry_tickets = ticket_ids if detail == "time_entry" else []
@@ -424,144 +428,200 @@ def _hours(minutes: int) -> Decimal:
     return hours
 
 
-def _ticket_item(c: Contract, ticket: tuple, entries: list, detail: str, currency: str) -> PlanItem:
-    tid, number, title, closed_at, billable, worked = ticket
-    hours = _hours(billable)
-    if c.type == "hourly":
-        rate, suffix = c.hourly_rate, ""
-    else:
-        rate = 0
-        suffix = " (in block)" if c.type == "block_hours" else " (covered by contract)"
-    children = ()
-    if entries:  # time-entry detail, or an entry of this ticket left out one by one
-        children = tuple(
-            PlanItem(
-                ref=f"time_entry:{e.id}", kind="time_entry",
-                description=f"{number} {e.started_at:%Y-%m-%d} {e.technician}: {e.note or title}",
-                quantity=hours_from_minutes(e.minutes) if e.billable else Decimal("0"),
-                unit_price=rate if e.billable else 0,
-                amount=line_amount(hours_from_minutes(e.minutes), rate) if e.billable else 0,
-                currency=currency, taxable=c.taxable, minutes=e.minutes if e.billable else 0,
-                minutes_worked=e.minutes,
-            )
-            for e in entries
-        )
-    if detail == "time_entry" and children:
-        amount = sum(ch.amount for ch in children)
-    else:
-        amount = line_amount(hours, rate) if rate else 0
-    return PlanItem(
-        ref=f"ticket:{tid}", kind="ticket", description=f"{number} {title}{suffix}",
-        quantity=hours, unit_price=rate, amount=amount, currency=currency, taxable=c.taxable,
-        minutes=billable, minutes_worked=worked, children=children,
-    )
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
+_AMOUNTS: dict[tuple[int, int], int] = {}
+_SUFFIX = {"hourly": "", "block_hours": " (in block)"}
+_RECURRING_KIND = {"retainer": "service_item", "per_device": "device", "block_hours": "block"}
+
+
+def _closed_before(closed_at, end: dt.date) -> bool:
+    """closed_at (a datetime, or ISO text as SQLite keeps it) is before the day ``end``."""
+    if type(closed_at) is str:
+        return closed_at[:10] < end.isoformat()
+    return _datetime(closed_at).date() < end
+
+
+def _line_amount(quantity: Decimal, unit_price: int) -> int:
+    """line_amount, remembered: thousands of recurring charges, few distinct prices."""
+    key = (quantity, unit_price)
+    amount = _LINE_AMOUNTS.get(key)
+    if amount is None:
+        if len(_LINE_AMOUNTS) > 50_000:
+            _LINE_AMOUNTS.clear()
+        amount = _LINE_AMOUNTS[key] = line_amount(quantity, unit_price)
+    return amount
+
+
+_LINE_AMOUNTS: dict[tuple[Decimal, int], int] = {}
+
+
+def _ticket_amount(minutes: int, rate: int) -> int:
+    """line_amount(hours of the minutes, rate), remembered: a plan prices
+    thousands of tickets with a few hundred (minutes, rate) pairs."""
+    key = (minutes, rate)
+    amount = _AMOUNTS.get(key)
+    if amount is None:
+        if len(_AMOUNTS) > 50_000:
+            _AMOUNTS.clear()
+        amount = _AMOUNTS[key] = line_amount(_hours(minutes), rate)
+    return amount
+
+
+def _entry_items(number, title, entries, rate, currency, taxable) -> tuple:
+    """A ticket's time entries (time-entry detail, or one left out by itself); never
+    locked themselves (a locked period locks the ticket)."""
+    return tuple(
+        PlanItem(f"time_entry:{e.id}", "time_entry",
+                 f"{number} {e.started_at:%Y-%m-%d} {e.technician}: {e.note or title}",
+                 hours_from_minutes(e.minutes) if e.billable else _ZERO,
+                 rate if e.billable else 0,
+                 line_amount(hours_from_minutes(e.minutes), rate) if e.billable else 0,
+                 currency, taxable, False, "", e.minutes if e.billable else 0, e.minutes)
+        for e in entries)
 
 
 def _plan_contract(c, spans, today, detail, service_items, tickets, entries_of, expenses,
                    billed_recurring, billed_once, active=True, block_state=None,
                    batch_names=None) -> PlanContract | None:
+    """The contract's periods and their items. Written for the thousands of
+    contracts of a whole-book plan: items are made positionally with their
+    lock already decided (not made, then copied locked), a ticket's hours and
+    amount come from small caches, and one-period contracts (the usual case)
+    put every ticket and expense in that period without a search."""
     currency = c.currency
-    buckets_t: list[list] = [[] for _ in spans]
-    buckets_e: list[list] = [[] for _ in spans]
+    taxable = c.taxable
+    ctype = c.type
+    cid = c.id
+    if len(spans) == 1:
+        # the queries stop at the contract's own last period's end (compared as
+        # stored; the day, compared here, settles a closing time stored without one)
+        end = spans[0].end
+        buckets_t = [[t for t in tickets if _closed_before(t[4], end)]] if tickets else [()]
+        buckets_e = [[e for e in expenses if e.date < end]] if expenses else [()]
+    else:
+        buckets_t = [[] for _ in spans]
+        buckets_e = [[] for _ in spans]
+        ends = [s.end for s in spans]
 
-    def bucket(day: dt.date) -> int | None:
-        # Catch-up: anything before the first period lands in the first one;
-        # anything after this contract's last period is not billable yet (the
-        # queries already stop at that end).
-        for i, s in enumerate(spans):
-            if day < s.end:
-                return i
-        return None
+        def bucket(day: dt.date) -> int | None:
+            # Catch-up: anything before the first period lands in the first one;
+            # anything after this contract's last period is not billable yet.
+            for i, end in enumerate(ends):
+                if day < end:
+                    return i
+            return None
 
-    for t in tickets:
-        i = bucket(t[3].date())
-        if i is not None:
-            buckets_t[i].append(t)
-    for e in expenses:
-        i = bucket(e.date)
-        if i is not None:
-            buckets_e[i].append(e)
+        for t in tickets:
+            i = bucket(_datetime(t[4]).date())
+            if i is not None:
+                buckets_t[i].append(t)
+        for e in expenses:
+            i = bucket(e.date)
+            if i is not None:
+                buckets_e[i].append(e)
 
+    if ctype == "hourly":
+        rate = c.hourly_rate
+    else:
+        rate = 0
+    suffix = _SUFFIX.get(ctype, " (covered by contract)")
+    recurring_kind = _RECURRING_KIND.get(ctype) if active else None  # inactive: a final bill
+    is_block = ctype == "block_hours"
     periods = []
     project_offered = False
     block_state = block_state or {}
     batch_names = batch_names if batch_names is not None else _BatchNames()
 
-    def recurring(kind: str, sid: int, s: Span, make) -> None:
-        """Offer a recurring charge for span ``s`` when none of its months is
-        billed; when some are (the contract was retyped, or on_demand billed under
-        another label), show it locked, naming the month and the batch."""
-        if not active:
-            return  # an inactive customer gets no recurring charges
-        months = _months(s)
-        billed = [(m, billed_recurring[(kind, sid, m)]) for m in months
-                  if (kind, sid, m) in billed_recurring]
-        if not billed:
-            items.append(make())
-        elif len(billed) < len(months):
-            month, (batch_id, label) = billed[0]
-            items.append(_locked(make(), (
-                f"{month} is billed already (under {label}, batch {batch_names[batch_id]!r}): "
-                f"a charge is billed once per month, so {s.label} cannot be billed whole; "
-                f"bill the other months under their own label, or void that invoice first")))
-
     for i, s in enumerate(spans):
-        locked, reason = _lock(s, c.billing_period, today)
+        label = s.label
+        if c.billing_period == "on_demand" or s.end <= today:
+            locked, reason = False, ""
+        else:
+            locked, reason = True, f"period {label} ends {s.last_day.isoformat()}: billable from {s.end.isoformat()}"
         items: list[PlanItem] = []
-        block_hours = None
-        billed_minutes, overage_part = block_state.get((c.id, s.label), (0, 1))
-        if c.type == "retainer":
-            for si in service_items:
-                recurring("service_item", si.id, s, lambda si=si: PlanItem(
-                    ref=f"service_item:{si.id}@{s.label}", kind="service_item",
-                    description=si.description, quantity=si.quantity, unit_price=si.unit_price,
-                    amount=line_amount(si.quantity, si.unit_price), currency=currency,
-                    taxable=c.taxable))
-        elif c.type == "per_device":
-            qty = Decimal(c.device_count)
-            recurring("device", c.id, s, lambda: PlanItem(
-                ref=f"device:{c.id}@{s.label}", kind="device",
-                description=f"Device monitoring: {c.device_count} devices",
-                quantity=qty, unit_price=c.device_rate, amount=line_amount(qty, c.device_rate),
-                currency=currency, taxable=c.taxable))
-        elif c.type == "block_hours":
-            block_hours = c.block_hours
-            recurring("block", c.id, s, lambda: PlanItem(
-                ref=f"block:{c.id}@{s.label}", kind="block",
-                description=f"Block of {quantity_str(c.block_hours)} hours",
-                quantity=Decimal(1), unit_price=c.block_fee, amount=c.block_fee,
-                currency=currency, taxable=c.taxable))
-        elif (c.type == "project_fixed" and not project_offered
-              and ("project", c.id) not in billed_once):
+        if recurring_kind is not None:
+            months = _months(s)
+            if recurring_kind == "service_item":
+                sources = [(si.id, si) for si in service_items]
+            else:
+                sources = [(cid, None)]
+            for sid, si in sources:
+                billed = [(m, billed_recurring[(recurring_kind, sid, m)]) for m in months
+                          if (recurring_kind, sid, m) in billed_recurring]
+                if not billed:
+                    item_locked, item_reason = locked, reason
+                elif len(billed) < len(months):
+                    # some months billed (the contract was retyped, or on_demand
+                    # billed under another label): shown locked, naming the month
+                    month, (batch_id, billed_label) = billed[0]
+                    item_locked = True
+                    item_reason = reason if locked else (
+                        f"{month} is billed already (under {billed_label}, batch "
+                        f"{batch_names[batch_id]!r}): a charge is billed once per month, so "
+                        f"{label} cannot be billed whole; bill the other months under their "
+                        f"own label, or void that invoice first")
+                else:
+                    continue
+                if si is not None:
+                    items.append(PlanItem(
+                        f"service_item:{sid}@{label}", "service_item", si.description, si.quantity,
+                        si.unit_price, _line_amount(si.quantity, si.unit_price), currency, taxable,
+                        item_locked, item_reason))
+                elif recurring_kind == "device":
+                    qty = Decimal(c.device_count)
+                    items.append(PlanItem(
+                        f"device:{cid}@{label}", "device",
+                        f"Device monitoring: {c.device_count} devices", qty, c.device_rate,
+                        _line_amount(qty, c.device_rate), currency, taxable, item_locked, item_reason))
+                else:
+                    items.append(PlanItem(
+                        f"block:{cid}@{label}", "block", f"Block of {quantity_str(c.block_hours)} hours",
+                        _ONE, c.block_fee, c.block_fee, currency, taxable, item_locked, item_reason))
+        elif ctype == "project_fixed" and not project_offered and ("project", cid) not in billed_once:
             project_offered = True
             items.append(PlanItem(
-                ref=f"project:{c.id}", kind="project", description=f"Project fee: {c.name}",
-                quantity=Decimal(1), unit_price=c.fixed_fee, amount=c.fixed_fee,
-                currency=currency, taxable=c.taxable))
-        for t in buckets_t[i]:
-            items.append(_ticket_item(c, t, entries_of.get(t[0], []), detail, currency))
-        if c.type == "block_hours" and buckets_t[i]:
-            items.append(_overage_item(c, s.label, [it for it in items if it.kind == "ticket"],
-                                       billed_minutes))
+                f"project:{cid}", "project", f"Project fee: {c.name}", _ONE, c.fixed_fee, c.fixed_fee,
+                currency, taxable, locked, reason))
+        period_tickets = buckets_t[i]
+        for tid, number, title, _, _, billable, worked in period_tickets:
+            billable = int(billable)  # a SUM: Decimal on PostgreSQL
+            entries = entries_of.get(tid)
+            if entries:  # time-entry detail, or an entry of this ticket left out one by one
+                children = _entry_items(number, title, entries, rate, currency, taxable)
+                if detail == "time_entry":
+                    amount = sum(ch.amount for ch in children)
+                else:
+                    amount = _ticket_amount(billable, rate) if rate else 0
+            else:
+                children = ()
+                amount = _ticket_amount(billable, rate) if rate else 0
+            items.append(PlanItem(
+                f"ticket:{tid}", "ticket", f"{number} {title}{suffix}", _hours(billable), rate, amount,
+                currency, taxable, locked, reason, billable, int(worked), children))
+        if is_block:
+            billed_minutes, overage_part = block_state.get((cid, label), (0, 1))
+            if period_tickets:
+                over = _overage_item(c, label, [it for it in items if it.kind == "ticket"], billed_minutes)
+                if locked:
+                    over.locked, over.lock_reason = True, reason
+                items.append(over)
+        else:
+            billed_minutes, overage_part = 0, 1
         for e in buckets_e[i]:
             items.append(PlanItem(
-                ref=f"expense:{e.id}", kind="expense", description=e.description,
-                quantity=Decimal(1), unit_price=e.amount, amount=e.amount, currency=currency,
-                taxable=c.taxable))
+                f"expense:{e.id}", "expense", e.description, _ONE, e.amount, e.amount, currency,
+                taxable, locked, reason))
         if not items:
             continue
-        if locked:
-            items = [_locked(it, reason) for it in items]
         periods.append(PlanPeriod(
-            ref=f"contract:{c.id}@{s.label}", period=s.label, start=s.start, end=s.end,
-            locked=locked, lock_reason=reason, items=tuple(items), block_hours=block_hours,
-            overage_rate=c.overage_rate if c.type == "block_hours" else 0,
-            billed_minutes=billed_minutes, overage_part=overage_part))
+            f"contract:{cid}@{label}", label, s.start, s.end, locked, reason, tuple(items),
+            c.block_hours if is_block else None, c.overage_rate if is_block else 0,
+            billed_minutes, overage_part))
     if not periods:
         return None
-    return PlanContract(ref=f"contract:{c.id}", id=c.id, name=c.name, type=c.type,
-                        billing_period=c.billing_period, currency=currency, taxable=c.taxable,
-                        periods=tuple(periods))
+    return PlanContract(f"contract:{cid}", cid, c.name, ctype, c.billing_period, currency, taxable,
+                        tuple(periods))
 
 
 def _locked(item: PlanItem, reason: str) -> PlanItem:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 
-# Not frozen: a month's plan of a large book makes 17,000 items, and a frozen
+# Not frozen (nor are periods, contracts and customers): a month's plan of a
+# large book makes 17,000 items and thousands of the others, and a frozen
 # dataclass's __init__ (object.__setattr__ per field) took three times as long.
-# Nothing changes an item; a locked copy is a new one.
+# Nothing changes them once the plan is made.
 @dataclass(slots=True)
 class PlanItem:
     """One billable thing (or a derived charge such as block overage).
@@ -33,7 +34,7 @@ class PlanItem:
     children: tuple["PlanItem", ...] = ()  # time entries of a ticket, for display
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlanPeriod:
     ref: str  # contract:ID@PERIOD
     period: str
@@ -51,7 +52,7 @@ class PlanPeriod:
     overage_part: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlanContract:
     ref: str  # contract:ID
     id: int
@@ -63,7 +64,7 @@ class PlanContract:
     periods: tuple[PlanPeriod, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlanCustomer:
     ref: str  # customer:ID
     id: int
