@@ -201,3 +201,29 @@ def test_the_sample_follows_the_write_not_the_table_on_postgresql(pg_db):
     assert stats.refresh_statistics({"customer": 1000}) == ["customer"]  # 1,000 >= 500 + 400
     assert _histogram_size(pg_db, "customer", "name") == stats.MIN_TARGET + 1  # 3,000 rows
     assert pg_db.execute_sql("SHOW default_statistics_target").fetchone()[0] == server
+
+
+def test_regression_facts_probe_of_a_new_day_counts_by_the_index_not_limit_1(db, monkeypatch):
+    """Issue 16, the demo month by month: ``SELECT 1 FROM benchmark_fact WHERE
+    issue_date IN (...) LIMIT 1`` read every fact on PostgreSQL once the
+    statistics held fewer issue dates than the book had (the planner expected
+    the new day among the first rows of a sequential scan; there were none).
+    The probe counts (an index look-up whatever the statistics), and the
+    facts are still right."""
+    seen = []
+    cls = type(db)
+    real = cls.execute_sql
+
+    def spy(self, sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return real(self, sql, params, *args, **kwargs)
+
+    make_demo(customers=4, months=3, seed=1, today=TODAY, bill=False)
+    monkeypatch.setattr(cls, "execute_sql", spy)
+    batch = billing.create_batch(name="April", period="2026-04", actor="t", today=TODAY)
+    assert billing.save_batch(batch.id, actor="t", issue_date=TODAY, today=TODAY).invoice_numbers
+    monkeypatch.setattr(cls, "execute_sql", real)
+    probes = [s for s in seen if s.startswith("SELECT") and 'FROM "benchmark_fact" WHERE issue_date IN' in s]
+    assert probes and all("LIMIT 1" not in s and "count(*)" in s for s in probes)
+    days = db.execute_sql('SELECT DISTINCT issue_date FROM "benchmark_fact"').fetchall()
+    assert [str(d)[:10] for (d,) in days] == ["2026-05-15"]
