@@ -185,3 +185,62 @@ def test_regression_facts_refresh_names_the_batch_days_not_a_sub_select(db, monk
     days = db.execute_sql('SELECT DISTINCT issue_date FROM "benchmark_fact"').fetchall()
     assert [str(d)[:10] for (d,) in days] == ["2026-05-15"]
     assert isinstance(db, peewee.Database)
+
+
+def test_a_table_analyzed_before_gets_a_sample_sized_to_its_changes():
+    """A refresh reads about as many rows as were changed (issue 16: with the
+    server's target each month's save re-read 30,000 rows of every table it
+    made due, ten times the first month's work)."""
+    assert stats.sample_target(128_000, -1, 100) == 100    # never analyzed: the server's
+    assert stats.sample_target(600, 0, 100) == 10          # at least 3,000 rows
+    assert stats.sample_target(6_000, 40_000, 100) == 20   # a month's 6,000 lines: 6,000 rows
+    assert stats.sample_target(20_001, 400_000, 100) == 67
+    assert stats.sample_target(90_000, 40_000, 100) == 100  # never above the server's
+    assert stats.sample_target(900, 4_000, 5) == 5          # nor when the server's is lower
+
+
+def _histogram_size(database, table: str, column: str) -> int:
+    return database.execute_sql(
+        "SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats "
+        "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+        (table, column)).fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_the_sample_follows_the_write_not_the_table_on_postgresql(pg_db):
+    server = pg_db.execute_sql("SHOW default_statistics_target").fetchone()[0]
+    Customer.insert_many([{"name": f"C{n:05d}", "region": "US", "currency": "USD"}
+                          for n in range(4000)]).execute()
+    assert stats.refresh_statistics({"customer": 4000}) == ["customer"]
+    assert _histogram_size(pg_db, "customer", "name") == int(server) + 1  # first: the server's
+    Customer.insert_many([{"name": f"D{n:05d}", "region": "US", "currency": "USD"}
+                          for n in range(1000)]).execute()
+    assert stats.refresh_statistics({"customer": 1000}) == ["customer"]  # 1,000 >= 500 + 400
+    assert _histogram_size(pg_db, "customer", "name") == stats.MIN_TARGET + 1  # 3,000 rows
+    assert pg_db.execute_sql("SHOW default_statistics_target").fetchone()[0] == server
+
+
+def test_regression_facts_probe_of_a_new_day_counts_by_the_index_not_limit_1(db, monkeypatch):
+    """Issue 16, the demo month by month: ``SELECT 1 FROM benchmark_fact WHERE
+    issue_date IN (...) LIMIT 1`` read every fact on PostgreSQL once the
+    statistics held fewer issue dates than the book had (the planner expected
+    the new day among the first rows of a sequential scan; there were none).
+    The probe counts (an index look-up whatever the statistics), and the
+    facts are still right."""
+    seen = []
+    cls = type(db)
+    real = cls.execute_sql
+
+    def spy(self, sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return real(self, sql, params, *args, **kwargs)
+
+    make_demo(customers=4, months=3, seed=1, today=TODAY, bill=False)
+    monkeypatch.setattr(cls, "execute_sql", spy)
+    batch = billing.create_batch(name="April", period="2026-04", actor="t", today=TODAY)
+    assert billing.save_batch(batch.id, actor="t", issue_date=TODAY, today=TODAY).invoice_numbers
+    monkeypatch.setattr(cls, "execute_sql", real)
+    probes = [s for s in seen if s.startswith("SELECT") and 'FROM "benchmark_fact" WHERE issue_date IN' in s]
+    assert probes and all("LIMIT 1" not in s and "count(*)" in s for s in probes)
+    days = db.execute_sql('SELECT DISTINCT issue_date FROM "benchmark_fact"').fetchall()
+    assert [str(d)[:10] for (d,) in days] == ["2026-05-15"]
