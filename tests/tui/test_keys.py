@@ -378,7 +378,6 @@ async def test_keys_typed_during_a_long_export_wait_for_it_and_land_in_order(boo
     from tui.screens.export_dialog import ExportDialog
     from tui.screens.search import SearchScreen
 
-    monkeypatch.setattr(keys, "WORKER_LIMIT", 0.01)  # any other call would have let them in
     slow = SlowPdf(monkeypatch)
     app = make_app(export_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -388,6 +387,9 @@ async def test_keys_typed_during_a_long_export_wait_for_it_and_land_in_order(boo
         assert isinstance(dialog, ExportDialog) and dialog.batch.name == "September run"
         dialog.query_one("#export-format", Select).value = "pdf"
         await settle(pilot)
+        # Made tiny only now: any other call would let the keys in at once (set before
+        # 'b e', it let 'e' reach the batches list before it loaded, on a loaded machine)
+        monkeypatch.setattr(keys, "WORKER_LIMIT", 0.01)
         folder = dialog.path_text
         post_keys(app, "ctrl+s", "slash", *"NS-000002")
         try:
@@ -415,13 +417,14 @@ async def test_keys_typed_while_the_invoice_screen_writes_its_pdf_wait_for_it(bo
     from tui.screens.invoice_detail import InvoiceDetailScreen
     from tui.screens.search import SearchScreen
 
-    monkeypatch.setattr(keys, "WORKER_LIMIT", 0.01)
     slow = SlowPdf(monkeypatch)
     app = make_app(export_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await burst(pilot, "slash", *"NS-000001", "enter")
         assert isinstance(app.screen, InvoiceDetailScreen)
+        await settle(pilot)
+        monkeypatch.setattr(keys, "WORKER_LIMIT", 0.01)  # only now: the keys below must wait anyway
         post_keys(app, "p", "slash", *"NS-000002")
         try:
             await until(lambda: slow.started.is_set() and len(app.key_gate.waiting) == 10, "10 keys held")
