@@ -100,6 +100,12 @@ CONFIRMS = {
     "draft": {("BatchEditorScreen", k) for k in ("space", "a", "A", "t", "ctrl+s")}
     | {("ConfirmSaveDialog", k) for k in ("enter", "ctrl+s", "space")},
 }
+# enter in the command palette runs the chosen command of the screen behind it
+# (the invoice's "PDF", the editor's "Select all" or "Detail level"): the same
+# confirmation as its key. The palette's commands that save, void or delete only
+# open their dialogs, which still need their own confirming key.
+for _change in ("file", "exported", "draft"):
+    CONFIRMS[_change] = CONFIRMS[_change] | {("CommandPalette", "enter")}
 
 
 @dataclass
