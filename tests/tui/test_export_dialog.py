@@ -197,3 +197,59 @@ async def test_defaults_are_named_after_the_batch_and_the_last_export_folder_is_
         assert app.screen.query_one("#export-path", Input).value == str(other / "NS-000001-qbo.csv")
         await burst(pilot, "escape", "enter", "p")  # the invoice's PDF goes there too
         assert (other / "NS-000001.pdf").is_file()
+
+
+async def test_opening_the_dialog_clears_a_toast_left_on_screen(book, tmp_path):
+    """Seen: the "Exported" toast of the previous export sat on the next dialog."""
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.notify("Wrote something earlier", title="Exported", timeout=30)
+        await pilot.pause()
+        assert len(app._notifications) == 1
+        await open_dialog(pilot, app)
+        assert len(app._notifications) == 0
+
+
+async def test_a_batch_export_says_exporting_never_checking_and_counts_once(book, tmp_path, monkeypatch):
+    """Seen at 80x24: "Checking the destination..." stayed up under "Exporting...", the title said
+    "3 invoices NS-..(3)" and the toast repeated the count."""
+    import threading
+    from pathlib import Path
+
+    from store import exports
+    from tui.screens import export_dialog
+
+    release = threading.Event()
+    files = [tmp_path / f"NS-{n:06d}.pdf" for n in range(237, 261)]
+
+    def slow_export(args, accept_warnings, progress=None):
+        release.wait(10)
+        return exports.ExportResult(files=files, invoices=24, rows=24, format="pdf",
+                                    output=tmp_path / "NS-000237.pdf")
+
+    monkeypatch.setattr(export_dialog, "check_then_export", slow_export)
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "b")
+        panel = app.screen.panel
+        row = next(i for i, b in enumerate(panel.items) if b.status == "saved")
+        panel.table.move_cursor(row=row)
+        await burst(pilot, "e")
+        dialog = app.screen
+        assert type(dialog).__name__ == "ExportDialog"
+        title = text(app, ".dialog-title")
+        assert title == "Export batch September run: 3 invoices NS-000001..000003", title
+        dialog.query_one("#export-path").value = str(tmp_path)  # checking again...
+        await pilot.pause()
+        dialog.action_export()  # ...and export before the check is back
+        await pilot.pause()
+        assert text(app, "#export-error") == "Exporting..."
+        assert "Checking" not in text(app, "#export-summary")
+        release.set()
+        await settle(pilot)
+        assert type(app.screen).__name__ != "ExportDialog"
+        [note] = list(app._notifications)
+        assert note.message == f"Wrote 24 files in {tmp_path}: NS-000237.pdf .. NS-000260.pdf"
+        assert "24" not in note.title

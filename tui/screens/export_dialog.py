@@ -12,6 +12,7 @@ The checks and the export are store calls (:func:`store.exports.preview_export`,
 :func:`store.exports.export_checked`) in thread workers."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -51,6 +52,20 @@ def describe_files(preview) -> str:
     state = (f"{len(replaced)} of them replace existing files" if replaced else "all new")
     return (f"Writes {len(paths)} files in {paths[0].parent}: {paths[0].name} .. {paths[-1].name} "
             f"({state})")
+
+
+def wrote_message(result) -> str:
+    """What an export wrote, each count once: 'Wrote 24 files in DIR: NS-000237.pdf ..
+    NS-000260.pdf', or 'Wrote PATH: 3 invoices, 12 rows' for one file."""
+    files = result.files
+    if len(files) > 1:
+        folder = files[0].parent
+        where = (f"in {folder}" if all(p.parent == folder for p in files)
+                 else f"under {Path(os.path.commonpath([str(p) for p in files]))}")
+        return f"Wrote {len(files)} files {where}: {files[0].name} .. {files[-1].name}"
+    if not files:
+        return f"Wrote nothing: {count(result.invoices, 'invoice')}"
+    return f"Wrote {files[0]}: {count(result.invoices, 'invoice')}, {count(result.rows, 'row')}"
 
 
 def refusal_of(preview) -> str:
@@ -108,6 +123,8 @@ class ExportDialog(ModalScreen):
             yield Label("", id="export-error", classes="problem", markup=False)
 
     def on_mount(self) -> None:
+        # a toast left from before (an earlier export's "Wrote ...") would sit on the dialog
+        self.app.clear_notifications()
         self.query_one("#export-warnings", Label).display = False
         self.query_one("#export-format", Select).focus()
         # the default names come from the store (a batch's name, made unique): keys typed
@@ -127,8 +144,9 @@ class ExportDialog(ModalScreen):
     def _what(self) -> str:
         if self.batch is not None:
             b = self.batch
+            # the count once: the range without its "(N)"
             return safe(f"batch {b.name}: {count(b.invoice_count, 'invoice')} "
-                        f"{number_range(b.invoice_numbers, b.invoice_count)}")
+                        f"{number_range(b.invoice_numbers, b.invoice_count, count_too=False)}")
         if len(self.numbers) == 1:
             return f"invoice {self.numbers[0]}"
         return count(len(self.numbers), "invoice")
@@ -235,6 +253,10 @@ class ExportDialog(ModalScreen):
             self._timer.stop()
         self.busy = True
         self._held = 0
+        # a check still running is dropped (busy): its "Checking the destination..." goes
+        summary = self.query_one("#export-summary", Label)
+        if str(summary.render()) == CHECKING:
+            summary.update(safe(self._plain_summary()))
         self._doing_now("Exporting...")
         app = self.app
 
@@ -284,14 +306,10 @@ class ExportDialog(ModalScreen):
             self.query_one("#export-keys", Label).update(
                 "Check the warning: enter or ctrl+s exports anyway · esc: cancel · or change the format")
             return
-        files = ", ".join(str(p) for p in result.files[:3]) + (
-            f" and {len(result.files) - 3} more" if len(result.files) > 3 else "")
         again = f"; {len(result.reexported)} exported again" if result.reexported else ""
         if result.output is not None:  # the next export offers this folder (per app run)
             self.app.export_folder = result.output.parent
-        self.app.notify(safe(f"Wrote {files}: {count(result.invoices, 'invoice')}, "
-                             f"{count(result.rows, 'row')}{again}"),
-                        title="Exported", timeout=8, markup=False)
+        self.app.notify(safe(wrote_message(result) + again), title="Exported", timeout=8, markup=False)
         self.dismiss(result)
 
     def _failed(self, error) -> None:

@@ -23,6 +23,18 @@ RowOf = Callable[[Any, int], tuple]  # (item, the list's width in cells) -> cell
 DEBOUNCE_SECONDS = 0.25
 
 
+def item_key(item: Any) -> Any:
+    """What a row stands for, across reloads: a batch's or ticket's id, an invoice's
+    number, a search hit's kind and key."""
+    for name in ("id", "number"):
+        value = getattr(item, name, None)
+        if value is not None:
+            return (type(item).__name__, value)
+    if hasattr(item, "kind") and hasattr(item, "key"):
+        return ("hit", item.kind, item.key)
+    return item
+
+
 class PagedTable(DataTable):
     """A DataTable whose PageUp/PageDown and end-of-table move between pages."""
 
@@ -197,6 +209,15 @@ class ListPanel(Widget):
             row = len(items) - 1
         elif self._reset_cursor or not self.loaded:
             row = 0
+        else:
+            # a reload (back from an action, a refresh): the cursor stays on the same
+            # batch, invoice or ticket wherever its row is now; gone, on the same row
+            current = self.current
+            if current is not None:
+                keys = [item_key(item) for item in items]
+                key = item_key(current)
+                if key in keys:
+                    row = keys.index(key)
         self._cursor_to_end = self._reset_cursor = False
         self.items = items
         self.loaded = True
