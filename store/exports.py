@@ -534,6 +534,9 @@ def export_invoices(
     folder or a zip (:func:`_document_targets`), and write a credit note for a
     void invoice the customer already had (it was exported); ``progress(done,
     total)`` is called after each file is made."""
+    if out_path is not None and not os.fspath(out_path).strip():
+        raise ValidationError("the destination is empty: give a file or folder (None for the default name); "
+                              "nothing was written")
     chosen = _select(fmt, numbers, batch)
     invoices, subject, skipped = chosen.invoices, chosen.subject, chosen.skipped
     export_settings_ = _settings()

@@ -39,11 +39,16 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from store.errors import ValidationError
     from store.exports import export_invoices
     from store.text import count
 
     from store.search import resolve_invoice_number
 
+    if args.output is not None and not args.output.strip():
+        # an empty -o (a shell variable that was never set) must not mean "somewhere"
+        raise ValidationError("-o is empty: give a file or folder to write, or leave -o out "
+                              "for the default name in the current directory")
     open_store(args)
     numbers = None
     if args.batch is None:  # "150" or "ns150" is NS-000150, as the search reads it
