@@ -54,3 +54,15 @@ def test_default_names_of_a_credit_note_are_its_own(book, capsys):  # noqa: F811
         "INV-000001-CN.pdf", "INV-000001-CN.xml", "INV-000001-CN-facturx.pdf")
     assert (live["pdf"], live["ubl"], live["facturx"]) == ("INV-000002.pdf", "INV-000002.xml", "INV-000002-facturx.pdf")
 
+
+
+@pytest.mark.parametrize("numbers, said", [(["INV-000001"], ": 1 invoice\n"),
+                                           (["INV-000001", "INV-000002"], ": 2 invoices\n")])
+def test_batch_save_message_counts_invoices_in_good_english(capsys, numbers, said):
+    from types import SimpleNamespace
+
+    from batchbill.commands.batch import _print_saved
+
+    _print_saved(SimpleNamespace(batch_id=3, batch_name="October", invoice_numbers=numbers, totals={}), False)
+    first = capsys.readouterr().out.splitlines(keepends=True)[0]
+    assert first == f"Saved batch 3 'October'{said}"
