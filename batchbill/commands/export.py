@@ -88,7 +88,7 @@ def _report_documents(result) -> int:
     else:
         print(f"wrote {len(files)} files in {files[0].parent}")
     if len(files) == 1 and result.invoices > 1:
-        print(f"  {count(result.invoices, 'invoice')} in {files[0]}")
+        print(f"  {count(result.invoices, 'invoice')}, {count(result.rows, 'row')} in {files[0]}")
     if result.credit_notes:
         notes = len(result.credit_notes)
         print(f"credit {plural(notes, 'note')} for {count(notes, 'void invoice')} that "

@@ -66,3 +66,11 @@ def test_batch_save_message_counts_invoices_in_good_english(capsys, numbers, sai
     _print_saved(SimpleNamespace(batch_id=3, batch_name="October", invoice_numbers=numbers, totals={}), False)
     first = capsys.readouterr().out.splitlines(keepends=True)[0]
     assert first == f"Saved batch 3 'October'{said}"
+
+
+def test_zip_export_message_counts_invoices_and_rows(nl_book, capsys):  # noqa: F811
+    path, work = nl_book
+    status, out, _ = run(capsys, "export", "--batch", "1", "-f", "ubl", "-o", "october.zip", "--db", path)
+    assert status == 0
+    line = [l for l in out.splitlines() if l.startswith("  ")][0]
+    assert line.startswith("  12 invoices, ") and line.endswith(" rows in october.zip")
