@@ -48,6 +48,25 @@ def credit_note_number(invoice: InvoiceData) -> str:
     return f"{invoice.number}-CN"
 
 
+# How the file of one invoice in each customer format ends (after its number).
+_DOCUMENT_ENDINGS = {"pdf": ".pdf", "ubl": ".xml", "facturx": "-facturx.pdf"}
+
+
+def document_filename(fmt: str, number: str, *, credit_note: bool = False) -> str:
+    """The file of one invoice in a customer format (pdf, ubl, facturx):
+    NUMBER.pdf, NUMBER.xml, NUMBER-facturx.pdf; a credit note's NUMBER-CN.pdf,
+    NUMBER-CN.xml, NUMBER-CN-facturx.pdf, so it never replaces the invoice's file
+    (the customer keeps both) nor looks like it. The one naming of these files:
+    the exporters' plans, the command line's and the app's default names."""
+    stem = f"{number}-CN" if credit_note else number
+    return f"{safe_file_stem(stem)}{_DOCUMENT_ENDINGS[fmt]}"
+
+
+def invoice_filename(fmt: str, invoice: InvoiceData) -> str:
+    """:func:`document_filename` of an invoice, a credit note when it is one."""
+    return document_filename(fmt, invoice.number, credit_note=is_credit_note(invoice))
+
+
 def credit_note_date(invoice: InvoiceData) -> dt.date:
     when = invoice.voided_at
     return when.date() if isinstance(when, dt.datetime) else (when or invoice.issue_date)

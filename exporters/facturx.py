@@ -11,7 +11,7 @@ from typing import Sequence
 from exporters import cii
 from exporters import einvoice as ei
 from exporters.common import DocumentPlan, ExportError, ExportOutput, ExportPart, check_consistent
-from exporters.pdf import file_name, invoice_pdf
+from exporters.pdf import invoice_pdf
 from store.domain import ExportSettings, InvoiceData
 
 
@@ -39,7 +39,7 @@ def invoice_facturx(inv: InvoiceData, settings: ExportSettings) -> bytes:
 
 def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:
     """The files the export writes and what is missing, no PDF or XML made."""
-    return DocumentPlan(tuple(file_name(inv, "-facturx") for inv in invoices),
+    return DocumentPlan(tuple(ei.invoice_filename("facturx", inv) for inv in invoices),
                         tuple(ei.problems(invoices, settings, "facturx")), sum(len(inv.lines) for inv in invoices))
 
 

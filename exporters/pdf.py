@@ -412,9 +412,8 @@ def invoice_pdf(inv: InvoiceData, settings: ExportSettings, *, pdfa: bool = Fals
     return _Invoice(inv, settings, pdfa).render()
 
 
-def file_name(inv: InvoiceData, suffix: str = "") -> str:
-    number = ei.credit_note_number(inv) if ei.is_credit_note(inv) else inv.number
-    return f"{ei.safe_file_stem(number)}{suffix}.pdf"
+def file_name(inv: InvoiceData) -> str:
+    return ei.invoice_filename("pdf", inv)
 
 
 def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:

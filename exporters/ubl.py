@@ -206,7 +206,7 @@ def invoice_xml(inv: InvoiceData, settings: ExportSettings) -> bytes:
 
 
 def file_name(inv: InvoiceData) -> str:
-    return f"{ei.safe_file_stem(ei.credit_note_number(inv) if ei.is_credit_note(inv) else inv.number)}.xml"
+    return ei.invoice_filename("ubl", inv)
 
 
 def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:

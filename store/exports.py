@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 from exporters.common import FORMATS, PER_INVOICE, exporter, planner
-from exporters.einvoice import refuse_missing
+from exporters.einvoice import document_filename, is_credit_note, refuse_missing
 from store import settings
 from store.audit import current_actor
 from store.db import db
@@ -108,16 +108,18 @@ def batch_stem(batch_id: int) -> str:
     return _stem_among(batch_id, dict(Batch.select(Batch.id, Batch.name).tuples()))
 
 
-def default_filename(fmt: str, *, stem: str | None = None, numbers: Sequence[str] = ()) -> str:
+def default_filename(fmt: str, *, stem: str | None = None, numbers: Sequence[str] = (),
+                     credit_note: bool = False) -> str:
     """For a batch (``stem`` from :func:`batch_stem`): 2026-11-billing-qbo.csv,
     2026-11-billing.iif, 2026-11-billing-xero.csv, 2026-11-billing.csv, and for the
     one-file-per-invoice formats a folder (2026-11-billing-ubl); for invoices:
     INV-000001-qbo.csv, INV-000001.iif... and INV-000001.xml, INV-000001.pdf,
-    INV-000001-facturx.pdf for one invoice in a customer format."""
+    INV-000001-facturx.pdf for one invoice in a customer format, INV-000001-CN.pdf...
+    when that one invoice is a ``credit_note`` (:func:`exporters.einvoice.document_filename`)."""
     _, suffix, ext = FORMATS[fmt]
     if fmt in PER_INVOICE:
         if stem is None and len(numbers) == 1:
-            return f"{_safe_name(numbers[0])}{'-facturx' if fmt == 'facturx' else ''}{ext}"
+            return document_filename(fmt, numbers[0], credit_note=credit_note)
         stem = stem if stem is not None else f"invoices-{_safe_name(numbers[0])}-{len(numbers)}"
         return f"{stem}{suffix}"
     if stem is None:
@@ -127,9 +129,19 @@ def default_filename(fmt: str, *, stem: str | None = None, numbers: Sequence[str
 
 def default_names(*, batch: int | None = None, numbers: Sequence[str] | None = None) -> dict[str, str]:
     """Each format's default file (or folder) name for a batch (by id) or invoices: the
-    names the command line writes without ``-o``, and the export dialog's defaults."""
+    names the command line writes without ``-o``, and the export dialog's defaults
+    (one void invoice that was exported: its credit note's names, NUMBER-CN.pdf...)."""
     stem = batch_stem(batch) if batch is not None else None
-    return {fmt: default_filename(fmt, stem=stem, numbers=list(numbers or ())) for fmt in FORMATS}
+    numbers = list(numbers or ())
+    credit = stem is None and len(numbers) == 1 and is_credit_note_number(numbers[0])
+    return {fmt: default_filename(fmt, stem=stem, numbers=numbers, credit_note=credit) for fmt in FORMATS}
+
+
+def is_credit_note_number(number: str) -> bool:
+    """Whether invoice ``number`` is exported as a credit note: void, and exported
+    before it was voided (:func:`exporters.einvoice.is_credit_note`)."""
+    return Invoice.select().where((Invoice.number == number) & (Invoice.status == "void")
+                                  & Invoice.exported_at.is_null(False)).exists()
 
 
 def numbered_paths(path: Path, count: int) -> list[Path]:
@@ -503,7 +515,9 @@ def _select(fmt: str, numbers: Sequence[str] | None, batch: int | str | None) ->
                 "a void invoice cannot be exported"
             )
     subject = f"invoice:{invoices[0].number}" if len(invoices) == 1 else f"invoices:{len(invoices)}"
-    return _Selection(invoices, default_filename(fmt, numbers=[inv.number for inv in invoices]), subject)
+    credit = len(invoices) == 1 and documents and is_credit_note(invoices[0])
+    return _Selection(invoices, default_filename(fmt, numbers=[inv.number for inv in invoices], credit_note=credit),
+                      subject)
 
 
 def _settings():
@@ -534,6 +548,9 @@ def export_invoices(
     folder or a zip (:func:`_document_targets`), and write a credit note for a
     void invoice the customer already had (it was exported); ``progress(done,
     total)`` is called after each file is made."""
+    if out_path is not None and not os.fspath(out_path).strip():
+        raise ValidationError("the destination is empty: give a file or folder (None for the default name); "
+                              "nothing was written")
     chosen = _select(fmt, numbers, batch)
     invoices, subject, skipped = chosen.invoices, chosen.subject, chosen.skipped
     export_settings_ = _settings()

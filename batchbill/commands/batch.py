@@ -161,6 +161,7 @@ def run_create(args) -> int:
 
 def _print_saved(result, as_json: bool) -> int:
     from store.money import format_minor
+    from store.text import count
 
     if as_json:
         print_json({"batch_id": result.batch_id, "name": result.batch_name,
@@ -168,7 +169,7 @@ def _print_saved(result, as_json: bool) -> int:
                     "totals": {c: format_minor(v, c) for c, v in result.totals.items()}})
         return 0
     print(f"Saved batch {result.batch_id} {result.batch_name!r}: "
-          f"{len(result.invoice_numbers)} invoices")
+          f"{count(len(result.invoice_numbers), 'invoice')}")
     if result.invoice_numbers:
         print(f"  {result.invoice_numbers[0]} .. {result.invoice_numbers[-1]}")
     for currency, total in sorted(result.totals.items()):

@@ -39,11 +39,16 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from store.errors import ValidationError
     from store.exports import export_invoices
     from store.text import count
 
     from store.search import resolve_invoice_number
 
+    if args.output is not None and not args.output.strip():
+        # an empty -o (a shell variable that was never set) must not mean "somewhere"
+        raise ValidationError("-o is empty: give a file or folder to write, or leave -o out "
+                              "for the default name in the current directory")
     open_store(args)
     numbers = None
     if args.batch is None:  # "150" or "ns150" is NS-000150, as the search reads it
@@ -83,7 +88,7 @@ def _report_documents(result) -> int:
     else:
         print(f"wrote {len(files)} files in {files[0].parent}")
     if len(files) == 1 and result.invoices > 1:
-        print(f"  {count(result.invoices, 'invoice')} in {files[0]}")
+        print(f"  {count(result.invoices, 'invoice')}, {count(result.rows, 'row')} in {files[0]}")
     if result.credit_notes:
         notes = len(result.credit_notes)
         print(f"credit {plural(notes, 'note')} for {count(notes, 'void invoice')} that "

@@ -73,8 +73,9 @@ def test_void_invoices_that_were_exported_get_credit_notes_others_are_refused(nl
     close_database()
     status, out, _ = run(capsys, "export", "--invoice", "PIT-000002", "-f", "ubl", "--db", path)
     assert status == 0 and "credit note for 1 void invoice that was exported: PIT-000002" in out
-    xml = (work / "PIT-000002.xml").read_bytes()
+    xml = (work / "PIT-000002-CN.xml").read_bytes()  # beside the invoice's PIT-000002.xml, not over it
     assert b"<CreditNote " in xml and b"<cbc:ID>PIT-000002-CN</cbc:ID>" in xml
+    assert b"<Invoice " in (work / "PIT-000002.xml").read_bytes()
     status, _, err = run(capsys, "export", "--invoice", "PIT-000003", "-f", "ubl", "--db", path)
     assert status == 2 and "PIT-000003 is void and was never exported" in err
     # the voided batch as a whole: only the credit note of the invoice the customer had

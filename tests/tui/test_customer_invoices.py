@@ -57,3 +57,25 @@ async def test_export_dialog_writes_a_batch_of_pdfs_one_file_per_invoice(book, t
         folder = tmp_path / path.rsplit("/", 1)[1]
         assert sorted(p.name for p in folder.iterdir()) == ["NS-000001.pdf", "NS-000002.pdf", "NS-000003.pdf"]
         assert seen[-1] == (3, 3)
+
+
+async def test_p_on_a_void_exported_invoice_writes_its_credit_note_beside_the_invoice(book, tmp_path):
+    from store import billing, exports
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+
+    exports.export_invoices(fmt="pdf", numbers=["NS-000002"], directory=tmp_path, actor="tester")
+    sent = (tmp_path / "NS-000002.pdf").read_bytes()
+    billing.void_invoice("NS-000002", "wrong customer")
+    app = make_app(export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(InvoiceDetailScreen("NS-000002"))
+        await settle(pilot)
+        await pilot.press("p")
+        for _ in range(40):  # the PDF is made in a worker
+            await settle(pilot)
+            if (tmp_path / "NS-000002-CN.pdf").exists():
+                break
+        assert (tmp_path / "NS-000002-CN.pdf").exists(), ([n.message for n in app._notifications], list(tmp_path.iterdir()))
+        assert (tmp_path / "NS-000002-CN.pdf").read_bytes().startswith(b"%PDF-")
+        assert (tmp_path / "NS-000002.pdf").read_bytes() == sent

@@ -175,7 +175,10 @@ class InvoiceDetailScreen(Screen):
 
         from store import exports
 
-        target = Path(self.app.export_folder) / exports.default_filename("pdf", numbers=[self.number])
+        # a void invoice that was exported gets NUMBER-CN.pdf: its invoice's PDF stays
+        credit = self.invoice is not None and exports.is_credit_note(self.invoice)
+        target = Path(self.app.export_folder) / exports.default_filename("pdf", numbers=[self.number],
+                                                                         credit_note=credit)
         self.notify(f"Writing {target}...", timeout=3)
         # keys typed meanwhile wait for the PDF however long it takes (tui.keys)
         run_store(self, exports.export_checked, fmt="pdf", numbers=[self.number], out_path=str(target),
