@@ -104,7 +104,9 @@ def write_index(records) -> None:
         return
     ids = [r[0] for r in records]
     if is_postgres(database):
-        from psycopg2.extras import execute_values
+        from store.pgdriver import extras
+
+        execute_values = extras().execute_values
 
         database.execute_sql("DELETE FROM invoice_search WHERE invoice_id = ANY(%s)", (ids,))
         cursor = database.cursor()
