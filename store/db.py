@@ -149,6 +149,9 @@ def make_database(target: str):
             path = target.split("://", 1)[1]
             return make_database(path or ":memory:")
         if scheme in ("postgres", "postgresql"):
+            from store.pgdriver import psycopg2
+
+            psycopg2()  # before playhouse, which looks for the driver at its import
             from playhouse.db_url import parseresult_to_dict
 
             _SECRETS.update(secrets_of(target))

@@ -34,8 +34,6 @@ def _invoice_total_indexes(database) -> None:
 def _batch_reviewed(database) -> None:
     """Version 4: batch.reviewed, the items a draft's review selected (a database
     created at version 4 or later has it from its first table)."""
-    from playhouse.migrate import PostgresqlMigrator, migrate as run
-
     from store.db import is_postgres
     from store.models import Batch
 
@@ -47,6 +45,8 @@ def _batch_reviewed(database) -> None:
         # fails the foreign keys of every invoice that points at it (any real book).
         database.execute_sql("ALTER TABLE \"batch\" ADD COLUMN \"reviewed\" TEXT NOT NULL DEFAULT ''")
         return
+    from playhouse.migrate import PostgresqlMigrator, migrate as run  # imports psycopg2's extras
+
     migrator = PostgresqlMigrator(database)
     run(migrator.add_column("batch", "reviewed", Batch.reviewed))
 

@@ -104,7 +104,9 @@ def write_index(records) -> None:
         return
     ids = [r[0] for r in records]
     if is_postgres(database):
-        from psycopg2.extras import execute_values
+        from store.pgdriver import extras
+
+        execute_values = extras().execute_values
 
         database.execute_sql("DELETE FROM invoice_search WHERE invoice_id = ANY(%s)", (ids,))
         cursor = database.cursor()
@@ -326,23 +328,151 @@ def _hit_rows(ids: list[int]) -> dict[int, dict]:
 def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[SearchHit]:
     """Invoices and batches matching the query, newest first.
 
-    Batches (by name or period) come first on page 0; invoices follow.
+    Batches (by name or period) come first on page 0; invoices follow. On
+    PostgreSQL one statement (:func:`_search_postgres`), on SQLite a few
+    (:func:`_search_by_parts`; each is a call into the same process there).
     """
     query = (query or "").strip()
     if not query:
         return []
+    if is_postgres(db.obj):
+        return _search_postgres(query, page, page_size)
+    return _search_by_parts(query, page, page_size)
+
+
+def _batch_hit(batch_id, name, period, status, created_at, words) -> SearchHit:
+    in_name = [w for w in words if w in fold(name)]
+    matched = "name" if len(in_name) == len(words) else ("period" if not in_name else "name, period")
+    return SearchHit(kind="batch", key=str(batch_id), title=name,
+                     subtitle=f"{period} · {status}", date=created_at.date(), matched=matched)
+
+
+def _invoice_hit(r: dict, matched: str) -> SearchHit:
+    return SearchHit(kind="invoice", key=r["number"], title=f"{r['number']} {r['name']}",
+                     subtitle=f"{r['status']} · {r['batch_name']}",
+                     currency=r["currency"], amount=r["total"], date=r["issue_date"], matched=matched)
+
+
+def _number_query(query: str) -> tuple[str, int] | None:
+    """(letters, sequence) when the query may name an invoice by its number's
+    digits (:func:`number_matches`), else None."""
+    match = _NUMBER_QUERY.fullmatch(fold((query or "").strip()))
+    if match is None:
+        return None
+    letters, digits = match.groups()
+    return letters, int(digits)
+
+
+def _number_names(number: str, letters: str, sequence: int) -> bool:
+    """The invoice number is the one :func:`number_matches` finds for these letters and digits."""
+    head = re.match(r"(.*?)0*(\d+)$", number)
+    if head is None or head.group(2) != str(sequence):
+        return False
+    return not letters or "".join(_TOKEN.findall(fold(head.group(1)))).startswith(letters)
+
+
+# One statement for a page of `/` on PostgreSQL: the batches (page 0: all of them,
+# filtered here as matching_batch_ids does), the invoice carrying the number's digits
+# (sequence is unique: at most one), and the index's page of hits with their rows
+# and lines' text (for the Where column). Columns: part, id, text1 (batch name or
+# invoice number), text2 (period or currency), status, created_at, total,
+# issue_date, customer name, batch name, lines' text.
+_PG_ONE_BATCHES = ("SELECT 0, b.id, b.name, b.period, b.status, b.created_at, NULL::bigint, NULL::date, "
+                   "NULL::text, NULL::text, NULL::text FROM batch b")
+_PG_ONE_INVOICE = ("i.id, i.number, i.currency, i.status, NULL::timestamp, i.total::bigint, i.issue_date, "
+                   "(SELECT c.name FROM customer c WHERE c.id = i.customer_id), "
+                   "(SELECT b.name FROM batch b WHERE b.id = i.batch_id), ")
+_PG_ONE_NUMBER = f"SELECT 1, {_PG_ONE_INVOICE}NULL::text FROM invoice i WHERE i.sequence = %s"
+_PG_ONE_PAGE = (f"SELECT 2, {_PG_ONE_INVOICE}"
+                "(SELECT string_agg(l.description, E'\\n') FROM invoice_line l WHERE l.invoice_id = i.id) "
+                "FROM page p JOIN invoice i ON i.id = p.invoice_id")
+_PG_ONE_PAGE_PLAIN = ("page AS (SELECT invoice_id FROM invoice_search WHERE tsv @@ to_tsquery('simple', %s) "
+                      "ORDER BY invoice_id DESC LIMIT %s OFFSET %s)")
+_PG_ONE_PAGE_RARE = ("hit AS MATERIALIZED (SELECT invoice_id, tsv FROM invoice_search "
+                     "WHERE tsv @@ to_tsquery('simple', %s)), "
+                     "page AS (SELECT invoice_id FROM hit WHERE tsv @@ to_tsquery('simple', %s) "
+                     "ORDER BY invoice_id DESC LIMIT %s OFFSET %s)")
+
+
+def pg_one_statement(query: str, page: int, page_size: int) -> tuple[str, tuple, int]:
+    """The statement of :func:`_search_postgres`, its parameters, and the offset of the
+    index page it reads (the page reaches one row either side of the asked one when
+    the query can name an invoice by its number: whether that invoice comes first is
+    decided here, after the statement, as number_matches decides)."""
+    parts, params, ctes = [], [], []
+    if page == 0:
+        parts.append(_PG_ONE_BATCHES)
+    number = _number_query(query)
+    if number is not None:
+        parts.append(_PG_ONE_NUMBER)
+        params.append(number[1])
+    offset, limit = page * page_size, page_size
+    index_offset = offset
+    tokens = query_tokens(query)
+    if tokens:
+        if number is not None:
+            index_offset, limit = max(0, offset - 1), page_size + 2
+        rare = [t for t in tokens if rare_word(t)]
+        if rare:
+            ctes.append(_PG_ONE_PAGE_RARE)
+            cte_params = [_pg_tsquery(rare), _pg_tsquery(tokens), limit, index_offset]
+        else:
+            ctes.append(_PG_ONE_PAGE_PLAIN)
+            cte_params = [_pg_tsquery(tokens), limit, index_offset]
+        parts.append(_PG_ONE_PAGE)
+        params = cte_params + params
+    if not parts:
+        return "", (), index_offset
+    sql = ("WITH " + ", ".join(ctes) + " " if ctes else "") + " UNION ALL ".join(f"({p})" for p in parts)
+    return sql, tuple(params), index_offset
+
+
+def _search_postgres(query: str, page: int, page_size: int) -> list[SearchHit]:
+    """:func:`_search_by_parts`'s hits, in its order, from one statement."""
+    sql, params, index_offset = pg_one_statement(query, page, page_size)
+    if not sql:
+        return []
+    words = [fold(w) for w in query.replace(",", " ").split()]
+    batches, number_rows, index_ids, rows, line_text = [], [], [], {}, {}
+    for r in db.obj.execute_sql(sql, params).fetchall():
+        if r[0] == 0:
+            batches.append(r)
+            continue
+        rows[r[1]] = {"id": r[1], "number": r[2], "currency": r[3], "total": int(r[6]),
+                      "issue_date": as_date(r[7]), "status": r[4], "name": r[8], "batch_name": r[9]}
+        if r[0] == 1:
+            number_rows.append(r)
+        else:
+            index_ids.append(r[1])
+            line_text[r[1]] = r[10] or ""
+    hits: list[SearchHit] = []
+    if page == 0:
+        found = [b for b in batches if all(w in fold(f"{b[2]} {b[3]}") for w in words)]
+        for b in sorted(found, key=lambda b: b[1], reverse=True)[:5]:
+            hits.append(_batch_hit(b[1], b[2], b[3], b[4], b[5], words))
+    number = _number_query(query)
+    by_number = [r[1] for r in number_rows if number is not None and _number_names(r[2], *number)]
+    offset = page * page_size
+    index_ids.sort(reverse=True)  # the index's order: newest first
+    start = max(0, offset - len(by_number)) - index_offset
+    rest = index_ids[start:start + page_size + len(by_number)]
+    ids = (by_number[offset:offset + page_size] + [i for i in rest if i not in by_number])[:page_size]
+    if ids:
+        page_rows = {i: rows[i] for i in ids}
+        matched = _matched_fields(query, page_rows, set(by_number), line_text)
+        hits.extend(_invoice_hit(page_rows[i], matched.get(i, "")) for i in ids)
+    return hits
+
+
+def _search_by_parts(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[SearchHit]:
+    """:func:`search` in several statements: the batches, the number, the index, the page's rows."""
     hits: list[SearchHit] = []
     words = [fold(w) for w in query.replace(",", " ").split()]
     if page == 0:
         ids = matching_batch_ids(query, 5, by_invoices=False)
         batches = Batch.select().where(Batch.id.in_(ids)).order_by(Batch.id.desc()) if ids else []
         for b in batches:
-            in_name = [w for w in words if w in fold(b.name)]
-            matched = "name" if len(in_name) == len(words) else ("period" if not in_name else "name, period")
-            hits.append(
-                SearchHit(kind="batch", key=str(b.id), title=b.name,
-                          subtitle=f"{b.period} · {b.status}", date=b.created_at.date(), matched=matched)
-            )
+            hits.append(_batch_hit(b.id, b.name, b.period, b.status, b.created_at, words))
     by_number = number_matches(query)
     ids = matching_invoice_ids(query, page_size, page * page_size, by_number)
     if ids:
@@ -352,12 +482,7 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
             r = rows.get(inv_id)
             if r is None:
                 continue
-            hits.append(
-                SearchHit(kind="invoice", key=r["number"], title=f"{r['number']} {r['name']}",
-                          subtitle=f"{r['status']} · {r['batch_name']}",
-                          currency=r["currency"], amount=r["total"], date=r["issue_date"],
-                          matched=matched.get(inv_id, ""))
-            )
+            hits.append(_invoice_hit(r, matched.get(inv_id, "")))
     return hits
 
 
@@ -373,9 +498,12 @@ def _word_in(word_tokens: list[str], field_tokens: list[str]) -> bool:
         for i, w in enumerate(word_tokens))
 
 
-def _matched_fields(query: str, rows: dict, by_number: set[int]) -> dict[int, str]:
+def _matched_fields(query: str, rows: dict, by_number: set[int],
+                    line_text: dict[int, str] | None = None) -> dict[int, str]:
     """What each invoice hit matched, for the Where column: its number, customer,
-    batch name, the text of a line or an amount (several: 'customer, batch')."""
+    batch name, the text of a line or an amount (several: 'customer, batch').
+    ``line_text``: each invoice's lines' descriptions when the caller read them
+    (else they are read here for the invoices that need them)."""
     words = [_TOKEN.findall(fold(w)) for w in query.replace(",", "").split()]
     words = [w for w in words if w]
     out: dict[int, str] = {}
@@ -398,9 +526,12 @@ def _matched_fields(query: str, rows: dict, by_number: set[int]) -> dict[int, st
             unexplained[inv_id] = rest
     if unexplained:
         text: dict[int, list[str]] = {}
-        for inv_id, desc in (InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.description)
-                             .where(InvoiceLine.invoice.in_(list(unexplained))).tuples()):
-            text.setdefault(inv_id, []).extend(_words_of(desc))
+        if line_text is not None:
+            text = {inv_id: _words_of(line_text.get(inv_id) or "") for inv_id in unexplained}
+        else:
+            for inv_id, desc in (InvoiceLine.select(InvoiceLine.invoice, InvoiceLine.description)
+                                 .where(InvoiceLine.invoice.in_(list(unexplained))).tuples()):
+                text.setdefault(inv_id, []).extend(_words_of(desc))
         for inv_id, rest in unexplained.items():
             kinds = ["line text" if _word_in(w, text.get(inv_id, [])) else "amount" for w in rest]
             names = [n for n in out[inv_id].split(", ") if n]

@@ -312,7 +312,9 @@ def _insert_many(database, table: str, columns, rows, suffix: str = "") -> None:
 
         copy_rows(database.cursor(), table, list(columns), rows)  # plain rows: COPY (issue 16)
     elif _dialect(database) == "postgres":
-        from psycopg2.extras import execute_values
+        from store.pgdriver import extras
+
+        execute_values = extras().execute_values
 
         execute_values(database.cursor(), f'INSERT INTO "{table}" ({cols}) VALUES %s {suffix}', rows,
                        page_size=1000)
