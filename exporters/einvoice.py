@@ -45,7 +45,11 @@ def is_credit_note(invoice: InvoiceData) -> bool:
 
 
 def credit_note_number(invoice: InvoiceData) -> str:
-    return f"{invoice.number}-CN"
+    return _credit_note_stem(invoice.number)
+
+
+def _credit_note_stem(number: str) -> str:
+    return f"{number}-CN"
 
 
 # How the file of one invoice in each customer format ends (after its number).
@@ -58,7 +62,7 @@ def document_filename(fmt: str, number: str, *, credit_note: bool = False) -> st
     NUMBER-CN.xml, NUMBER-CN-facturx.pdf, so it never replaces the invoice's file
     (the customer keeps both) nor looks like it. The one naming of these files:
     the exporters' plans, the command line's and the app's default names."""
-    stem = f"{number}-CN" if credit_note else number
+    stem = _credit_note_stem(number) if credit_note else number
     return f"{safe_file_stem(stem)}{_DOCUMENT_ENDINGS[fmt]}"
 
 

@@ -412,14 +412,10 @@ def invoice_pdf(inv: InvoiceData, settings: ExportSettings, *, pdfa: bool = Fals
     return _Invoice(inv, settings, pdfa).render()
 
 
-def file_name(inv: InvoiceData) -> str:
-    return ei.invoice_filename("pdf", inv)
-
-
 def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:
     """The files the export writes, nothing rendered (a PDF needs nothing beyond
     what every invoice has: nothing is ever missing)."""
-    return DocumentPlan(tuple(file_name(inv) for inv in invoices), (), sum(len(inv.lines) for inv in invoices))
+    return DocumentPlan(tuple(ei.invoice_filename("pdf", inv) for inv in invoices), (), sum(len(inv.lines) for inv in invoices))
 
 
 def export(invoices: Sequence[InvoiceData], settings: ExportSettings, progress=None) -> ExportOutput:
@@ -433,4 +429,4 @@ def export(invoices: Sequence[InvoiceData], settings: ExportSettings, progress=N
     return ExportOutput(parts=parts)
 
 
-__all__ = ["export", "plan", "invoice_pdf", "file_name", "to_major"]
+__all__ = ["export", "plan", "invoice_pdf", "to_major"]

@@ -205,13 +205,9 @@ def invoice_xml(inv: InvoiceData, settings: ExportSettings) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def file_name(inv: InvoiceData) -> str:
-    return ei.invoice_filename("ubl", inv)
-
-
 def plan(invoices: Sequence[InvoiceData], settings: ExportSettings) -> DocumentPlan:
     """The files the export writes and what is missing, no XML made."""
-    return DocumentPlan(tuple(file_name(inv) for inv in invoices), tuple(ei.problems(invoices, settings, "ubl")),
+    return DocumentPlan(tuple(ei.invoice_filename("ubl", inv) for inv in invoices), tuple(ei.problems(invoices, settings, "ubl")),
                         sum(len(inv.lines) for inv in invoices))
 
 
