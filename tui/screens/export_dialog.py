@@ -191,9 +191,15 @@ class ExportDialog(ModalScreen):
     def _checked(self) -> None:
         """The check is over: an unexpected error (a notification) leaves no
         "Checking the destination..." behind."""
+        if not self.busy:
+            self._drop_checking()
+
+    def _drop_checking(self) -> None:
+        """A "Checking the destination..." left on the summary (its check is over,
+        or dropped by an export) gives way to the plain summary."""
         summary = self.query_one("#export-summary", Label)
-        if not self.busy and str(summary.render()) == CHECKING:
-            summary.update(self._plain_summary())
+        if str(summary.render()) == CHECKING:
+            summary.update(safe(self._plain_summary()))
 
     def _plain_summary(self, invoices: int | None = None) -> str:
         """The format and how much, without the files (a refusal says why there are none)."""
@@ -253,10 +259,7 @@ class ExportDialog(ModalScreen):
             self._timer.stop()
         self.busy = True
         self._held = 0
-        # a check still running is dropped (busy): its "Checking the destination..." goes
-        summary = self.query_one("#export-summary", Label)
-        if str(summary.render()) == CHECKING:
-            summary.update(safe(self._plain_summary()))
+        self._drop_checking()  # a check still running is dropped (busy)
         self._doing_now("Exporting...")
         app = self.app
 
