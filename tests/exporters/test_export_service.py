@@ -18,6 +18,7 @@ from store.invoices import batch_invoices, export_settings, load_invoice
 from store.models import AuditEvent, Batch, Contract, Customer, Invoice, InvoiceLine
 from store.money import line_amount, tax_amount
 from tests.support.checks import check_paths
+from tests.support.statements import statements_sent
 
 ISSUE = dt.date(2026, 11, 1)
 
@@ -69,18 +70,7 @@ def test_load_invoice_returns_lines_customer_and_contract_names(db):
 
 def test_batch_invoices_load_in_a_constant_number_of_queries(db):
     batch = make_book(invoices=40, lines_each=3)
-    queries = []
-    original = db.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        queries.append(sql)
-        return original(sql, *args, **kwargs)
-
-    db.execute_sql = counting
-    try:
-        invoices = batch_invoices(batch.name)
-    finally:
-        db.execute_sql = original
+    invoices, queries = statements_sent(db, lambda: batch_invoices(batch.name))
     assert len(invoices) == 40 and all(len(inv.lines) == 3 for inv in invoices)
     assert len(queries) <= 3
 

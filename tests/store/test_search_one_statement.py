@@ -9,21 +9,7 @@ import pytest
 
 from store.search import _search_by_parts, index_invoices, search
 from tests.exporters.test_export_service import make_book
-
-
-def _count_statements(database, call):
-    sent = []
-    original = database.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        sent.append(sql)
-        return original(sql, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        return call(), sent
-    finally:
-        database.execute_sql = original
+from tests.support.statements import statements_sent
 
 
 def _book():
@@ -58,7 +44,7 @@ def test_postgresql_searches_in_one_statement_with_the_same_hits_in_the_same_ord
     for query, first_invoices in QUERIES.items():
         for page in (0, 1):
             before = _search_by_parts(query, page, page_size)
-            hits, sent = _count_statements(db, lambda: search(query, page, page_size))
+            hits, sent = statements_sent(db, lambda: search(query, page, page_size))
             assert hits == before, (query, page)
             if postgres:
                 assert len(sent) == 1, (query, page, sent)
