@@ -203,10 +203,15 @@ def problems(invoices: Sequence[InvoiceData], settings: ExportSettings, target: 
         need.append(("seller_postcode", "'1015 CJ'"))
     if not s.country:
         need.append(("seller_country", "NL"))
-    if not (s.endpoint and s.endpoint_scheme):
+    if not (s.endpoint or s.endpoint_scheme):
         need.append(("seller_endpoint and seller_endpoint_scheme", "12345678 (and the scheme, e.g. 0106)"))
+    elif not s.endpoint:
+        need.append(("seller_endpoint", "12345678"))
+    elif not s.endpoint_scheme:
+        need.append(("seller_endpoint_scheme", "0106"))
     for key, example in need:
-        out.append(f"settings: {key} is not set ({target} needs it): batchbill settings set {key.split()[0]} {example}")
+        verb = "are" if " and " in key else "is"
+        out.append(f"settings: {key} {verb} not set ({target} needs it): batchbill settings set {key.split()[0]} {example}")
     seen_customers: set[int] = set()
     for inv in invoices:
         c = inv.customer

@@ -89,3 +89,11 @@ def test_a_zero_rate_without_a_category_and_a_taxed_zero_category_are_refused():
 def test_three_decimal_currencies_cannot_be_carried():
     inv = replace(invoice(), currency="BHD")
     assert any("BHD has 3 decimals" in p for p in ei.problems([inv], SETTINGS, "facturx"))
+
+
+def test_the_missing_endpoint_settings_are_named_with_a_verb_that_agrees():
+    both = "\n".join(ei.problems([invoice()], replace(SETTINGS, seller=replace(SELLER, endpoint="", endpoint_scheme="")), "ubl"))
+    assert "settings: seller_endpoint and seller_endpoint_scheme are not set (ubl needs it)" in both
+    assert "is not set" not in both
+    scheme = "\n".join(ei.problems([invoice()], replace(SETTINGS, seller=replace(SELLER, endpoint_scheme="")), "ubl"))
+    assert "settings: seller_endpoint_scheme is not set (ubl needs it): batchbill settings set seller_endpoint_scheme 0106" in scheme
