@@ -21,11 +21,15 @@ def register(sub) -> None:
         ".zip; a void invoice that was exported "
         "gets a credit note.",
     )
-    what = p.add_mutually_exclusive_group(required=True)
+    # Neither is required by argparse: `export NS-000150` (no flag) or a missing
+    # --format gets a one-line reason naming what to type (run), not the usage.
+    p.add_argument("numbers", nargs="*", metavar="NUMBER",
+                   help="invoice numbers, as --invoice takes them (export NS-000150 -f pdf)")
+    what = p.add_mutually_exclusive_group()
     what.add_argument("--batch", metavar="ID|NAME", help="a saved batch, by id or exact name")
     what.add_argument("--invoice", metavar="NUMBER", action="append",
                       help="an invoice number, e.g. NS-000150, 150 or ns150 (repeat for several)")
-    p.add_argument("--format", "-f", required=True, choices=FORMAT_CHOICES, dest="fmt")
+    p.add_argument("--format", "-f", choices=FORMAT_CHOICES, dest="fmt")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="file to write, or a directory (an existing one, or a path ending in /) to write "
                    "the default name into (default: the batch's name, e.g. 2026-11-billing-qbo.csv, or the invoice "
@@ -45,6 +49,7 @@ def run(args) -> int:
 
     from store.search import resolve_invoice_number
 
+    _check_what_and_format(args)
     if args.output is not None and not args.output.strip():
         # an empty -o (a shell variable that was never set) must not mean "somewhere"
         raise ValidationError("-o is empty: give a file or folder to write, or leave -o out "
@@ -75,6 +80,27 @@ def run(args) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
+
+
+def _check_what_and_format(args) -> None:
+    """Invoice numbers given without --invoice are invoice numbers; a missing
+    batch, invoice or format is one line saying what to type."""
+    from store.errors import ValidationError
+
+    if args.numbers:
+        if args.batch is not None:
+            raise ValidationError(f"give --batch or invoice numbers, not both: batchbill export --batch "
+                                  f"{args.batch} --format FORMAT, or batchbill export --invoice "
+                                  f"{args.numbers[0]} --format FORMAT")
+        args.invoice = [*(args.invoice or []), *args.numbers]
+    formats = "|".join(FORMAT_CHOICES)
+    if args.batch is None and not args.invoice:
+        raise ValidationError(f"nothing to export: batchbill export --batch NAME_OR_ID --format {formats}, "
+                              f"or batchbill export --invoice NUMBER --format {formats}")
+    if args.fmt is None:
+        what = f"--batch {args.batch}" if args.batch is not None else " ".join(
+            f"--invoice {n}" for n in args.invoice)
+        raise ValidationError(f"no format given: batchbill export {what} --format {formats}")
 
 
 def _report_documents(result) -> int:

@@ -127,3 +127,23 @@ def test_customer_option_matching_none_says_so(customers_book, capsys):
     status, _, err = run(capsys, "batch", "plan", "--period", "2026-10", "--customer", "Nobody",
                          "--db", customers_book)
     assert status == 2 and "no customer named 'Nobody'" in err
+
+
+def test_export_takes_an_invoice_number_without_the_invoice_flag(book, capsys):  # noqa: F811
+    path, _, work = book
+    status, out, err = run(capsys, "export", "INV-000001", "--format", "qbd-iif", "--db", path)
+    assert (status, err) == (0, "")
+    assert out == "wrote INV-000001.iif: 1 invoice, 5 rows\n"
+
+
+@pytest.mark.parametrize("argv, wanted", [
+    (["INV-000001"], "no format given: batchbill export --invoice INV-000001 --format qbo-csv|"),
+    ([], "nothing to export: batchbill export --batch NAME_OR_ID --format "),
+    (["INV-000001", "--batch", "1", "-f", "csv"], "give --batch or invoice numbers, not both"),
+])
+def test_export_without_what_or_format_says_what_to_type_in_one_line(book, capsys, argv, wanted):  # noqa: F811
+    path, _, work = book
+    status, out, err = run(capsys, "export", *argv, "--db", path)
+    assert status == 2 and out == ""
+    assert err.startswith(f"batchbill: {wanted}") and err.count("\n") == 1
+    assert "usage:" not in err and list(work.iterdir()) == []
