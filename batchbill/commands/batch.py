@@ -142,13 +142,14 @@ def run_create(args) -> int:
 
     open_store(args)
     summary = billing.create_batch(args.name, args.period, args.customer, args.detail,
-                                   args.exclude)
+                                   args.exclude, today=args.today)
     if not args.save:
         if args.json:
-            print_json(_summary_json(summary))
+            print_json({**_summary_json(summary), "nothing_to_bill": list(summary.nothing_to_bill)})
         else:
             print(f"Draft batch {summary.id} {summary.name!r} for {summary.period} created; "
                   f"save it with: batchbill batch save {summary.id}")
+            _print_idle(summary)
         return 0
     try:
         result = billing.save_batch(summary.id, issue_date=args.issue_date, today=args.today)
@@ -156,7 +157,15 @@ def run_create(args) -> int:
         print(f"batchbill: draft batch {summary.id} {summary.name!r} was kept; nothing was billed",
               file=__import__("sys").stderr)
         raise
+    if not args.json:
+        _print_idle(summary)
     return _print_saved(result, args.json)
+
+
+def _print_idle(summary) -> None:
+    """The customers asked for by name that the batch bills nothing: said, not left out silently."""
+    if summary.nothing_to_bill:
+        print(f"Nothing to bill for {summary.period}: {', '.join(summary.nothing_to_bill)}")
 
 
 def _print_saved(result, as_json: bool) -> int:

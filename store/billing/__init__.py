@@ -27,6 +27,7 @@ from store.billing.drafts import (
     free_batch_name,
     get_batch,
     get_draft,
+    idle_customers,
     plan_for_batch,
     summarize,
     update_draft,
@@ -53,7 +54,7 @@ from store.billing.void import VoidedInvoice, void_batch, void_invoice
 __all__ = [
     "ONCE", "RECURRING_KINDS", "Draft", "InvoicePreview", "LedgerKey", "LineDraft", "SaveResult",
     "VoidedInvoice", "check_refs", "clear_all", "create_batch", "delete_draft", "free_batch_name",
-    "get_batch", "get_draft", "invoice_previews", "is_selected", "ledger_keys", "node_state",
+    "get_batch", "get_draft", "idle_customers", "invoice_previews", "is_selected", "ledger_keys", "node_state",
     "parse_ref", "period_lines", "plan", "plan_for_batch", "plan_to_json", "save_batch",
     "select_all", "selected_refs", "selection_totals", "summarize", "toggle", "update_draft",
     "void_batch", "void_invoice", "_audit",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from store.audit import current_actor
@@ -114,6 +114,11 @@ def create_batch(
     if Batch.get_or_none(Batch.name == name) is not None:
         raise ValidationError(f"a batch named {name!r} exists already")
     seen = reviewed or plan(span.label, ids, detail, refs, today=today)
+    idle = idle_customers(seen, ids)
+    if not selected_refs(seen, frozenset()):
+        asked = f" (customers: {', '.join(idle)})" if ids else ""
+        raise ValidationError(f"nothing to bill for {span.label}{asked}: every item is billed already or "
+                              "not billable yet (`batchbill batch plan` shows why); no batch was created")
     with write_transaction(f"creating batch {name!r}"):
         if Batch.get_or_none(Batch.name == name) is not None:
             raise ValidationError(f"a batch named {name!r} exists already")
@@ -122,7 +127,21 @@ def create_batch(
             customer_ids=json.dumps(ids) if ids else "", excluded=json.dumps(sorted(refs)),
             reviewed=_encode_refs(selected_refs(seen, refs)), status="draft")
         _audit(actor, "batch.create", f"batch:{row.id}", name=name, period=span.label)
-    return summarize(row)
+    return replace(summarize(row), nothing_to_bill=tuple(idle))
+
+
+def idle_customers(p: Plan, customer_ids: Iterable[int] | None) -> list[str]:
+    """The names of the customers asked for (by id, in that order) that have
+    nothing billable in the plan (no items, or only locked ones); none asked: []."""
+    if not customer_ids:
+        return []
+    billable = {c.id for c in p.customers
+                if any(not it.locked for co in c.contracts for pe in co.periods for it in pe.items)}
+    idle = [i for i in dict.fromkeys(customer_ids) if i not in billable]
+    if not idle:
+        return []
+    names = dict(Customer.select(Customer.id, Customer.name).where(Customer.id.in_(idle)).tuples())
+    return [names[i] for i in idle if i in names]
 
 
 def update_draft(batch: int | str, excluded: Iterable[str] | None = None,

@@ -20,6 +20,9 @@ class BatchSummary:
     totals: tuple[tuple[str, int], ...] = ()
     void_reason: str | None = None
     live_count: int = 0  # invoices not void (invoice_count counts every number used)
+    # customers the batch was asked for by name that have nothing to bill (create_batch
+    # names them rather than leave them out silently)
+    nothing_to_bill: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

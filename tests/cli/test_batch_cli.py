@@ -183,3 +183,45 @@ def test_void_says_how_many_were_exported_in_english(demo_book, capsys, tmp_path
     out = capsys.readouterr().out
     assert f"Warning: {words} (" in out
     assert "Voided batch" in out and f"{len(numbers)} invoices void" in out
+
+
+def test_create_with_nothing_to_bill_is_refused_in_one_line_and_writes_nothing(demo_book, capsys):
+    from store.book import open_database
+    from store.db import close_database
+    from store.models import AuditEvent, Batch
+
+    plan = run_json(capsys, "batch", "plan", "--period", "2026-10", "--today", TODAY, "--json", "--db", demo_book)
+    names = [cu["name"] for cu in plan["customers"]][:2]
+    run_json(capsys, "batch", "create", "--name", "October", "--period", "2026-10", "--save", "--today", TODAY,
+             "--json", "--db", demo_book)
+    open_database(demo_book)
+    before = Batch.select().count(), AuditEvent.select().count()
+    close_database()
+    status = main(["batch", "create", "--name", "Again", "--period", "2026-10", "--customer", names[0],
+                   "--customer", names[1], "--today", TODAY, "--db", demo_book])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert err.startswith(f"batchbill: nothing to bill for 2026-10 (customers: {names[0]}, {names[1]})")
+    assert err.count("\n") == 1
+    open_database(demo_book)
+    try:
+        assert (Batch.select().count(), AuditEvent.select().count()) == before
+        assert Batch.get_or_none(Batch.name == "Again") is None
+    finally:
+        close_database()
+
+
+def test_create_names_a_customer_asked_for_that_has_nothing_to_bill(demo_book, capsys):
+    db = ["--db", demo_book]
+    plan = run_json(capsys, "batch", "plan", "--period", "2026-10", "--today", TODAY, "--json", *db)
+    names = [cu["name"] for cu in plan["customers"] if any(not x[3]["locked"] for x in _items({"customers": [cu]}))]
+    first, second = names[:2]
+    run_json(capsys, "batch", "create", "--name", "First", "--period", "2026-10", "--customer", first,
+             "--save", "--today", TODAY, "--json", *db)
+    assert main(["batch", "create", "--name", "Second", "--period", "2026-10", "--customer", first,
+                 "--customer", second, "--today", TODAY, *db]) == 0
+    out = capsys.readouterr().out
+    assert f"Nothing to bill for 2026-10: {first}\n" in out
+    made = run_json(capsys, "batch", "create", "--name", "Third", "--period", "2026-10", "--customer", first,
+                    "--customer", second, "--today", TODAY, "--json", *db)
+    assert made["nothing_to_bill"] == [first]
