@@ -48,9 +48,9 @@ def test_finding01_on_demand_device_month_not_billed_twice_under_quarter_and_yea
         item = _items(p)[f"device:{rmm.id}@{label}"]
         assert item.locked
         assert item.lock_reason.startswith("2026-10 is billed already (under 2026-10, batch 'October')")
-        draft = billing.create_batch(f"B {label}", label, today=TODAY)
-        with pytest.raises(ValidationError, match="nothing selected"):
-            billing.save_batch(draft.id, today=TODAY)
+        with pytest.raises(ValidationError, match=f"nothing to bill for {label}"):
+            billing.create_batch(f"B {label}", label, today=TODAY)  # refused: no draft either
+        assert not Batch.select().where(Batch.name == f"B {label}").exists()
     assert len(_live_lines("device", rmm.id)) == 1
     # November alone is still billable under its own label
     _save("November", "2026-11")

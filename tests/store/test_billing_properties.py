@@ -90,12 +90,12 @@ def test_no_item_is_billed_twice_and_invoices_equal_their_lines(tickets, rates, 
             all_refs = sorted(it.ref for cu in p.customers for co in cu.contracts
                               for pe in co.periods for it in pe.items)
             excluded = {all_refs[i % len(all_refs)] for i in picks} if all_refs else set()
-            draft = billing.create_batch(f"b{n}", period, detail=detail, excluded=excluded)
             try:
+                draft = billing.create_batch(f"b{n}", period, detail=detail, excluded=excluded)
                 result = billing.save_batch(draft.id, today=TODAY)
                 saved.append(result.batch_id)
             except Exception as exc:  # nothing selected is a user's mistake, not a bug
-                assert "nothing selected" in str(exc)
+                assert "nothing selected" in str(exc) or "nothing to bill for" in str(exc)
         elif saved:
             batch_id = saved.pop(op[1] % len(saved))
             billing.void_batch(batch_id, "test")
