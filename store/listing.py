@@ -213,17 +213,20 @@ def shop_activity(today: dt.date | None = None, months: int = 12) -> ShopActivit
 
 def customer_names(prefix: str, limit: int = 10) -> list[str]:
     """Active customers whose name starts with ``prefix``, by name, ignoring case
-    and accents ("mull" finds "Müller & Söhne GmbH", as search does): the
+    and accents ("mull" or "muell" finds "Müller & Söhne GmbH", as search does): the
     new-batch dialog completes names with it."""
     from store.models import Customer
+
+    from store.search import word_forms
 
     wanted = fold(prefix or "").strip()
     if not wanted:
         return []
+    forms = tuple(word_forms(wanted))  # "koeh" finds Köhler as "koh" does
     out = []
     for (name,) in (Customer.select(Customer.name).where(Customer.active)
                     .order_by(Customer.name).tuples()):
-        if fold(name).startswith(wanted):
+        if fold(name).startswith(forms):
             out.append(name)
             if len(out) >= limit:
                 break

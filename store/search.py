@@ -16,6 +16,7 @@ from store.domain import SearchHit
 from store.models import Batch, Customer, Invoice, InvoiceLine
 from store.money import exponent
 from store.rows import as_date
+from store.text import umlaut_readings
 
 PAGE_SIZE = 20
 _TOKEN = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
@@ -139,13 +140,36 @@ def query_tokens(query: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(query.replace(",", ""))]
 
 
+def word_forms(word: str) -> list[str]:
+    """The folded texts a query word matches: the word folded, and the words its
+    ae/oe/ue/ss may be the reading of (:func:`store.text.umlaut_readings`):
+    'koehler' -> ['koehler', 'kohler'], so that it finds Köhler as 'kohler' does."""
+    return list(dict.fromkeys(fold(r) for r in umlaut_readings(fold(word))))
+
+
+def query_words(query: str) -> list[list[str]]:
+    """Each word of the query (commas as spaces) as its :func:`word_forms`."""
+    return [word_forms(w) for w in (query or "").replace(",", " ").split()]
+
+
+def has_word(forms: list[str], text: str) -> bool:
+    """One of a query word's forms is in the (folded) text."""
+    return any(f in text for f in forms)
+
+
 def _fts5_expression(query: str) -> str:
-    """Each word of the query a quoted phrase with a prefix match, all required."""
+    """Each word of the query a quoted phrase with a prefix match, all required;
+    a word one of several phrases (its umlaut readings, as typed: the index's
+    unicode61 drops accents but keeps ß)."""
     parts = []
     for word in query.replace(",", "").split():
-        tokens = _TOKEN.findall(word)
-        if tokens:
-            parts.append('"' + " ".join(tokens) + '"*')
+        forms = dict.fromkeys([word.lower(), *umlaut_readings(fold(word))])
+        phrases = ['"' + " ".join(tokens) + '"*' for tokens in (_TOKEN.findall(f) for f in forms) if tokens]
+        phrases = list(dict.fromkeys(phrases))
+        if len(phrases) == 1:
+            parts.append(phrases[0])
+        elif phrases:
+            parts.append("(" + " OR ".join(phrases) + ")")
     return " AND ".join(parts)
 
 
@@ -232,11 +256,18 @@ def _indexed_invoice_ids(query: str, limit: int, offset: int = 0) -> list[int]:
 
 
 def _pg_tsquery(tokens: list[str]) -> str:
-    """Every word a prefix match, all required: a word folded, or as typed (an
-    index row written before words were folded)."""
-    return " & ".join(
-        f"{t}:*" if fold(t) == t else f"({'&'.join(_TOKEN.findall(fold(t)))}:* | {t}:*)" for t in tokens
-    )
+    """Every word a prefix match, all required: a word folded or one of its
+    umlaut readings folded (koehler: kohler, as the index holds Köhler), or as
+    typed (an index row written before words were folded)."""
+    terms = []
+    for t in tokens:
+        forms = [t, *(f for f in word_forms(t) if f != t)]
+        if len(forms) == 1:
+            terms.append(f"{t}:*")
+            continue
+        alternatives = ["&".join(_TOKEN.findall(f)) + ":*" for f in forms[1:] if _TOKEN.findall(f)]
+        terms.append("(" + " | ".join([*alternatives, f"{t}:*"]) + ")")
+    return " & ".join(terms)
 
 
 def rare_word(token: str) -> bool:
@@ -287,13 +318,13 @@ def matching_batch_ids(query: str, limit: int, offset: int = 0, *, by_invoices: 
     with ``by_invoices``, a batch holding an invoice the query finds as ``/`` does
     (its number, e.g. NS-000150 or 000150 inside the batch's range, its customer,
     its lines). Drafts have no invoices: they are found by name or period."""
-    words = [fold(w) for w in (query or "").replace(",", " ").split()]
+    words = query_words(query)
     if not words:
         return []
     found = set()
     for batch_id, name, period in Batch.select(Batch.id, Batch.name, Batch.period).tuples():
         text = fold(f"{name} {period}")
-        if all(w in text for w in words):
+        if all(has_word(forms, text) for forms in words):
             found.add(batch_id)
     if by_invoices:
         ids = matching_invoice_ids(query, MATCH_CAP)
@@ -341,7 +372,7 @@ def search(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[Search
 
 
 def _batch_hit(batch_id, name, period, status, created_at, words) -> SearchHit:
-    in_name = [w for w in words if w in fold(name)]
+    in_name = [forms for forms in words if has_word(forms, fold(name))]
     matched = "name" if len(in_name) == len(words) else ("period" if not in_name else "name, period")
     return SearchHit(kind="batch", key=str(batch_id), title=name,
                      subtitle=f"{period} · {status}", date=created_at.date(), matched=matched)
@@ -432,7 +463,7 @@ def _search_postgres(query: str, page: int, page_size: int) -> list[SearchHit]:
     sql, params, index_offset = pg_one_statement(query, page, page_size)
     if not sql:
         return []
-    words = [fold(w) for w in query.replace(",", " ").split()]
+    words = query_words(query)
     batches, number_rows, index_ids, rows, line_text = [], [], [], {}, {}
     for r in db.obj.execute_sql(sql, params).fetchall():
         if r[0] == 0:
@@ -447,7 +478,7 @@ def _search_postgres(query: str, page: int, page_size: int) -> list[SearchHit]:
             line_text[r[1]] = r[10] or ""
     hits: list[SearchHit] = []
     if page == 0:
-        found = [b for b in batches if all(w in fold(f"{b[2]} {b[3]}") for w in words)]
+        found = [b for b in batches if all(has_word(forms, fold(f"{b[2]} {b[3]}")) for forms in words)]
         for b in sorted(found, key=lambda b: b[1], reverse=True)[:5]:
             hits.append(_batch_hit(b[1], b[2], b[3], b[4], b[5], words))
     number = _number_query(query)
@@ -467,7 +498,7 @@ def _search_postgres(query: str, page: int, page_size: int) -> list[SearchHit]:
 def _search_by_parts(query: str, page: int = 0, page_size: int = PAGE_SIZE) -> list[SearchHit]:
     """:func:`search` in several statements: the batches, the number, the index, the page's rows."""
     hits: list[SearchHit] = []
-    words = [fold(w) for w in query.replace(",", " ").split()]
+    words = query_words(query)
     if page == 0:
         ids = matching_batch_ids(query, 5, by_invoices=False)
         batches = Batch.select().where(Batch.id.in_(ids)).order_by(Batch.id.desc()) if ids else []
@@ -504,7 +535,8 @@ def _matched_fields(query: str, rows: dict, by_number: set[int],
     batch name, the text of a line or an amount (several: 'customer, batch').
     ``line_text``: each invoice's lines' descriptions when the caller read them
     (else they are read here for the invoices that need them)."""
-    words = [_TOKEN.findall(fold(w)) for w in query.replace(",", "").split()]
+    words = [[tokens for tokens in (_TOKEN.findall(f) for f in word_forms(w)) if tokens]
+             for w in query.replace(",", "").split()]
     words = [w for w in words if w]
     out: dict[int, str] = {}
     unexplained: dict[int, list] = {}
@@ -516,7 +548,7 @@ def _matched_fields(query: str, rows: dict, by_number: set[int],
                   ("batch", _words_of(r["batch_name"])))
         found, rest = [], []
         for word in words:
-            name = next((n for n, tokens in fields if _word_in(word, tokens)), None)
+            name = next((n for n, tokens in fields if any(_word_in(form, tokens) for form in word)), None)
             if name is None:
                 rest.append(word)
             elif name not in found:
@@ -533,7 +565,8 @@ def _matched_fields(query: str, rows: dict, by_number: set[int],
                                  .where(InvoiceLine.invoice.in_(list(unexplained))).tuples()):
                 text.setdefault(inv_id, []).extend(_words_of(desc))
         for inv_id, rest in unexplained.items():
-            kinds = ["line text" if _word_in(w, text.get(inv_id, [])) else "amount" for w in rest]
+            kinds = ["line text" if any(_word_in(form, text.get(inv_id, [])) for form in w) else "amount"
+                     for w in rest]
             names = [n for n in out[inv_id].split(", ") if n]
             names += [k for k in dict.fromkeys(kinds) if k not in names]
             out[inv_id] = ", ".join(names)

@@ -7,6 +7,8 @@ line ends, and the key that makes two customer names "the same".
   record cannot clear a terminal or set its title.
 - Line ends: CRLF and CR inside a cell are stored as LF (a file re-saved by
   Excel on Windows compares unchanged).
+- Readings: ``koehler`` may be ``Köhler`` (:func:`umlaut_readings`): search
+  matches a name typed without umlauts as a German user types it.
 - Names: unique after Unicode NFKC, case folding and removal of zero-width
   and other invisible format characters (``ACME`` = ``Acme`` = ``Ac\\u200bme``).
 """
@@ -63,6 +65,32 @@ def name_key(name: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = unicodedata.normalize("NFKC", text.casefold())
     return " ".join(text.split())
+
+
+# A German user without the keys types ä, ö, ü and ß as ae, oe, ue and ss.
+_READING = re.compile("ae|oe|ue|ss")
+_READ_AS = {"ae": "a", "oe": "o", "ue": "u", "ss": "\u00df"}
+
+
+def umlaut_readings(word: str, limit: int = 8) -> list[str]:
+    """The (folded) word and the words it may be the ASCII reading of, where
+    each ae, oe, ue may stand for ä, ö, ü (folded: a, o, u) and ss for ß:
+    'koehler' -> ['koehler', 'kohler'], 'strasse' -> ['strasse', 'straße'].
+    At most ``limit`` forms (a word with many such pairs)."""
+    spots = [m.span() for m in _READING.finditer(word)]
+    if not spots:
+        return [word]
+    out = []
+    for mask in range(min(2 ** len(spots), limit)):
+        parts, at = [], 0
+        for bit, (start, end) in enumerate(spots):
+            parts.append(word[at:start])
+            pair = word[start:end]
+            parts.append(_READ_AS[pair] if mask >> bit & 1 else pair)
+            at = end
+        parts.append(word[at:])
+        out.append("".join(parts))
+    return out
 
 
 def plural(n: int, noun: str, many: str | None = None) -> str:
