@@ -55,7 +55,7 @@ def match_customer(text: str) -> Customer:
     customer whose name starts with it or holds it ("Bytown" finds "Bytown Legal
     Services LLP", "cafe" "Zoë Café GmbH", as the app's completion and search
     match). Several matches: ValidationError naming them; none: NotFoundError."""
-    from store.search import fold
+    from store.search import fold, word_forms
 
     text = str(text).strip()
     row = Customer.get_or_none(Customer.name == text)
@@ -66,8 +66,9 @@ def match_customer(text: str) -> Customer:
     wanted = " ".join(fold(text).split())
     if not wanted:
         raise NotFoundError("no customer named ''")
+    forms = tuple(word_forms(wanted))  # "koehler" is Köhler, as the search reads it
     rows = [(" ".join(fold(c.name).split()), c) for c in Customer.select().order_by(Customer.name)]
-    for test in (lambda n: n == wanted, lambda n: n.startswith(wanted), lambda n: wanted in n):
+    for test in (lambda n: n in forms, lambda n: n.startswith(forms), lambda n: any(f in n for f in forms)):
         found = [c for n, c in rows if test(n)]
         if len(found) == 1:
             return found[0]

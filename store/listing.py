@@ -99,13 +99,13 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
 
 
 def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
-                    batch_id: int | None = None) -> list[InvoiceSummary]:
+                    batch_id: int | None = None, customer_id: int | None = None) -> list[InvoiceSummary]:
     """One page of invoices, newest first, filtered as ``/`` finds them (its
     index: number, customer, batch, line text, amounts; accent- and case-blind);
-    only one batch's when ``batch_id`` is given."""
+    only one batch's when ``batch_id`` is given, one customer's for ``customer_id``."""
     rows = (
         Invoice.select(
-            Invoice.number, Invoice.batch, Invoice.currency, Invoice.issue_date,
+            Invoice.number, Invoice.batch, Invoice.currency, Invoice.issue_date, Invoice.due_date,
             Invoice.total, Invoice.status, Customer.name.alias("customer_name"),
             Batch.name.alias("batch_name"), Batch.saved_at.alias("saved_at"),
             Batch.created_at.alias("batch_created"),
@@ -116,10 +116,12 @@ def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
     q = _like(query)
     if batch_id is not None:
         rows = rows.where(Invoice.batch == batch_id)
+    if customer_id is not None:
+        rows = rows.where(Invoice.customer == customer_id)
     if q:
         from store.search import MATCH_CAP, matching_invoice_ids
 
-        if batch_id is None:  # the index pages: only this page's ids
+        if batch_id is None and customer_id is None:  # the index pages: only this page's ids
             ids = matching_invoice_ids(q, page_size, page * page_size)
             page = 0
         else:
@@ -134,7 +136,7 @@ def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
             number=r["number"], batch_id=r["batch"], batch_name=r["batch_name"],
             customer=r["customer_name"], currency=r["currency"],
             issue_date=r["issue_date"], total=int(r["total"]), status=r["status"],
-            created_at=created,
+            created_at=created, due_date=r["due_date"],
         ))
     return out
 

@@ -122,3 +122,14 @@ def quantity_str(q: Decimal) -> str:
     if q == q.to_integral_value():
         return str(q.quantize(Decimal(1)))
     return format(q.normalize(), "f")
+
+
+def home_first(pairs, home: str | None) -> tuple[tuple[str, int], ...]:
+    """(currency, minor) pairs with the home currency first when present,
+    else the largest total first; the rest by currency code (the app's lists
+    and ``batch list`` show the first and count the others)."""
+    items = sorted(pairs.items() if isinstance(pairs, dict) else pairs)
+    if not items:
+        return ()
+    lead = next((p for p in items if p[0] == home), None) or max(items, key=lambda p: p[1])
+    return (lead, *(p for p in items if p is not lead))

@@ -6,7 +6,7 @@ import datetime as dt
 
 from rich.text import Text
 
-from store.money import format_display
+from store.money import format_display, home_first  # noqa: F401 (home_first: the lists order totals with it)
 from store.text import count, escape_controls, plural  # noqa: F401 (count, plural: the screens' words)
 
 
@@ -117,16 +117,6 @@ def day(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     return value.isoformat()
-
-
-def home_first(pairs, home: str | None) -> tuple[tuple[str, int], ...]:
-    """(currency, minor) pairs with the home currency first when present,
-    else the largest total first; the rest by currency code."""
-    items = sorted(pairs.items() if isinstance(pairs, dict) else pairs)
-    if not items:
-        return ()
-    lead = next((p for p in items if p[0] == home), None) or max(items, key=lambda p: p[1])
-    return (lead, *(p for p in items if p is not lead))
 
 
 def short_totals(pairs) -> str:

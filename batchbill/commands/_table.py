@@ -101,6 +101,8 @@ def render(rows: Sequence[Sequence], headers: Sequence[str], *, names: Mapping[s
             i = headers.index(drop)
             headers = headers[:i] + headers[i + 1:]
             text = [r[:i] + r[i + 1:] for r in text]
+            if options.get("colalign"):  # the alignments follow their columns
+                options["colalign"] = tuple(options["colalign"][:i]) + tuple(options["colalign"][i + 1:])
         heads = headers
         # tabulate's simple format gives a header two more cells than its text
         natural = [max([len(h) + HEADER_PADDING] + [len(r[i]) for r in text]) for i, h in enumerate(heads)]
@@ -132,3 +134,57 @@ def _narrowest(text, headers, names, lists) -> int:
             natural = min(natural, max(len(h) + HEADER_PADDING, _list_minimum([r[i] for r in text])))
         total += natural
     return total
+
+
+def wrap(text: str, width: int | None = None, indent: str = "  ") -> str:
+    """A line of prose fitted to the terminal (default: its width; whole when
+    stdout is not one): broken at spaces, the later lines indented by
+    ``indent``; a word wider than a line (a URL) is cut across lines."""
+    import textwrap
+
+    if width is None:
+        width = terminal_width()
+    if width is None or len(text) <= width:
+        return text
+    lead = text[: len(text) - len(text.lstrip(" "))]
+    return "\n".join(textwrap.wrap(text, width, initial_indent=lead, subsequent_indent=indent or lead,
+                                   break_on_hyphens=False, drop_whitespace=True)) or text
+
+
+def pairs(rows: Sequence[Sequence], width: int | None = None) -> str:
+    """Label and value rows as tabulate's "plain" format prints them (the
+    labels in a column, two spaces, the values), a value wider than the
+    terminal wrapped under itself (whole when stdout is not a terminal). A
+    value given as a list is printed ', '-separated, wrapped between items."""
+    from store.text import escape_controls
+
+    if width is None:
+        width = terminal_width()
+    column = max((len(str(label)) for label, _ in rows), default=0) + GAP
+    lines = []
+    for label, value in rows:
+        label = escape_controls(str(label))
+        items = [escape_controls(str(v)) for v in value] if isinstance(value, (list, tuple)) else None
+        value = ", ".join(items) if items is not None else ("" if value is None else escape_controls(str(value)))
+        line = f"{label:<{column}}{value}".rstrip()
+        if width is not None and len(line) > width and width - column >= 20:
+            if items is not None:
+                line = _pack(items, f"{label:<{column}}", " " * column, width)
+            else:
+                line = wrap(line, width, indent=" " * column)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _pack(items: Sequence[str], first: str, indent: str, width: int) -> str:
+    """The items ', '-separated, as many whole items on a line as fit."""
+    lines, line = [], first
+    for n, item in enumerate(items):
+        piece = item + ("," if n < len(items) - 1 else "")
+        if line.strip() and len(line) + 1 + len(piece) > width and line != first:
+            lines.append(line)
+            line = indent + piece
+        else:
+            line = (line + " " + piece) if line != first else line + piece
+    lines.append(line)
+    return "\n".join(lines)

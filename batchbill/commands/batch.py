@@ -234,7 +234,8 @@ def run_delete(args) -> int:
 
 def run_list(args) -> int:
     from batchbill.commands._table import render
-    from store.listing import list_batches
+    from store.listing import home_currency, list_batches
+    from store.money import home_first
 
     open_store(args)
     page = max(args.page, 1) - 1
@@ -243,9 +244,11 @@ def run_list(args) -> int:
         print_json([_summary_json(b) for b in batches])
         return 0
     # created: the day (its time is in `batch show` and --json); on a narrow terminal
-    # `by` gives way first, then names and the currencies beyond the first (commands/_table.py)
+    # `by` gives way first, then names and the currencies beyond the first (commands/_table.py):
+    # the home currency's total first, as the app's list shows it
+    home = home_currency()
     rows = [(b.id, b.name, b.period, b.status, f"{b.created_at:%Y-%m-%d}", b.created_by,
-             b.invoice_count, ", ".join(_money(v, c) for c, v in b.totals))
+             b.invoice_count, ", ".join(_money(v, c) for c, v in home_first(b.totals, home)))
             for b in batches]
     print(render(rows, ["id", "name", "period", "status", "created", "by", "invoices", "total"],
                  names={"name": 3, "by": 1}, lists=["total"], optional=["by"]))
@@ -253,7 +256,7 @@ def run_list(args) -> int:
 
 
 def run_show(args) -> int:
-    from batchbill.commands._table import render
+    from batchbill.commands._table import render, wrap
     from store import billing
     from store.listing import recent_invoices
     from store.money import format_minor
@@ -272,13 +275,13 @@ def run_show(args) -> int:
              "status": i.status} for i in invoices]
         print_json(data)
         return 0
-    print(f"Batch {s.id} {s.name!r}  period {s.period}  {s.status}  detail {draft.detail}")
-    print(f"Created {s.created_at:%Y-%m-%d %H:%M} by {s.created_by}")
-    print(f"Customers: {', '.join(draft.customers) if draft.customers else 'all'}")
+    print(wrap(f"Batch {s.id} {s.name!r}  period {s.period}  {s.status}  detail {draft.detail}"))
+    print(wrap(f"Created {s.created_at:%Y-%m-%d %H:%M} by {s.created_by}"))
+    print(wrap(f"Customers: {', '.join(draft.customers) if draft.customers else 'all'}"))
     if draft.excluded:
-        print(f"Removed: {', '.join(sorted(draft.excluded))}")
+        print(wrap(f"Removed: {', '.join(sorted(draft.excluded))}"))
     if s.void_reason:
-        print(f"Void reason: {s.void_reason}")
+        print(wrap(f"Void reason: {s.void_reason}"))
     if invoices:
         print(render([(i.number, i.customer, i.issue_date, _money(i.total, i.currency), i.status)
                       for i in invoices], ["invoice", "customer", "date", "total", "status"],

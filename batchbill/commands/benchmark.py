@@ -89,12 +89,16 @@ def run_benchmark(args) -> int:
     return 0
 
 
-def render_summary(s) -> str:
-    from tabulate import tabulate
-
+def render_summary(s, width: int | None = None) -> str:
+    """The summary as text, each line fitted to ``width`` (default: the
+    terminal's; whole when stdout is not one): long lines wrap, the table of
+    contracts cuts its names."""
+    from batchbill.commands._table import pairs, render, terminal_width, wrap
     from store.benchmark.results import sparkline
 
-    out = [f"Benchmark for region {s.region}: closed months {s.window_start} to {s.window_end}", ""]
+    width = terminal_width() if width is None else width
+    fit = lambda text: wrap(text, width) if width else text  # noqa: E731
+    out = [fit(f"Benchmark for region {s.region}: closed months {s.window_start} to {s.window_end}"), ""]
     rows = [("Shop: median effective hourly rate", _money(s.median_ehr_usd))]
     ref = s.reference
     if ref is not None:
@@ -110,36 +114,39 @@ def render_summary(s) -> str:
             ("Source", row.source),
             ("Rate date", f"{ref.rate_date or '-'}  {ref.rate_note}".rstrip()),
         ]
-    out.append(tabulate(rows, tablefmt="plain"))
-    out += ["", s.reference_message, f"({s.median_label})", ""]
+    out.append(pairs(rows, width))
+    out += ["", fit(s.reference_message), fit(f"({s.median_label})"), ""]
 
     values = [p.median_ehr_usd for p in s.trend]
     known = [v for v in values if v is not None]
     span = f"  low {_money(min(known))}, high {_money(max(known))}" if known else "  no figures yet"
-    out.append(f"Trend, median per month {s.trend[0].month} .. {s.trend[-1].month}:  "
-               f"{sparkline(values)}{span}")
+    trend = f"Trend, median per month {s.trend[0].month} .. {s.trend[-1].month}:"
+    if width and len(f"{trend}  {sparkline(values)}{span}") > width:  # the bars on a line of their own
+        out += [trend, fit(f"  {sparkline(values)}{span}")]
+    else:
+        out.append(f"{trend}  {sparkline(values)}{span}")
     out += ["", f"The {s.below_title.removeprefix('the ')}:"]
     if s.below:
-        out.append(tabulate(
+        out.append(render(
             [(c.customer, c.contract, f"{c.ehr:,.2f} {c.currency}", f"{c.ehr_usd:,.2f}", f"{c.hours}",
               c.periods, _pct(c.gap_percent)) for c in s.below],
-            headers=["Customer", "Contract", "EHR", "EHR USD", "Hours", "Periods", "Gap"],
-            disable_numparse=True,
+            ["Customer", "Contract", "EHR", "EHR USD", "Hours", "Periods", "Gap"],
+            names={"Customer": 2, "Contract": 1}, width=width or None, disable_numparse=True,
         ))
     else:
         out.append("  none")
     inv = s.invoices
-    out += ["", f"Invoices vs market: median monthly invoice per customer "
-            f"{_money(inv.median_monthly_invoice_usd)} over {inv.customer_months} customer-month(s)"]
+    out += ["", fit(f"Invoices vs market: median monthly invoice per customer "
+                    f"{_money(inv.median_monthly_invoice_usd)} over {inv.customer_months} customer-month(s)")]
     if inv.reference is not None:
         r = inv.reference
-        out.append(f"  reference {r.label}: {_money(r.value_usd)} ({r.row.value} {r.row.currency}, "
-                   f"{r.row.source}, rate date {r.rate_date}); gap {_pct(inv.gap_percent)}")
+        out.append(fit(f"  reference {r.label}: {_money(r.value_usd)} ({r.row.value} {r.row.currency}, "
+                       f"{r.row.source}, rate date {r.rate_date}); gap {_pct(inv.gap_percent)}"))
     else:
-        out.append(f"  {inv.message}")
+        out.append(fit(f"  {inv.message}"))
     for note in s.notes:
-        out.append(f"Note: {note}")
-    out += ["", s.credit]
+        out.append(fit(f"Note: {note}"))
+    out += ["", fit(s.credit)]
     return "\n".join(out)
 
 

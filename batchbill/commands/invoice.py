@@ -1,8 +1,11 @@
-"""``batchbill invoice show NUMBER``: one invoice with every line, by kind;
+"""``batchbill invoice list``: invoices, newest first, by batch or customer, paged;
+``batchbill invoice show NUMBER``: one invoice with every line, by kind;
 ``batchbill invoice void NUMBER --reason TEXT``: void that invoice alone."""
 from __future__ import annotations
 
 from batchbill.commands._common import add_db_option, open_store, print_json
+
+PAGE_SIZE = 50  # as `batch list`
 
 GROUPS = [
     ("Service items", ("service_item", "device", "block", "project")),
@@ -15,6 +18,14 @@ GROUPS = [
 def register(sub) -> None:
     inv = sub.add_parser("invoice", help="look invoices up")
     isub = inv.add_subparsers(dest="invoice_command", metavar="ACTION", required=True)
+    p = isub.add_parser("list", help="invoices, newest first (of a batch, of a customer)")
+    p.add_argument("--batch", metavar="NAME_OR_ID", help="only this batch's invoices (its id or exact name)")
+    p.add_argument("--customer", metavar="NAME",
+                   help="only this customer's invoices (its name, or a part of it naming one customer)")
+    p.add_argument("--page", type=int, default=1, help=f"page of {PAGE_SIZE} (default 1: the newest)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_db_option(p)
+    p.set_defaults(handler=run_list)
     p = isub.add_parser("show", help="one invoice with its lines")
     p.add_argument("number", help="invoice number, e.g. NS-000123, or what the search reads as one: 123, ns123")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -27,6 +38,50 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_db_option(p)
     p.set_defaults(handler=run_void)
+
+
+def run_list(args) -> int:
+    from batchbill.commands._table import render, terminal_width
+    from store.customers import match_customer
+    from store.errors import ValidationError
+    from store.invoices import find_batch
+    from store.listing import recent_invoices
+    from store.money import format_display, format_minor
+
+    if args.page < 1:
+        raise ValidationError(f"--page {args.page}: pages start at 1")
+    open_store(args)
+    batch = find_batch(args.batch) if args.batch is not None else None
+    customer = match_customer(args.customer) if args.customer is not None else None
+    invoices = recent_invoices(page=args.page - 1, page_size=PAGE_SIZE,
+                               batch_id=batch.id if batch else None,
+                               customer_id=customer.id if customer else None)
+    if args.json:
+        print_json([{"number": i.number, "customer": i.customer, "batch": {"id": i.batch_id, "name": i.batch_name},
+                     "currency": i.currency, "total": format_minor(i.total, i.currency), "status": i.status,
+                     "issue_date": i.issue_date, "due_date": i.due_date} for i in invoices])
+        return 0
+    if not invoices:
+        which = " ".join(w for w in (f"of batch {batch.name!r}" if batch else "",
+                                     f"of {customer.name}" if customer else "") if w)
+        print(f"no invoices{' ' + which if which else ''}" + (f" on page {args.page}" if args.page > 1 else ""))
+        return 0
+    # the amount without its currency (a column of its own): number, amount, currency,
+    # status and due date are never cut; the batch is shown when the whole table fits
+    # the terminal, else left out (a customer's name matters more), and names are cut
+    rows = [(i.number, i.customer, i.batch_name, format_display(i.total, i.currency).rsplit(" ", 1)[0],
+             i.currency, i.status, i.due_date) for i in invoices]
+    headers = ["number", "customer", "batch", "amount", "currency", "status", "due"]
+    align = ("left", "left", "left", "right", "left", "left", "left")
+    width = terminal_width()
+    table = render(rows, headers, disable_numparse=True, colalign=align)  # nothing to cut: whole
+    if width is not None and max(map(len, table.splitlines())) > width:
+        table = render([r[:2] + r[3:] for r in rows], headers[:2] + headers[3:], names={"customer": 1},
+                       disable_numparse=True, colalign=align[:2] + align[3:], width=width)
+    print(table)
+    if len(invoices) == PAGE_SIZE:
+        print(f"older: batchbill invoice list --page {args.page + 1}")
+    return 0
 
 
 def run_void(args) -> int:
@@ -76,7 +131,7 @@ def percent(rate) -> str:
 
 
 def run_show(args) -> int:
-    from batchbill.commands._table import render
+    from batchbill.commands._table import render, wrap
     from store.invoices import load_invoice
     from store.money import format_minor, quantity_str
 
@@ -88,9 +143,9 @@ def run_show(args) -> int:
         print_json(invoice_to_json(inv))
         return 0
     m = lambda v: format_minor(v, inv.currency)  # noqa: E731
-    print(f"Invoice {inv.number}  {inv.status}  {inv.currency}")
-    print(f"Customer {inv.customer.name} ({inv.customer.region})  batch {inv.batch_name!r}")
-    print(f"Issued {inv.issue_date}  due {inv.due_date}")
+    print(wrap(f"Invoice {inv.number}  {inv.status}  {inv.currency}"))
+    print(wrap(f"Customer {inv.customer.name} ({inv.customer.region})  batch {inv.batch_name!r}"))
+    print(wrap(f"Issued {inv.issue_date}  due {inv.due_date}"))
     for title, kinds in GROUPS:
         lines = [l for l in inv.lines if l.kind in kinds]
         if not lines:

@@ -12,8 +12,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from tabulate import tabulate
-
+    from batchbill.commands._table import pairs, wrap
     from store.status import database_status
 
     open_store(args)
@@ -25,17 +24,17 @@ def run(args) -> int:
         ("database", status["database"]),
         ("schema version", status["schema_version"]),
         ("customers", status["customers"]),
-        ("regions", ", ".join(status["regions"]) or "-"),
-        ("currencies", ", ".join(status["currencies"]) or "-"),
-        ("contracts", ", ".join(f"{k} {v}" for k, v in status["contracts"].items()) or "-"),
-        ("tickets", ", ".join(f"{k} {v}" for k, v in status["tickets"].items()) or "-"),
+        ("regions", list(status["regions"]) or "-"),
+        ("currencies", list(status["currencies"]) or "-"),
+        ("contracts", [f"{k} {v}" for k, v in status["contracts"].items()] or "-"),
+        ("tickets", [f"{k} {v}" for k, v in status["tickets"].items()] or "-"),
         ("time entries", status["time_entries"]),
         ("expenses", status["expenses"]),
         ("batches", status["batches"]),
         ("invoices", status["invoices"]),
     ]
-    print(tabulate(rows, tablefmt="plain"))
+    print(pairs(rows))
     for o in status["billed_twice"]:
-        print(f"billed twice: {o['source']} for {o['month']} again by batch {o['batch']!r} (under "
-              f"{o['period']}): void one of the two invoices")
+        print(wrap(f"billed twice: {o['source']} for {o['month']} again by batch {o['batch']!r} (under "
+                   f"{o['period']}): void one of the two invoices"))
     return 0

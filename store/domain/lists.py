@@ -36,6 +36,7 @@ class InvoiceSummary:
     total: int
     status: str
     created_at: dt.datetime | None = None
+    due_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
