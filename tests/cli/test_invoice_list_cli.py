@@ -91,3 +91,24 @@ def test_batch_list_shows_the_home_currency_first(demo_book, capsys, monkeypatch
     status, lines, _ = run(capsys, "batch", "list", *db)
     total = lines[0].index("total")
     assert all(row[total:].strip().split(", ")[0].endswith(" CAD") for row in lines[2:]), (home, lines)
+
+
+def test_search_finds_koehler_typed_without_the_umlaut(tmp_path, capsys):
+    from store.book import open_database
+    from store.db import close_database
+    from tests.exporters.test_export_service import make_book
+
+    path = str(tmp_path / "book.sqlite3")
+    open_database(path)
+    make_book(invoices=1, name="October 2026", customer_name="Köhler Haustechnik GmbH")
+    make_book(invoices=1, name="November 2026", customer_name="Müller & Söhne KG")
+    make_book(invoices=1, name="December 2026", customer_name="Café Zoë SARL")
+    from store.models import Invoice
+    from store.search import index_invoices
+
+    index_invoices([i.id for i in Invoice.select()])
+    close_database()
+    for query, customer in (("koehler", "Köhler Haustechnik GmbH"), ("muller", "Müller & Söhne KG"),
+                            ("mueller", "Müller & Söhne KG"), ("cafe", "Café Zoë SARL")):
+        hits = run_json(capsys, "search", query, "--json", "--db", path)
+        assert [h["title"].split(" ", 1)[1] for h in hits if h["kind"] == "invoice"] == [customer], query
