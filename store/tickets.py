@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from store.db import db, is_postgres
-from store.search import fold
+from store.search import fold, has_word, query_words
 from store.models import Batch, BilledLedger, Contract, Customer, Invoice, Ticket
 
 PAGE_SIZE = 20
@@ -64,14 +64,15 @@ def _fold_table() -> tuple[str, str, dict[str, str]]:
 _FOLD = _fold_table()
 
 
-def _ids_named(model, words) -> dict[str, list[int]]:
-    """For each folded word, the ids of the customers (or contracts) whose folded name holds it."""
-    found: dict[str, list[int]] = {word: [] for word in words}
+def _ids_named(model, words: list[list[str]]) -> list[list[int]]:
+    """For each query word (its folded forms, :func:`store.search.word_forms`), the
+    ids of the customers (or contracts) whose folded name holds one of them."""
+    found: list[list[int]] = [[] for _ in words]
     for row_id, name in model.select(model.id, model.name).tuples():
         text = fold(name)
-        for word in words:
-            if word in text:
-                found[word].append(row_id)
+        for n, forms in enumerate(words):
+            if has_word(forms, text):
+                found[n].append(row_id)
     return found
 
 
@@ -109,16 +110,21 @@ def list_tickets(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
         .switch(ledger).join(Batch, JOIN.LEFT_OUTER, on=(ledger.batch == Batch.id))
         .order_by(Customer.name, Ticket.id.desc())
     )
-    words = [fold(word) for word in (query or "").split()]
+    words = query_words(query)
     if words:
         # accent- and case-blind, as `/` and the dashboard's searches (store.search.fold):
-        # "zoe" finds Zoë Café, "cafe" its "Café" ticket. Customers and contracts are
+        # "zoe" finds Zoë Café, "cafe" its "Café" ticket, "koehler" Köhler (a word's
+        # umlaut readings, store.search.word_forms). Customers and contracts are
         # few: their names are folded here; a ticket's title is folded in SQL.
         customers = _ids_named(Customer, words)
         contracts = _ids_named(Contract, words)
-        for word in words:
-            rows = rows.where(Ticket.number.contains(word) | _folded(Ticket.title).contains(word)
-                              | Ticket.customer.in_(customers[word]) | Ticket.contract.in_(contracts[word])
+        for n, forms in enumerate(words):
+            word = forms[0]  # the word folded
+            title = _folded(Ticket.title).contains(word)
+            for form in forms[1:]:
+                title = title | _folded(Ticket.title).contains(form)
+            rows = rows.where(Ticket.number.contains(word) | title
+                              | Ticket.customer.in_(customers[n]) | Ticket.contract.in_(contracts[n])
                               | Invoice.number.contains(word))
     if status:
         rows = rows.where(Ticket.status == status)
