@@ -159,7 +159,7 @@ def run_create(args) -> int:
         raise
     if not args.json:
         _print_idle(summary)
-    return _print_saved(result, args.json)
+    return _print_saved(result, args.json, idle=summary.nothing_to_bill)
 
 
 def _print_idle(summary) -> None:
@@ -168,14 +168,19 @@ def _print_idle(summary) -> None:
         print(f"Nothing to bill for {summary.period}: {', '.join(summary.nothing_to_bill)}")
 
 
-def _print_saved(result, as_json: bool) -> int:
+def _print_saved(result, as_json: bool, idle: tuple[str, ...] | None = None) -> int:
+    """The saved batch; ``idle``: the customers asked for that it bills nothing
+    (``batch create --save``: a key of the JSON)."""
     from store.money import format_minor
     from store.text import count
 
     if as_json:
-        print_json({"batch_id": result.batch_id, "name": result.batch_name,
-                    "invoice_numbers": result.invoice_numbers,
-                    "totals": {c: format_minor(v, c) for c, v in result.totals.items()}})
+        data = {"batch_id": result.batch_id, "name": result.batch_name,
+                "invoice_numbers": result.invoice_numbers,
+                "totals": {c: format_minor(v, c) for c, v in result.totals.items()}}
+        if idle is not None:
+            data["nothing_to_bill"] = list(idle)
+        print_json(data)
         return 0
     print(f"Saved batch {result.batch_id} {result.batch_name!r}: "
           f"{count(len(result.invoice_numbers), 'invoice')}")

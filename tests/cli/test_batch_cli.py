@@ -225,3 +225,8 @@ def test_create_names_a_customer_asked_for_that_has_nothing_to_bill(demo_book, c
     made = run_json(capsys, "batch", "create", "--name", "Third", "--period", "2026-10", "--customer", first,
                     "--customer", second, "--today", TODAY, "--json", *db)
     assert made["nothing_to_bill"] == [first]
+    run_json(capsys, "batch", "delete", "Second", "--json", *db)
+    run_json(capsys, "batch", "delete", "Third", "--json", *db)
+    saved = run_json(capsys, "batch", "create", "--name", "Fourth", "--period", "2026-10", "--customer", first,
+                     "--customer", second, "--save", "--today", TODAY, "--json", *db)
+    assert saved["nothing_to_bill"] == [first] and saved["invoice_numbers"]
