@@ -45,3 +45,32 @@ async def test_a_batchs_invoices_title_is_apart_from_its_search_box(book):
         assert isinstance(app.screen, InvoicesScreen)
         line = title_line(app, "Invoices of September run")
         assert line.startswith("▶ Invoices of September run │ filter: number, customer, batch")
+
+
+BLOCKS = set("▁▂▃▄▅▆▇█▉▊▋▌▍▎▏")
+
+
+async def test_no_chart_glyph_outside_the_benchmark_panel(book):
+    """A stray ▄▄ at the lists' right edge (the README's dashboard, other screens too)
+    read as a piece of the EHR sparkline: it was a list's scrollbar thumb, its ends
+    drawn as block eighths. Only the sparkline, beside the panel's first line, draws
+    block characters."""
+    import datetime as dt
+
+    from store import billing
+
+    for period in ("2026-09", "2026-10"):  # more invoices than the lists have room for
+        batch = billing.create_batch(f"{period} run", period, actor="alice")
+        billing.save_batch(batch.id, actor="alice", issue_date=dt.date(2026, 11, 1), today=dt.date(2026, 11, 1))
+    app = make_app()
+    async with app.run_test(size=(80, 20)) as pilot:  # short: the lists scroll
+        await settle(pilot)
+        table = app.screen.query_one("#recent-invoices PagedTable")
+        assert table.max_scroll_y > 0  # a scrollbar is there, its thumb drawn
+        for keys in ((), ("b",), ("i",)):
+            await burst(pilot, *keys)
+            await settle(pilot)
+            lines = screen_text(app)
+            first = 2 if keys == () else 0  # the title bar, the panel's line with the sparkline
+            stray = [(row, line) for row, line in enumerate(lines) if row >= first and BLOCKS & set(line)]
+            assert stray == [], keys
