@@ -2,7 +2,8 @@
 token that tells a screen whether anything changed since it last looked.
 
 Each list is one or two queries, newest first, paged in SQL with
-LIMIT/OFFSET, filtered by the search box text (case-insensitive substring).
+LIMIT/OFFSET, filtered by the search box text as ``/`` finds (store.search)
+and ranked as it ranks: what the text names by number, name or period first.
 """
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
         if not ids:
             return []
         rows = rows.where(Batch.id.in_(ids))
+        # ranked as ``/`` ranks: the batches the query names (name or period) first
+        named = matching_batch_ids(q, 1_000_000, by_invoices=False)
+        if named and len(named) < len(ids):
+            rows = rows.order_by(Case(None, [(Batch.id.in_(named), 0)], 1), Batch.id.desc())
     batches = list(rows.limit(page_size).offset(page * page_size))
     if not batches:
         return []
@@ -119,16 +124,19 @@ def recent_invoices(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
     if customer_id is not None:
         rows = rows.where(Invoice.customer == customer_id)
     if q:
-        from store.search import MATCH_CAP, matching_invoice_ids
+        from store.search import MATCH_CAP, matching_invoice_ids, number_matches
 
+        by_number = number_matches(q)
         if batch_id is None and customer_id is None:  # the index pages: only this page's ids
-            ids = matching_invoice_ids(q, page_size, page * page_size)
+            ids = matching_invoice_ids(q, page_size, page * page_size, by_number)
             page = 0
         else:
-            ids = matching_invoice_ids(q, MATCH_CAP)
+            ids = matching_invoice_ids(q, MATCH_CAP, by_number=by_number)
         if not ids:
             return []
         rows = rows.where(Invoice.id.in_(ids))
+        if by_number:  # ranked as ``/`` ranks: the invoice the query names by its number first
+            rows = rows.order_by(Case(None, [(Invoice.id.in_(by_number), 0)], 1), Invoice.id.desc())
     out = []
     for r in rows.limit(page_size).offset(page * page_size).dicts():
         created = r["saved_at"] or r["batch_created"]

@@ -143,11 +143,20 @@ class BatchbillApp(App[int]):
     async def action_go(self, mode: str) -> None:
         """The area ``mode``, at its first screen (whatever was opened on top of it)."""
         if self.current_mode != mode:
+            if mode == "search":
+                self.mode_before_search = self.current_mode  # esc in the search box goes back there
             await self.switch_mode(mode)
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         if mode == "search":
             self.screen.focus_query()
+
+    async def leave_search(self) -> None:
+        """Back to the area (and the screen in it) where ``/`` was pressed."""
+        mode = getattr(self, "mode_before_search", None) or "dashboard"
+        if mode == "search" or mode not in self._modes:
+            mode = "dashboard"
+        await self.switch_mode(mode)
 
     async def action_search(self) -> None:
         """``/`` from anywhere: the search box, its text selected (the next number replaces it)."""

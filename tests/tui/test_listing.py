@@ -110,3 +110,29 @@ def test_dashboard_lists_match_like_slash_accent_and_case_blind(db):
     # the batch's own invoices, filtered the same way
     assert [i.number for i in listing.recent_invoices("zoe", batch_id=first.id)] == ["NS-000002"]
     assert listing.recent_invoices("zoe", batch_id=second.id) == []
+
+
+def test_list_filters_rank_as_slash_does(db):
+    """The dashboard's and the lists' filters ranked newest first only: "1" in the
+    invoices' filter put NS-000001, the invoice it names, under every newer invoice
+    with a word starting with 1 (issue 12). As `/` ranks: the invoice named by its
+    number first; a batch named by the query (name or period) before a batch found
+    through one of its invoices."""
+    from store import billing, listing, search
+
+    first, second = _book()
+    billing.save_batch(second.id, actor="alice", today=dt.date(2026, 11, 1))
+    query = "1"
+    hits = [h.key for h in search.search(query) if h.kind == "invoice"]
+    assert hits[0] == "NS-000001" and len(hits) > 1  # `/`: the number first, others too
+    rows = listing.recent_invoices(query)
+    assert [r.number for r in rows] == hits
+    assert listing.recent_invoices(query, batch_id=first.id)[0].number == "NS-000001"
+    # "Maple": the older batch by its name, the newer only through its invoice (Maple Leaf
+    # Physiotherapy): the batch the query names first
+    from store.models import Batch
+
+    Batch.update(name="Maple catch-up").where(Batch.id == first.id).execute()
+    Batch.update(name="October run").where(Batch.id == second.id).execute()
+    assert [b.name for b in listing.list_batches("maple")] == ["Maple catch-up", "October run"]
+    assert [b.name for b in listing.list_batches("")] == ["October run", "Maple catch-up"]

@@ -34,3 +34,37 @@ async def test_slash_150_style_query_opens_the_invoice(book):
         await settle(pilot)
         await burst(pilot, "slash", *"ns3", "enter")
         assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == "NS-000003"
+
+
+async def test_escape_in_the_results_selects_the_query_and_in_the_query_leaves_search(book):
+    """Esc toggled between the query and the results and never left the search (issue 12):
+    now esc in the results goes back to the query, selected (the next number replaces it),
+    and esc in the query goes back to where `/` was pressed."""
+    from textual.widgets import Input
+
+    from tui.screens.invoices import InvoicesScreen
+    from tui.screens.search import SearchScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "i", "down")
+        invoices = app.screen
+        row = invoices.panel.table.cursor_row
+        await burst(pilot, "slash", *"Hartley")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await burst(pilot, "tab")  # the results
+        assert app.focused is app.screen.panel.table
+        await burst(pilot, "escape")
+        field = app.screen.query_one(Input)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.focused is field and field.selected_text == "Hartley"
+        await burst(pilot, "escape")
+        assert app.screen is invoices and isinstance(app.screen, InvoicesScreen)
+        assert invoices.panel.table.cursor_row == row
+        # and `/` again: the last query, selected
+        await burst(pilot, "slash")
+        assert isinstance(app.screen, SearchScreen)
+        field = app.screen.query_one(Input)
+        assert app.focused is field and field.selected_text == "Hartley"

@@ -47,7 +47,7 @@ class BatchesScreen(ListScreen):
         yield TitleBar()
         yield ListPanel("Batches", ["Name", "Period", "Status", "Invoices", "Total"],
                         load_batches, batch_row,
-                        page_size=self.app.page_size, id="batches", placeholder="search name or period",
+                        page_size=self.app.page_size, id="batches", placeholder="filter: name, period, invoice",
                         empty="no batches yet: n starts one")
         yield KeyFooter()
 

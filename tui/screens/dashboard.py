@@ -162,11 +162,11 @@ class DashboardScreen(Screen):
         yield BenchmarkPanel(id="benchmark")
         yield ListPanel("Recent batches", ["Batch", "Period", "Status", "Invoices"],
                         recent_batches, batch_row,
-                        page_size=list_page_size(self.app.page_size), id="recent-batches", placeholder="search batches",
+                        page_size=list_page_size(self.app.page_size), id="recent-batches", placeholder="filter: name, period, invoice",
                         load_on_mount=False)
         yield ListPanel("Recent invoices", ["Invoice", "Customer", "Amount", "Batch", "Created"],
                         recent_invoices, invoice_row,
-                        page_size=list_page_size(self.app.page_size), id="recent-invoices", placeholder="search invoices",
+                        page_size=list_page_size(self.app.page_size), id="recent-invoices", placeholder="filter: number, customer, batch",
                         load_on_mount=False)
         yield KeyFooter()
 

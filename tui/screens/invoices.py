@@ -54,7 +54,7 @@ class InvoicesScreen(ListScreen):
                         lambda q, p, s: listing.recent_invoices(q, p, s, batch_id=batch_id),
                         invoice_row if self.batch is None else batch_invoice_row,
                         page_size=self.app.page_size, id="invoices",
-                        placeholder="search number, customer, batch",
+                        placeholder="filter: number, customer, batch",
                         empty="no invoices yet")
         yield KeyFooter()
 

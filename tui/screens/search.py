@@ -35,8 +35,8 @@ def hit_row(hit, width: int = 80):
 class SearchScreen(Screen):
     TITLE = "Search"
     BINDINGS = [
-        Binding("escape", "toggle_focus", "Results/query", id="search.toggle_focus",
-                tooltip="Move between the query and the results"),
+        Binding("escape", "back", "Back", id="search.back",
+                tooltip="From the results: the query, selected; from the query: back where / was pressed"),
         # `/` here too selects the query (priority: before the search box types it), so
         # `esc / 12` after an invoice searches "12", not "/12"
         Binding("slash", "focus_query", "Search", show=False, priority=True),
@@ -81,8 +81,10 @@ class SearchScreen(Screen):
         else:
             self.app.open_batch_id(int(hit.key))
 
-    def action_toggle_focus(self) -> None:
+    async def action_back(self) -> None:
+        """Esc in the results: the query, its text selected (the next number replaces
+        it); esc in the query: back to where ``/`` was pressed."""
         if isinstance(self.focused, Input):
-            self.panel.table.focus()
+            await self.app.leave_search()
         else:
             self.focus_query()

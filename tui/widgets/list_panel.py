@@ -35,6 +35,20 @@ def item_key(item: Any) -> Any:
     return item
 
 
+FOCUS_MARK = "▶"
+SEPARATOR = "│"
+
+
+def title_text(title: str, focused: bool) -> Text:
+    """A list's title: the ▶ marker when the keys go to it (the list or its search box;
+    seen in a plain capture, without colour), the separator after it so that the
+    title never reads as one phrase with the search box's text ("Recent batches
+    search batches")."""
+    text = Text(f"{FOCUS_MARK if focused else ' '} {title} ")
+    text.append(SEPARATOR, style="not bold")
+    return text
+
+
 class PagedTable(DataTable):
     """A DataTable whose PageUp/PageDown and end-of-table move between pages."""
 
@@ -93,7 +107,8 @@ class ListPanel(Widget):
     ListPanel .list-title { text-style: bold; color: $accent; width: auto; padding-right: 1; }
     ListPanel .list-page { color: $text-muted; width: auto; padding-left: 1; }
     ListPanel Input { width: 1fr; height: 1; }
-    /* where the keys go is always visible: the list's title lights up, the search box too */
+    /* where the keys go is always visible: the list's title lights up and gets the
+       ▶ marker (seen without colour too, in a plain capture: title_text), the search box too */
     ListPanel:focus-within .list-title { background: $accent; color: $background; }
     ListPanel Input:focus { background: $boost; }
     ListPanel PagedTable { height: 1fr; column-span: 3; }
@@ -136,13 +151,31 @@ class ListPanel(Widget):
         self._reset_cursor = False
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title, classes="list-title")
+        yield Static(title_text(self.title, False), classes="list-title")
         yield Input(placeholder=self.placeholder, compact=True)
         yield Static("", classes="list-page")
         table = PagedTable(cursor_type="row", zebra_stripes=False)
         # Text, not str: a str label is parsed as markup (and loads rich's emoji table)
         table.add_columns(*(Text(column) for column in self.columns))
         yield table
+
+    def on_descendant_focus(self) -> None:
+        self._mark_focus()
+
+    def on_descendant_blur(self) -> None:
+        self._mark_focus()
+
+    def _mark_focus(self) -> None:
+        """The title's ▶ marker: on while the list or its search box has the focus."""
+        focused = self.has_focus_within
+        if focused != getattr(self, "_marked", False):
+            self._marked = focused
+            self.query_one(".list-title", Static).update(title_text(self.title, focused))
+
+    @property
+    def marked(self) -> bool:
+        """The title shows the focus marker."""
+        return getattr(self, "_marked", False)
 
     def on_mount(self) -> None:
         if self.load_on_mount:
