@@ -1,0 +1,45 @@
+"""A new user's walk at 80x24 and 120x36 (issue 12): what matters on a screen is
+shown whole, in the rows and columns it has."""
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import burst, make_app, settle
+
+LONG_BATCH = "September run for managed services"
+
+
+def shown(widget) -> list[str]:
+    """The text rows the widget draws on the screen (what a user sees of it)."""
+    from textual.geometry import Region
+
+    size = widget.outer_size
+    strips = widget.render_lines(Region(0, 0, size.width, size.height))
+    return ["".join(seg.text for seg in strip).rstrip() for strip in strips]
+
+
+async def test_billed_ticket_detail_shows_invoice_batch_and_reason_at_80x24(book):
+    from store.models import Batch, BilledLedger, Invoice, Ticket
+    from store.tickets import LOCKED
+    from tui.screens.tickets import TicketsScreen
+
+    Batch.update(name=LONG_BATCH).execute()
+    # a billed ticket of the customer with the longest name: the head is longest
+    billed = (Ticket.select().join(BilledLedger, on=(BilledLedger.source_id == Ticket.id))
+              .where((Ticket.status == "billed") & (BilledLedger.source_kind == "ticket")))
+    ticket = max(billed, key=lambda t: len(t.customer.name))
+    number = Invoice.get_by_id(BilledLedger.get((BilledLedger.source_kind == "ticket")
+                                                & (BilledLedger.source_id == ticket.id)).invoice_id).number
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "T", "f", *ticket.number, "enter")
+        assert isinstance(app.screen, TicketsScreen)
+        assert [t.number for t in app.screen.panel.items] == [ticket.number]
+        rows = shown(app.screen.query_one("#ticket-detail"))
+        assert len(rows) <= 4
+        text = " ".join(" ".join(rows).split())
+        assert ticket.number in rows[0]
+        assert f"Billed by invoice {number} of batch {LONG_BATCH}." in text
+        assert LOCKED in text and "…" not in " ".join(rows[1:])
+        assert app.screen.panel.table.size.height >= 10  # the list keeps its rows
