@@ -43,3 +43,35 @@ async def test_billed_ticket_detail_shows_invoice_batch_and_reason_at_80x24(book
         assert f"Billed by invoice {number} of batch {LONG_BATCH}." in text
         assert LOCKED in text and "…" not in " ".join(rows[1:])
         assert app.screen.panel.table.size.height >= 10  # the list keeps its rows
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_save_dialog_gives_customer_names_the_width_and_keeps_the_amounts(book, size):
+    from types import SimpleNamespace
+
+    from tui.format import money
+    from tui.screens.confirm_save import ConfirmSaveDialog
+
+    name = "Blue Mesa Logistics and Freight Forwarding LLC"  # 46 characters
+    previews = [SimpleNamespace(customer=name, line_count=16, subtotal=1090969, tax=90005, total=1180974,
+                                currency="USD"),
+                SimpleNamespace(customer="Zoë Café GmbH", line_count=4, subtotal=112500, tax=21375,
+                                total=133875, currency="EUR")]
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.push_screen(ConfirmSaveDialog("November run", previews))
+        await settle(pilot)
+        table = app.screen.query_one("#previews")
+        rows = shown(table)
+        row = next(r for r in rows if r.lstrip().startswith("Blue Mesa"))
+        for amount in (money(1090969, "USD"), money(90005, "USD"), money(1180974, "USD")):
+            assert amount in row  # the amounts and their currency show whole
+        assert table.virtual_size.width <= table.size.width  # nothing off to the right
+        customer = row.strip().split("  ")[0]
+        if size[0] >= 120:
+            assert customer == name
+        else:
+            # the name gets what the dialog leaves: 76 inside, 5 + 13 + 10 + 13 for Lines and
+            # the amounts, 10 of cell padding, 2 for a scrollbar (it was cut at 18)
+            assert len(customer) == 76 - 41 - 10 - 2 and customer.endswith("…")
