@@ -75,3 +75,55 @@ async def test_save_dialog_gives_customer_names_the_width_and_keeps_the_amounts(
             # the name gets what the dialog leaves: 76 inside, 5 + 13 + 10 + 13 for Lines and
             # the amounts, 10 of cell padding, 2 for a scrollbar (it was cut at 18)
             assert len(customer) == 76 - 41 - 10 - 2 and customer.endswith("…")
+
+
+NOTE = ("Rebuilt the print server queue after the spooler crashed, re-added the second floor "
+        "printers and tested scanning to email for every user")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_invoice_descriptions_wrap_inside_their_column(book, size):
+    """A long description (a time entry's note is the work done) is shown whole, its
+    next lines indented under its first, not at the column's edge under the headings."""
+    from textual.widgets import DataTable
+
+    from store.models import Invoice, InvoiceLine
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+
+    inv = Invoice.get(Invoice.number == "NS-000002")
+    first = InvoiceLine.select().where(InvoiceLine.invoice == inv).order_by(InvoiceLine.id).first()
+    InvoiceLine.update(description=NOTE).where(InvoiceLine.id == first.id).execute()
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.push_screen(InvoiceDetailScreen("NS-000002"))
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        row = next(r for r in range(table.row_count) if "Rebuilt" in table.get_row_at(r)[0].plain)
+        lines = table.get_row_at(row)[0].plain.split("\n")
+        assert " ".join(part.strip() for part in lines) == NOTE  # whole
+        assert table.ordered_rows[row].height == len(lines) > 1
+        table.move_cursor(row=row, animate=False)
+        await settle(pilot)
+        rendered = shown(table)
+        drawn = [next(r for r in rendered if part.strip() in r) for part in lines]
+        assert all(r.startswith("   ") and r[3] != " " for r in drawn), drawn  # cell padding + 2, every line
+
+
+async def test_invoice_header_keeps_batch_and_dates_with_a_wide_name_at_80x24(book):
+    from store.models import Batch, Customer, Invoice
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+
+    inv = Invoice.get(Invoice.number == "NS-000002")
+    Customer.update(name="株式会社東京ネットワークサービス管理センター北関東支社営業部").where(Customer.id == inv.customer_id).execute()
+    Batch.update(name="September run for managed services and projects").execute()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(InvoiceDetailScreen("NS-000002"))
+        await settle(pilot)
+        rows = shown(app.screen.query_one("#invoice-header"))
+        assert len(rows) == 2
+        assert rows[0].lstrip().startswith("NS-000002") and rows[0].rstrip().endswith(inv.currency)
+        assert rows[1].lstrip().startswith("Batch September run") and "(2026-09)" in rows[1]
+        assert f"issued {inv.issue_date:%Y-%m-%d}  due {inv.due_date:%Y-%m-%d}" in rows[1]
