@@ -2,6 +2,8 @@
 shown whole, in the rows and columns it has."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.tui.conftest import burst, make_app, settle
@@ -127,3 +129,46 @@ async def test_invoice_header_keeps_batch_and_dates_with_a_wide_name_at_80x24(bo
         assert rows[0].lstrip().startswith("NS-000002") and rows[0].rstrip().endswith(inv.currency)
         assert rows[1].lstrip().startswith("Batch September run") and "(2026-09)" in rows[1]
         assert f"issued {inv.issue_date:%Y-%m-%d}  due {inv.due_date:%Y-%m-%d}" in rows[1]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_editor_summary_keeps_its_totals_in_three_rows(book, size):
+    """A long batch name and three customers with nothing to bill (billed by the
+    September run): the head stays one row, the totals show whole, broken between
+    currencies, the nothing-to-bill note goes to the status (2 rows at most)."""
+    from store import billing
+    from store.models import Customer
+    from tui.format import money
+    from tui.screens.batch_editor import BatchEditorScreen
+
+    names = [c.name for c in Customer.select().order_by(Customer.name)]
+    draft = billing.create_batch("September catch-up for every managed customer we look after",
+                                 "2026-09", names, actor="alice")
+    d, plan = billing.plan_for_batch(draft.id, today=dt.date(2026, 11, 15))
+    selected = billing.selection_totals(plan, d.excluded)
+    assert len(selected) >= 2
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.open_draft(draft.id)
+        await settle(pilot)
+        assert isinstance(app.screen, BatchEditorScreen)
+        rows = shown(app.screen.query_one("#editor-summary"))
+        assert len(rows) <= 3
+        assert rows[0].rstrip().endswith("one line per ticket") and "2026-09" in rows[0]
+        assert rows[1].lstrip().startswith("Selected: ")
+        for currency, amount in selected.items():
+            assert any(money(amount, currency) in r for r in rows[1:]), (money(amount, currency), rows)
+        status = shown(app.screen.query_one("#editor-status"))
+        assert len(status) <= 2
+        assert "Nothing to bill for Hartley Dental Group" in " ".join(status)
+
+
+def test_totals_break_between_currencies_only():
+    from tui.screens.batch_editor import break_between, totals_parts
+
+    selected = {"AUD": 182313, "CAD": 731375, "EUR": 1669749, "GBP": 296450, "ILS": 565000, "USD": 1982931}
+    text = break_between(["Selected:"] + totals_parts(selected), 78)
+    assert text.split("\n") == ["Selected: 1,823.13 AUD + 7,313.75 CAD + 16,697.49 EUR + 2,964.50 GBP +",
+                                "5,650.00 ILS + 19,829.31 USD"]
+    assert all(len(row) <= 30 for row in break_between(["Selected:"] + totals_parts(selected), 30).split("\n"))
