@@ -172,3 +172,28 @@ def test_totals_break_between_currencies_only():
     assert text.split("\n") == ["Selected: 1,823.13 AUD + 7,313.75 CAD + 16,697.49 EUR + 2,964.50 GBP +",
                                 "5,650.00 ILS + 19,829.31 USD"]
     assert all(len(row) <= 30 for row in break_between(["Selected:"] + totals_parts(selected), 30).split("\n"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_toasts_leave_the_invoice_totals_in_sight_and_info_goes_sooner(book, size):
+    from textual.widgets._toast import Toast
+
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+
+    app = make_app()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        app.push_screen(InvoiceDetailScreen("NS-000002"))
+        await settle(pilot)
+        app.notify("Wrote /tmp/somewhere/NS-000002.pdf")
+        app.notify("Careful", severity="warning")
+        await settle(pilot)
+        totals = app.screen.query_one("#invoice-totals").region
+        await pilot.pause(0.2)
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 2
+        for toast in toasts:
+            assert not toast.region.overlaps(totals), (toast.region, totals)
+            assert toast.region.height == 1  # a one-line message: one row
+        timeouts = {n.severity: n.timeout for n in app._notifications}
+        assert timeouts == {"information": 3, "warning": 5}
