@@ -157,9 +157,10 @@ class BatchEditorScreen(Screen):
         names_w = max(16, width - len(period) - len(detail) - 9)  # three " · "
         who_w = min(len(who), max(8, names_w // 2))
         selected_text = break_between(["Selected:"] + totals_parts(selected), width)
+        label = "Selected: " if selected_text.startswith("Selected: ") else "Selected:"
         self.query_one("#editor-summary", Static).update(line(
             (clip(self.draft.summary.name, names_w - who_w), "bold"), f" · {period} · {clip(who, who_w)} · ",
-            (detail, "bold"), "\nSelected:", (selected_text[len("Selected:"):], "bold"),
+            (detail, "bold"), f"\n{label}", (selected_text[len(label):], "bold"),
         ))
         status = self.problem
         if not status:
