@@ -13,8 +13,8 @@ from store.search import fold, has_word, query_words
 from store.models import Batch, BilledLedger, Contract, Customer, Invoice, Ticket
 
 PAGE_SIZE = 20
-LOCKED = ("billed tickets, their time entries and expenses cannot be edited, reopened or deleted; "
-          "void the invoice or its batch first")
+# one short sentence: the Tickets area shows it on one line at 80 columns (issue 12)
+LOCKED = "Billed: it cannot be edited, reopened or deleted until its invoice is void."
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,16 @@ class TicketRow:
         """Why a billed ticket cannot be changed ('' for one that can)."""
         if self.status != "billed":
             return ""
+        return LOCKED
+
+    @property
+    def billed_by(self) -> str:
+        """The invoice and batch that billed it ('' for one not billed)."""
+        if self.status != "billed":
+            return ""
         where = f"invoice {self.invoice_number}" if self.invoice_number else "an invoice"
         batch = f" of batch {self.batch_name}" if self.batch_name else ""
-        return f"Billed by {where}{batch}: {LOCKED}"
+        return f"Billed by {where}{batch}."
 
 
 def _fold_table() -> tuple[str, str, dict[str, str]]:

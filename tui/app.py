@@ -55,6 +55,13 @@ def _search_screen():
     return SearchScreen()
 
 
+# Toasts (issue 12: they covered the editor's status and the invoice's tax and total
+# for their whole time). Decided: an information toast without its own timeout goes
+# after 3 s (Textual's 5 s stays for warnings and errors, which must be read); where
+# they sit and how tall they are is in app.tcss (ToastRack, Toast).
+INFO_TIMEOUT = 3
+
+
 class BatchbillApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "batchbill"
@@ -284,6 +291,8 @@ class BatchbillApp(App[int]):
         paths): never read as markup, control characters escaped (tui.format.safe)."""
         from tui.format import safe
 
+        if timeout is None and severity == "information":
+            timeout = INFO_TIMEOUT
         super().notify(safe(message), title=safe(title), severity=severity, timeout=timeout,
                        markup=markup)
 

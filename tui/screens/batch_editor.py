@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from store import billing
 from tui.commands import quiet_global_bindings
-from tui.format import count, line, safe, totals
+from tui.format import clip, count, line, safe, totals, wrap
 from tui.widgets.footer import KeyFooter
 from tui.screens.line_preview import detail_label
 from tui.widgets.plan_tree import PlanTree, lock_reason
@@ -50,6 +50,24 @@ def nothing_to_bill(asked, plan) -> list[str]:
     return [name for name in asked if fold(name) not in billable]
 
 
+def totals_parts(selected) -> list[str]:
+    """The selected totals, one part a currency, joined by "+" (as tui.format.totals)."""
+    parts = totals(sorted(selected.items())).split(" + ")
+    return [part + " +" for part in parts[:-1]] + parts[-1:]
+
+
+def break_between(parts: list[str], width: int) -> str:
+    """``parts`` on lines of at most ``width`` characters, broken only between
+    parts (an amount is never split from its currency), none cut."""
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += " " + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
 class BatchEditorScreen(Screen):
     TITLE = "Batch editor"
     BINDINGS = [
@@ -74,6 +92,7 @@ class BatchEditorScreen(Screen):
         self._persist_timer: Timer | None = None
         self.problem = ""
         self._dirty = False
+        self._shown = None  # (selected totals, customers, nothing to bill) as last shown
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -122,26 +141,55 @@ class BatchEditorScreen(Screen):
         else:
             who = f"{len(chosen)} customers"
         idle = nothing_to_bill(self.draft.customers, self.plan)
+        self._shown = (selected, who, idle)
+        self._paint_totals()
+
+    def _paint_totals(self) -> None:
+        """The summary and the status for the width there is (issue 12: at 80x24
+        they were cut). The summary: the batch on one line (its name and customers
+        give way, the period and detail level do not), then the totals, broken
+        between currencies, never cut: 3 rows at 80 columns with the demo's six
+        currencies. The status: the notes, a customer asked for with nothing to
+        bill first, on at most 2 rows."""
+        selected, who, idle = self._shown
+        width = max(20, (self.size.width or self.app.size.width) - 2)  # the padding
+        period, detail = self.draft.period, detail_label(self.plan.detail)
+        names_w = max(16, width - len(period) - len(detail) - 9)  # three " · "
+        who_w = min(len(who), max(8, names_w // 2))
+        selected_text = break_between(["Selected:"] + totals_parts(selected), width)
+        label = "Selected: " if selected_text.startswith("Selected: ") else "Selected:"
         self.query_one("#editor-summary", Static).update(line(
-            (self.draft.summary.name, "bold"), f" · {self.draft.period} · {who} · ",
-            (detail_label(self.plan.detail), "bold"), "\nSelected: ", (totals(sorted(selected.items())), "bold"),
-            *((("\nNothing to bill for " + ", ".join(idle) + f" in {self.draft.period}", "bold"),) if idle else ()),
+            (clip(self.draft.summary.name, names_w - who_w), "bold"), f" · {period} · {clip(who, who_w)} · ",
+            (detail, "bold"), f"\n{label}", (selected_text[len(label):], "bold"),
         ))
         status = self.problem
         if not status:
             notes = list(self.plan.left_out)
             if not self.plan.customers:
                 notes.insert(0, "Nothing billable for this period.")
+            if idle:
+                notes.insert(0, self._idle_note())
             status = " · ".join(notes) or "space toggles · a all · A none · t detail · ctrl+s save"
-            status = Text(safe(status))
+            status = Text(wrap(status, width, lines=2, sep=" · "))
         self.query_one("#editor-status", Static).update(status)
+
+    def _idle_note(self) -> str:
+        idle = self._shown[2] if self._shown else []
+        return f"Nothing to bill for {', '.join(idle)} in {self.draft.period}" if idle else ""
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self._paint_totals()
 
     def on_tree_node_highlighted(self, event) -> None:
         node = event.node
         if self.plan is None or node.data is None or self.problem:
             return
         if self.tree.state_of(node.data) == "locked":
-            self.query_one("#editor-status", Static).update(Text(f"Locked: {lock_reason(node.data)}"))
+            # the nothing-to-bill note stays in sight after the reason (it is in the status)
+            notes = [f"Locked: {lock_reason(node.data)}"] + ([self._idle_note()] if self._idle_note() else [])
+            width = max(20, (self.size.width or self.app.size.width) - 2)
+            self.query_one("#editor-status", Static).update(Text(wrap(" · ".join(notes), width, lines=2, sep=" · ")))
         else:
             self._show_totals()
 

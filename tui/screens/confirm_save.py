@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -42,19 +43,11 @@ class ConfirmSaveDialog(ModalScreen[bool]):
         for p in self.previews:
             grand[p.currency] += p.total
             lines += p.line_count
-        # the customer's name gets the room the dialog has (it was cut at 18 whatever the width)
-        inner = min(DIALOG_WIDTH, self.app.size.width - 4) - 4
-        (customer_w,) = flex_widths(inner, (5, 13, 11, 13), (1,), minimum=12)
         with Vertical(classes="dialog wide-dialog", id="confirm-dialog"):
             yield Label(safe(f"Save {self.batch_name}: {count(len(self.previews), 'invoice')}, "
                         f"{count(lines, 'line')}"),
                         classes="dialog-title", markup=False)
-            table = DataTable(cursor_type="none", id="previews")
-            table.add_columns("Customer", "Lines", "Subtotal", "Tax", "Total")
-            for p in self.previews[:SHOWN]:
-                table.add_row(*map(cell, (clip(p.customer, customer_w), p.line_count, money(p.subtotal, p.currency),
-                              money(p.tax, p.currency), money(p.total, p.currency))))
-            yield table
+            yield DataTable(cursor_type="none", id="previews")
             more = len(self.previews) - SHOWN
             if more > 0:
                 yield Label(f"... and {count(more, 'more invoice')}", classes="dialog-hint")
@@ -69,11 +62,31 @@ class ConfirmSaveDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         # a toast left from the editor ("Detail level ...") would cover the total
         self.app.clear_notifications()
+        self._fill_table()
         self._bound_table()
         self.query_one("#save", Button).focus()
 
     def on_resize(self) -> None:
+        self._fill_table()
         self._bound_table()
+
+    def _fill_table(self) -> None:
+        """The rows, the customer's name given all the width the amounts leave
+        (issue 12: at 80 columns names were cut at 18 with 10 columns unused):
+        the amount columns are as wide as their widest cell, as the table draws
+        them, so they always show; the name takes the rest of the dialog."""
+        rows = [(p.line_count, money(p.subtotal, p.currency), money(p.tax, p.currency), money(p.total, p.currency))
+                for p in self.previews[:SHOWN]]
+        headers = ("Lines", "Subtotal", "Tax", "Total")
+        fixed = [max([cell_len(h)] + [cell_len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+        width = self.size.width or self.app.size.width
+        inner = min(DIALOG_WIDTH, width) - 4  # the dialog (max-width 100%) less its border and padding
+        (customer_w,) = flex_widths(inner, fixed, (1,), minimum=12)
+        table = self.query_one("#previews", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Customer", *headers)
+        for p, r in zip(self.previews, rows):
+            table.add_row(*map(cell, (clip(p.customer, customer_w), *r)))
 
     def _bound_table(self) -> None:
         """The table gets the rows the screen has left once the rest of the

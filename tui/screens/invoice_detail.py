@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from store import invoices
 from store.money import quantity_str
 from tui.commands import quiet_global_bindings
-from tui.format import clip, day, line, money, safe
+from tui.format import day, line, money, safe
 from tui.widgets.footer import KeyFooter
 from tui.work import run_store
 from tui.widgets.title_bar import TitleBar
@@ -35,6 +35,25 @@ def grouped_lines(lines):
     for item in lines:
         buckets[known.get(item.kind, "Other")].append(item)
     return [(title, items) for title, items in buckets.items() if items]
+
+
+def indented(text: str, width: int, indent: int) -> str:
+    """``text`` wrapped to a column ``width`` cells wide, every line indented by
+    ``indent``: a long description's next lines stay under its first, in the
+    Description column (issue 12: they restarted at the column's edge, under the
+    group headings). Nothing is cut: a time entry's note is the work done."""
+    import textwrap
+
+    room = max(8, width - indent)
+    lines = textwrap.wrap(safe(text), room, break_on_hyphens=False) or [""]
+    return "\n".join(" " * indent + part for part in lines)
+
+
+def fit(text: str, cells: int) -> Text:
+    """User text cut to ``cells`` terminal cells, with an ellipsis when cut."""
+    out = Text(safe(text))
+    out.truncate(cells, overflow="ellipsis")
+    return out
 
 
 def status_text(inv) -> str:
@@ -93,10 +112,14 @@ class InvoiceDetailScreen(Screen):
         customer_w = max(8, width - 2 - len(inv.number) - len(status) - len(c) - 8)
         dates = f"  issued {day(inv.issue_date)}  due {day(inv.due_date)}"
         batch_w = max(8, width - 2 - len("Batch  ()") - len(inv.batch_period) - len(dates))
-        self.query_one("#invoice-header", Static).update(line(
-            (inv.number, "bold"), f"  {clip(inv.customer.name, customer_w)}  ", (status, "bold"), f"  {c}\n",
-            f"Batch {clip(inv.batch_name, batch_w)} ({inv.batch_period}){dates}",
-        ))
+        # names are cut by the cells they take (a CJK name takes two a character: cut by
+        # characters it wrapped line 1 and pushed the batch and dates out of the 2 rows), and
+        # each line is cut to the width, never wrapped (issue 12)
+        first = line((inv.number, "bold"), "  ", fit(inv.customer.name, customer_w), "  ", (status, "bold"), f"  {c}")
+        second = line("Batch ", fit(inv.batch_name, batch_w), f" ({inv.batch_period}){dates}")
+        for text in (first, second):
+            text.truncate(width - 2, overflow="ellipsis")
+        self.query_one("#invoice-header", Static).update(Text("\n").join((first, second)))
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
@@ -113,9 +136,9 @@ class InvoiceDetailScreen(Screen):
                     where = (item.contract, item.period)
                     # the contract and period wrap rather than lose the period (at 80 columns
                     # "Server virtualisation 2026 · 2026-09" was cut before its period)
-                    table.add_row(Text(safe(f" {item.contract} · {item.period}"), style="italic"),
+                    table.add_row(Text(indented(f"{item.contract} · {item.period}", width, 1), style="italic"),
                                   "", "", "", height=None)
-                table.add_row(Text(safe(f"  {item.description}")), quantity_str(item.quantity),
+                table.add_row(Text(indented(item.description, width, 2)), quantity_str(item.quantity),
                               money(item.unit_price, c), money(item.amount, c), height=None)
         if table.row_count:
             table.move_cursor(row=max(0, min(row, table.row_count - 1)), animate=False)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from store import tickets
 from tui.commands import hidden_global_bindings
-from tui.format import clip, day, flex_widths, safe
+from tui.format import clip, day, flex_widths, safe, wrap
 from tui.screens.list_screen import ListScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_panel import ListPanel
@@ -25,14 +25,21 @@ def ticket_row(t, width: int = 80):
     return (t.number, clip(t.customer, customer_w), clip(t.title, title_w), status, billed)
 
 
-def ticket_detail(t) -> Text:
-    """The line under the list for the highlighted ticket."""
+def ticket_detail(t, width: int = 78) -> Text:
+    """The lines under the list for the highlighted ticket, ``width`` columns each:
+    at most 4 (#ticket-detail's cap), nothing cut that matters. The head is one line
+    (customer and contract give way, number and date do not); a billed ticket's
+    invoice and batch take up to two, the reason one (issue 12: at 80 columns the
+    reason was cut)."""
     if t is None:
         return Text("")
     when = f"closed {day(t.closed_at)}" if t.closed_at else f"opened {day(t.opened_at)}"
-    head = safe(f"{t.number} · {t.customer} · {t.contract or 'no contract'} · {when}")
+    contract = t.contract or "no contract"
+    names_w = max(16, width - len(t.number) - len(when) - 9)  # three " · "
+    customer_w = max(8, min(len(t.customer), names_w - min(len(contract), names_w // 2)))
+    head = f"{safe(t.number)} · {clip(t.customer, customer_w)} · {clip(contract, names_w - customer_w)} · {when}"
     if t.status == "billed":
-        return Text(f"{head}\n{safe(t.why_locked)}")
+        return Text(f"{head}\n{wrap(t.billed_by, width, lines=2)}\n{wrap(t.why_locked, width, lines=1)}")
     if t.status == "open":
         return Text(f"{head}\nOpen: not billable until it is closed.")
     if t.contract is None:
@@ -56,12 +63,19 @@ class TicketsScreen(ListScreen):
         yield Static("", id="ticket-detail")
         yield KeyFooter()
 
+    def _show_detail(self) -> None:
+        width = (self.size.width or self.app.size.width) - 2  # the detail's padding
+        self.query_one("#ticket-detail", Static).update(ticket_detail(self.panel.current, width))
+
     def on_data_table_row_highlighted(self, event) -> None:
-        self.query_one("#ticket-detail", Static).update(ticket_detail(self.panel.current))
+        self._show_detail()
 
     @on(ListPanel.Loaded)
     def _loaded(self) -> None:
-        self.query_one("#ticket-detail", Static).update(ticket_detail(self.panel.current))
+        self._show_detail()
+
+    def on_resize(self) -> None:
+        self._show_detail()
 
     @on(ListPanel.Opened)
     def _opened(self, event: ListPanel.Opened) -> None:
