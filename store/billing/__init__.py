@@ -40,10 +40,13 @@ from store.billing.refs import ONCE, RECURRING_KINDS, check_refs, parse_ref
 from store.billing.save import SaveResult, save_batch
 from store.billing.selection import (
     InvoicePreview,
+    RunningTotals,
     clear_all,
     invoice_previews,
     is_selected,
     node_state,
+    running_totals,
+    running_totals_after,
     select_all,
     selected_refs,
     selection_totals,
@@ -55,7 +58,8 @@ __all__ = [
     "ONCE", "RECURRING_KINDS", "Draft", "InvoicePreview", "LedgerKey", "LineDraft", "SaveResult",
     "VoidedInvoice", "check_refs", "clear_all", "create_batch", "delete_draft", "free_batch_name",
     "get_batch", "get_draft", "idle_customers", "invoice_previews", "is_selected", "ledger_keys", "node_state",
-    "parse_ref", "period_lines", "plan", "plan_for_batch", "plan_to_json", "save_batch",
+    "parse_ref", "period_lines", "plan", "plan_for_batch", "plan_to_json", "RunningTotals", "running_totals",
+    "running_totals_after", "save_batch",
     "select_all", "selected_refs", "selection_totals", "summarize", "toggle", "update_draft",
     "void_batch", "void_invoice", "_audit",
 ]

@@ -291,14 +291,87 @@ def selection_totals(p: Plan, excluded: frozenset[str], ref: str | None = None) 
         rows = [idx.periods[i] for i in idx.periods_under.get(ref, ())]
     totals: dict[str, int] = defaultdict(int)
     for cu, co, pe in rows:
-        if pe.locked or _period_excluded(pe.ref, co, cu, excluded):
-            continue
-        if pe.ref in touched:
-            amount = sum(l.amount for l in period_lines(co, pe, excluded, p.detail))
-        else:
-            amount = idx.full_subtotal[pe.ref]
-        totals[co.currency] += amount
+        amount = _period_amount(idx, p, cu, co, pe, excluded, pe.ref in touched)
+        if amount is not None:
+            totals[co.currency] += amount
     return dict(totals)
+
+
+def _period_amount(idx: _Index, p: Plan, cu: PlanCustomer, co: PlanContract, pe: PlanPeriod,
+                   excluded: frozenset[str], touched: bool) -> int | None:
+    """What one period adds to the selection's totals (``excluded`` canonical;
+    ``touched``: something under the period is excluded); None when it adds
+    nothing (locked, or the period or an ancestor excluded), which is not the
+    same as 0: a selected period of 0 still puts its currency in the totals."""
+    if pe.locked or _period_excluded(pe.ref, co, cu, excluded):
+        return None
+    if touched:
+        return sum(l.amount for l in period_lines(co, pe, excluded, p.detail))
+    return idx.full_subtotal[pe.ref]
+
+
+def _touches(pe: PlanPeriod, excluded: frozenset[str]) -> bool:
+    """Whether an item or time entry of the period is excluded (``_touched_periods`` for one period)."""
+    return any(it.ref in excluded or any(ch.ref in excluded for ch in it.children) for it in pe.items)
+
+
+@dataclass(frozen=True)
+class RunningTotals:
+    """The selection's totals, kept so that a change of the selection costs the
+    periods it changes, not the whole plan (the editor's space on a whole-book
+    draft). ``amounts``/``periods``: per currency, the selected amount and how
+    many selected periods make it (a currency none makes is not in the totals,
+    as in :func:`selection_totals`)."""
+
+    plan: Plan
+    excluded: frozenset[str]
+    amounts: dict[str, int]
+    periods: dict[str, int]
+
+    def as_dict(self) -> dict[str, int]:
+        """What :func:`selection_totals` returns for the same plan and selection."""
+        return {c: a for c, a in self.amounts.items() if self.periods.get(c)}
+
+
+def running_totals(p: Plan, excluded: frozenset[str]) -> RunningTotals:
+    """The totals of the whole plan for this selection, from scratch."""
+    idx = _index(p)
+    canon = _canonical(idx, excluded)
+    touched = _touched_periods(idx, canon)
+    amounts: dict[str, int] = defaultdict(int)
+    periods: dict[str, int] = defaultdict(int)
+    for cu, co, pe in idx.periods:
+        amount = _period_amount(idx, p, cu, co, pe, canon, pe.ref in touched)
+        if amount is not None:
+            amounts[co.currency] += amount
+            periods[co.currency] += 1
+    return RunningTotals(p, frozenset(excluded), dict(amounts), dict(periods))
+
+
+def running_totals_after(before: RunningTotals, excluded: frozenset[str]) -> RunningTotals:
+    """The totals for a new selection of the same plan: only the periods under a
+    ref that went in or out of the (canonical) exclusion set are computed again,
+    before and after, and their difference applied. Equal to
+    :func:`running_totals` (tests/store/test_running_totals.py)."""
+    p = before.plan
+    idx = _index(p)
+    old = _canonical(idx, before.excluded)
+    new = _canonical(idx, excluded)
+    positions: set[int] = set()
+    for ref in old ^ new:
+        period = idx.period_of_item.get(ref) or idx.period_of_entry.get(ref) or ref
+        positions.update(idx.periods_under.get(period, ()))  # customer, contract or period
+    if len(positions) * 2 > len(idx.periods):  # most of the plan (a, A): as cheap from scratch
+        return running_totals(p, excluded)
+    amounts, periods = dict(before.amounts), dict(before.periods)
+    for i in positions:
+        cu, co, pe = idx.periods[i]
+        was = _period_amount(idx, p, cu, co, pe, old, _touches(pe, old))
+        now = _period_amount(idx, p, cu, co, pe, new, _touches(pe, new))
+        currency = co.currency
+        amounts[currency] = amounts.get(currency, 0) + (now or 0) - (was or 0)
+        periods[currency] = periods.get(currency, 0) + (now is not None) - (was is not None)
+    return RunningTotals(p, frozenset(excluded), amounts, periods)
 
 
 @dataclass(frozen=True)

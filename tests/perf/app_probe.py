@@ -158,8 +158,10 @@ async def memory(db: str, today: str, batch_id: str) -> None:
 
 
 async def keystroke(db: str, today: str, batch_id: str, presses: str) -> None:
-    """Space on the first customer node of a whole-book draft: time from the key
-    event to the totals updated and the screen painted, for each press."""
+    """Space on the first customer node of a whole-book draft that is not locked:
+    time from the key event to the totals updated and the screen painted, for each
+    press. Each press must flip the node's selection (checked), so a locked node
+    cannot make the probe time a warning instead of a toggle."""
     import asyncio
     import time
 
@@ -192,8 +194,11 @@ async def keystroke(db: str, today: str, batch_id: str, presses: str) -> None:
             return strips
 
         editor.tree.render_lines = render_lines
-        editor.tree.cursor_line = 0
+        node = first_selectable(editor.tree)
+        editor.tree._tree_lines  # noqa: B018 - lay the lines out, so the node has its line
+        editor.tree.move_cursor(node)
         await pilot.pause()
+        assert editor.tree.cursor_node is node, "the cursor is not on the customer to toggle"
         to_totals, to_paint = [], []
         totals_text = []
         profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile of the presses, for digging
@@ -207,6 +212,7 @@ async def keystroke(db: str, today: str, batch_id: str, presses: str) -> None:
                 profiler.enable()
             stamps.clear()
             before = editor.excluded
+            state_before = editor.tree.state_of(node.data)
             painted.clear()
             t0 = time.perf_counter()
             app._driver.send_message(events.Key("space", " "))
@@ -218,7 +224,12 @@ async def keystroke(db: str, today: str, batch_id: str, presses: str) -> None:
                     if painted:
                         break
             t2 = time.perf_counter()
-            assert editor.excluded != before, "space did not change the selection"
+            # a press that toggled nothing would time nothing: each must flip the node
+            assert stamps, f"space on {node.data.ref} did not update the totals"
+            assert editor.excluded != before, f"space on {node.data.ref} did not change the selection"
+            state_after = editor.tree.state_of(node.data)
+            assert (state_before == "none") != (state_after == "none"), (
+                f"space on {node.data.ref} left it {state_before!r} -> {state_after!r}")
             to_totals.append(stamps[0] - t0)
             to_paint.append(t2 - t0)
             if profiler:
@@ -229,7 +240,16 @@ async def keystroke(db: str, today: str, batch_id: str, presses: str) -> None:
     if profiler:
         profiler.dump_stats(profile_to)
     _json({"customers": customers, "to_totals": to_totals, "to_paint": to_paint,
-           "totals": totals_text[:2]})
+           "totals": totals_text[:2], "node": node.data.ref})
+
+
+def first_selectable(tree):
+    """The first customer node that space toggles (not locked: on a large book the first
+    customer can be, and a press on it only warns)."""
+    for node in tree.root.children:
+        if node.data is not None and tree.state_of(node.data) != "locked":
+            return node
+    raise RuntimeError("no customer of the draft can be toggled: nothing to time")
 
 
 def main(argv: list[str]) -> int:

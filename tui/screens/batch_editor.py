@@ -93,6 +93,7 @@ class BatchEditorScreen(Screen):
         self.problem = ""
         self._dirty = False
         self._shown = None  # (selected totals, customers, nothing to bill) as last shown
+        self._totals: billing.RunningTotals | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -132,7 +133,7 @@ class BatchEditorScreen(Screen):
     def _show_totals(self) -> None:
         if self.plan is None:
             return
-        selected = billing.selection_totals(self.plan, self.excluded)
+        selected = self._selected_totals()
         chosen = self.draft.customers
         if not chosen:
             who = "all customers"
@@ -180,6 +181,17 @@ class BatchEditorScreen(Screen):
     def on_resize(self) -> None:
         if self._shown is not None:
             self._paint_totals()
+
+    def _selected_totals(self) -> dict[str, int]:
+        """The selection's totals: from scratch for a new plan, then by what each change
+        changed (a press on one customer of 2,000 computes that customer's periods)."""
+        kept = self._totals
+        if kept is None or kept.plan is not self.plan:
+            kept = billing.running_totals(self.plan, self.excluded)
+        elif kept.excluded is not self.excluded and kept.excluded != self.excluded:
+            kept = billing.running_totals_after(kept, self.excluded)
+        self._totals = kept
+        return kept.as_dict()
 
     def on_tree_node_highlighted(self, event) -> None:
         node = event.node
