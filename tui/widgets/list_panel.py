@@ -274,9 +274,19 @@ class ListPanel(Widget):
 
     def _fill(self, table) -> None:
         self._filled_width = self.width
+        rows = [[cell(value) for value in self.row_of(item, self._filled_width)] for item in self.items]
         table.clear()
-        for index, item in enumerate(self.items):
-            cells = [cell(value) for value in self.row_of(item, self._filled_width)]
+        # the columns measured again, from their labels and these rows: clear() keeps
+        # each column's widest cell so far, so after a shrink (120 -> 80 columns) the
+        # rows were cut for the new width but the columns stayed wide and pushed Status
+        # and Invoice off screen (issue 12). Measured here, not left to the table's
+        # idle pass: a draw before it would cut every cell to its label.
+        for index, column in enumerate(table.ordered_columns):
+            column.content_width = max(
+                [column.label.cell_len,
+                 *(max(c.cell_len for c in row[index].split()) if row[index].plain else 0
+                   for row in rows if index < len(row))])
+        for index, cells in enumerate(rows):
             # a cell folded on several lines (tui.format.wrap) makes its row that tall
             tall = any("\n" in c.plain for c in cells)
             table.add_row(*cells, key=str(index), height=None if tall else 1)
