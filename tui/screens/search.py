@@ -32,6 +32,19 @@ def hit_row(hit, width: int = 80):
     return (wrap(title, found_w), wrap(hit.where, where_w, sep=" · "), amount, day(hit.date))
 
 
+def named_hit(hits, more: bool):
+    """The hit Enter in the query opens directly: the one invoice the query names by
+    its number ("NS-000150", "ns150"), or the only hit there is. Else None: the
+    results take the keys and the user picks (issue 12: a customer's name opened
+    its newest invoice and hid the others)."""
+    by_number = [hit for hit in hits if hit.kind == "invoice" and hit.matched == "number"]
+    if len(by_number) == 1:
+        return by_number[0]
+    if len(hits) == 1 and not more:
+        return hits[0]
+    return None
+
+
 class SearchScreen(Screen):
     TITLE = "Search"
     BINDINGS = [
@@ -50,7 +63,8 @@ class SearchScreen(Screen):
                         hit_row, page_size=self.app.page_size,
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
-                        empty="type to search; enter opens the result", submit_opens=True)
+                        empty="type to search; enter: the results",
+                        submit_pick=named_hit)
         yield KeyFooter()
 
     @property
