@@ -58,34 +58,48 @@ def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
-def wrap(text: str, width: int, lines: int = 3, sep: str | None = None) -> str:
+def wrap(text: str, width: int, lines: int = 3, sep: str | None = None, hang: int = 0) -> str:
     """The text folded on spaces into lines of at most ``width`` characters (a
     word longer than that is cut), at most ``lines`` of them, the last cut with
     an ellipsis when more is left (escaped first). ``sep`` (e.g. " · "): lines
     break between its parts first, a part too long for a line on its spaces.
-    A list row with such a cell grows to its lines (tui.widgets.list_panel)."""
+    ``hang``: the lines after the first are indented by that many spaces (and
+    hold that much less), so that in a table they read as the same cell's, not
+    as the next row's (issue 12: a search hit's second line started at the
+    column's edge, like a new hit). A list row with such a cell grows to its
+    lines (tui.widgets.list_panel)."""
     import textwrap
 
     text = safe(text)
     if len(text) <= width:
         return text
     width = max(1, width)
+    hang = max(0, min(hang, width // 3))
+    pad = " " * hang
+
+    def room(index: int) -> int:
+        return width if index == 0 else width - hang
+
     if sep:
-        folded = []
+        folded: list[str] = []
         for part in text.split(sep):
-            if folded and len(folded[-1]) + len(sep) + len(part) <= width:
+            if folded and len(folded[-1]) + len(sep) + len(part) <= room(len(folded) - 1):
                 folded[-1] += sep + part
-            elif len(part) <= width:
+            elif len(part) <= room(len(folded)):
                 folded.append(part)
+            elif folded:
+                folded.extend(textwrap.wrap(part, width - hang, break_on_hyphens=False) or [""])
             else:
-                folded.extend(textwrap.wrap(part, width, break_on_hyphens=False) or [""])
-        folded = [clip(f, width) for f in folded]
+                first, *rest = textwrap.wrap(part, width, subsequent_indent=pad, break_on_hyphens=False) or [""]
+                folded.extend([first, *(piece[hang:] for piece in rest)])
+        folded = [clip(f, room(i)) for i, f in enumerate(folded)]
     else:
-        folded = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+        first, *rest = textwrap.wrap(text, width, subsequent_indent=pad, break_on_hyphens=False) or [""]
+        folded = [first, *(piece[hang:] for piece in rest)]
     if len(folded) > lines:
         folded = folded[:lines]
-        folded[-1] = clip(folded[-1] + "…", width)
-    return "\n".join(folded)
+        folded[-1] = clip(folded[-1] + "…", room(lines - 1))
+    return ("\n" + pad).join(folded)
 
 
 def flex_widths(total: int, fixed, weights, minimum: int = 8) -> list[int]:

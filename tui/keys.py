@@ -12,7 +12,7 @@ went into its destination field.
 only when the app has finished with the previous one: every message queue
 empty (the new screen mounted, the focus moved, the bindings resolved) and no
 store call running whose result decides where the next key goes (a save, an
-export, a search that opens its first result...). Background work (the
+export, a search that opens the invoice its number names...). Background work (the
 dashboard's poll, a draft written after a toggle) is marked as such
 (``run_store(..., background=True)``) and holds nothing. A burst then gives
 what the same keys typed one at a time give.

@@ -68,3 +68,80 @@ async def test_escape_in_the_results_selects_the_query_and_in_the_query_leaves_s
         assert isinstance(app.screen, SearchScreen)
         field = app.screen.query_one(Input)
         assert app.focused is field and field.selected_text == "Hartley"
+
+
+def bill_october_for_whitmore() -> None:
+    """A second invoice for Whitmore & Hale: its name then finds two."""
+    import datetime as dt
+
+    from store import billing
+
+    batch = billing.create_batch("October run", "2026-10", ["Whitmore & Hale Solicitors LLP"], actor="alice")
+    billing.save_batch(batch.id, actor="alice", issue_date=dt.date(2026, 11, 1), today=dt.date(2026, 11, 1))
+
+
+async def test_enter_on_a_name_goes_to_the_results_to_pick_from(book):
+    """Issue 12: `/ whitmore enter` opened the newest invoice and hid the others. A
+    query that names several things: enter moves to the results, the first
+    highlighted; the user picks with the arrows and enter; esc from the invoice
+    comes back to the results' search, the query selected."""
+    from textual.widgets import Input
+
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+    from tui.screens.search import SearchScreen
+
+    bill_october_for_whitmore()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "slash", *"whitmore", "enter")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        panel = screen.panel
+        assert [hit.kind for hit in panel.items] == ["invoice", "invoice"]
+        assert app.focused is panel.table and panel.table.cursor_row == 0
+        older = panel.items[1].key
+        await burst(pilot, "down", "enter")
+        assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == older
+        await burst(pilot, "escape")
+        field = app.screen.query_one(Input)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.focused is field and field.selected_text == "whitmore"
+
+
+@pytest.mark.parametrize("query, number", [("NS-000002", "NS-000002"), ("ns2", "NS-000002"),
+                                           ("hartley", "NS-000001")])
+async def test_enter_opens_directly_what_the_query_names_exactly(book, query, number):
+    """A number names its invoice (even when other hits match too); a name with
+    one result names it: enter opens it, esc comes back to the query, selected."""
+    from textual.widgets import Input
+
+    from tui.screens.invoice_detail import InvoiceDetailScreen
+    from tui.screens.search import SearchScreen
+
+    bill_october_for_whitmore()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "slash", *query, "enter")
+        assert isinstance(app.screen, InvoiceDetailScreen) and app.screen.number == number
+        await burst(pilot, "escape")
+        field = app.screen.query_one(Input)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.focused is field and field.selected_text == query
+
+
+def test_named_hit_needs_one_number_match_or_one_result():
+    from store.domain.lists import SearchHit
+    from tui.screens.search import named_hit
+
+    def hit(key, matched="customer", kind="invoice"):
+        return SearchHit(kind=kind, key=key, title=key, subtitle="issued · x", matched=matched)
+
+    by_number = hit("NS-000002", "number")
+    assert named_hit([hit("1", "name", "batch"), by_number, hit("NS-000012", "amount")], False) is by_number
+    assert named_hit([hit("NS-000002"), hit("NS-000001")], False) is None
+    assert named_hit([hit("NS-000002", "number"), hit("XY-000002", "number")], False) is None
+    only = hit("NS-000001")
+    assert named_hit([only], False) is only
+    assert named_hit([only], True) is None  # one on this page, more on the next

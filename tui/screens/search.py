@@ -15,6 +15,9 @@ from tui.widgets.list_panel import ListPanel
 from tui.widgets.title_bar import TitleBar
 
 
+HANG = 2  # a wrapped Found or Where: its next lines' indent
+
+
 def column_widths(width: int) -> tuple[int, int]:
     """(Found, Where) widths for a list ``width``: what Amount (14), Date (10) and
     the cell padding leave, shared evenly."""
@@ -25,11 +28,26 @@ def column_widths(width: int) -> tuple[int, int]:
 def hit_row(hit, width: int = 80):
     """Found (number and customer, or the batch) and Where (what matched, the
     status and the batch, as ``batchbill search`` shows it) wrap on a narrow
-    terminal rather than lose the batch's name."""
+    terminal rather than lose the batch's name, their next lines indented two
+    cells in their column (issue 12: flush with the column's edge they read as
+    the next hit)."""
     found_w, where_w = column_widths(width)
     amount = money(hit.amount, hit.currency) if hit.currency else ""
     title = hit.title if hit.kind == "invoice" else f"batch {hit.title}"
-    return (wrap(title, found_w), wrap(hit.where, where_w, sep=" · "), amount, day(hit.date))
+    return (wrap(title, found_w, hang=HANG), wrap(hit.where, where_w, sep=" · ", hang=HANG), amount, day(hit.date))
+
+
+def named_hit(hits, more: bool):
+    """The hit Enter in the query opens directly: the one invoice the query names by
+    its number ("NS-000150", "ns150"), or the only hit there is. Else None: the
+    results take the keys and the user picks (issue 12: a customer's name opened
+    its newest invoice and hid the others)."""
+    by_number = [hit for hit in hits if hit.kind == "invoice" and hit.matched == "number"]
+    if len(by_number) == 1:
+        return by_number[0]
+    if len(hits) == 1 and not more:
+        return hits[0]
+    return None
 
 
 class SearchScreen(Screen):
@@ -50,7 +68,8 @@ class SearchScreen(Screen):
                         hit_row, page_size=self.app.page_size,
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
-                        empty="type to search; enter opens the result", submit_opens=True)
+                        empty="type to search; enter: the results",
+                        submit_pick=named_hit)
         yield KeyFooter()
 
     @property

@@ -19,6 +19,7 @@ from tui.work import run_store
 
 Loader = Callable[[str, int, int], Sequence[Any]]
 RowOf = Callable[[Any, int], tuple]  # (item, the list's width in cells) -> cells
+Picker = Callable[[Sequence[Any], bool], Any]  # (rows, more pages) -> the row Enter opens, or None
 
 DEBOUNCE_SECONDS = 0.25
 
@@ -129,7 +130,7 @@ class ListPanel(Widget):
 
     def __init__(self, title: str, columns: Sequence[str], loader: Loader, row_of: RowOf,
                  *, page_size: int = 20, placeholder: str = "search", id: str | None = None,
-                 empty: str = "nothing yet", submit_opens: bool = False,
+                 empty: str = "nothing yet", submit_pick: Picker | None = None,
                  load_on_mount: bool = True) -> None:
         super().__init__(id=id)
         self.title = title
@@ -139,7 +140,10 @@ class ListPanel(Widget):
         self.page_size = page_size
         self.placeholder = placeholder
         self.empty = empty
-        self.submit_opens = submit_opens
+        # Enter in the search box: None, the list (first row highlighted); else the
+        # search runs and ``submit_pick(rows, more pages)`` says which row opens
+        # directly (None: the list, the user picks)
+        self.submit_pick = submit_pick
         self.load_on_mount = load_on_mount  # False: the screen loads the first page (show_page)
         self._open_when_loaded = False
         self.page = 0
@@ -274,9 +278,19 @@ class ListPanel(Widget):
 
     def _fill(self, table) -> None:
         self._filled_width = self.width
+        rows = [[cell(value) for value in self.row_of(item, self._filled_width)] for item in self.items]
         table.clear()
-        for index, item in enumerate(self.items):
-            cells = [cell(value) for value in self.row_of(item, self._filled_width)]
+        # the columns measured again, from their labels and these rows: clear() keeps
+        # each column's widest cell so far, so after a shrink (120 -> 80 columns) the
+        # rows were cut for the new width but the columns stayed wide and pushed Status
+        # and Invoice off screen (issue 12). Measured here, not left to the table's
+        # idle pass: a draw before it would cut every cell to its label.
+        for index, column in enumerate(table.ordered_columns):
+            column.content_width = max(
+                [column.label.cell_len,
+                 *(max(c.cell_len for c in row[index].split()) if row[index].plain else 0
+                   for row in rows if index < len(row))])
+        for index, cells in enumerate(rows):
             # a cell folded on several lines (tui.format.wrap) makes its row that tall
             tall = any("\n" in c.plain for c in cells)
             table.add_row(*cells, key=str(index), height=None if tall else 1)
@@ -290,11 +304,21 @@ class ListPanel(Widget):
             table.move_cursor(row=max(0, min(row, len(self.items) - 1)), animate=False)
 
     def _open_pending(self) -> None:
+        """Enter was pressed in the search box and its rows are here: the row the
+        query names opens (``submit_pick``); else the list takes the keys, its first
+        row highlighted, for the user to pick with the arrows and Enter. No row: the
+        search box keeps the keys."""
         if self._open_when_loaded:
             self._open_when_loaded = False
             if self.items:
-                self.table.focus()
-                self.post_message(self.Opened(self, self.items[0]))
+                table = self.table
+                table.focus()
+                picked = self.submit_pick(self.items, self.has_more) if self.submit_pick else None
+                if picked is None:
+                    table.move_cursor(row=0, animate=False)
+                    return
+                table.move_cursor(row=self.items.index(picked), animate=False)
+                self.post_message(self.Opened(self, picked))
 
     @on(Input.Changed)
     def _query_changed(self, event: Input.Changed) -> None:
@@ -312,13 +336,14 @@ class ListPanel(Widget):
     @on(Input.Submitted)
     def _query_submitted(self, event: Input.Submitted) -> None:
         """Enter: search now (the debounce may not have fired: keys typed ahead then
-        wait for these rows, tui.keys), then the list, or the first result opened."""
+        wait for these rows, tui.keys), then the list, or the row the query names
+        opened (``submit_pick``)."""
         event.stop()
         pending = self._debounce is not None  # typed, not searched yet
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        if not self.submit_opens:
+        if self.submit_pick is None:
             self.table.focus()
             if pending:
                 self._search_now()
