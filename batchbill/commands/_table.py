@@ -3,7 +3,9 @@
 On a terminal a table wider than the window would wrap and become unreadable,
 so the long text columns (names, titles, descriptions: ``names``) give way,
 cut with an ellipsis, and a list column (several amounts: ``lists``) keeps as
-many whole items as fit and says how many more there are (``+4``). Numbers,
+many whole items as fit and says how many more there are (``+4``), and a
+column that must stay readable whole (a batch's name, the search's Where:
+``wraps``) wraps within its column, on more lines, instead of being cut. Numbers,
 amounts, currencies, statuses and dates are never cut. When stdout is not a
 terminal (a pipe, a file, a script) every cell is printed whole.
 """
@@ -79,24 +81,27 @@ def fit_widths(natural: Sequence[int], headers: Sequence[str], flexible: Mapping
 
 
 def render(rows: Sequence[Sequence], headers: Sequence[str], *, names: Mapping[str, int] = (),
-           lists: Sequence[str] = (), optional: Sequence[str] = (), width: int | None = None,
-           **options) -> str:
+           lists: Sequence[str] = (), optional: Sequence[str] = (), wraps: Mapping[str, int] = (),
+           width: int | None = None, **options) -> str:
     """A tabulate "simple" table fitted to ``width`` (default: the terminal's,
     None when stdout is not one). ``names``: the headers of the columns that may
     be cut, with their weight (a heavier one keeps more); ``lists``: the headers
     of columns holding a ', '-separated list, cut between whole items;
-    ``optional``: columns left out, in that order, while the table cannot fit
-    otherwise (a detail such as who created a batch)."""
+    ``wraps``: the headers of columns never cut but wrapped within the column
+    (between ' · '-separated parts first, then at spaces), with the width each
+    keeps on one line before the names and lists give way; ``optional``:
+    columns left out, in that order, while the table cannot fit otherwise (a
+    detail such as who created a batch)."""
     from store.text import escape_controls
 
     if width is None:
         width = terminal_width()
     text = [["" if v is None else escape_controls(str(v)) for v in row] for row in rows]
-    names = dict(names)
+    names, wraps = dict(names), dict(wraps)
     headers = [str(h) for h in headers]
     if width is not None and text:
         for drop in optional:
-            if drop not in headers or _narrowest(text, headers, names, lists) <= width:
+            if drop not in headers or _narrowest(text, headers, names, lists, wraps) <= width:
                 break
             i = headers.index(drop)
             headers = headers[:i] + headers[i + 1:]
@@ -114,21 +119,54 @@ def render(rows: Sequence[Sequence], headers: Sequence[str], *, names: Mapping[s
             elif h in lists:
                 flexible[i] = 1
                 minimums[i] = min(natural[i], max(len(h) + HEADER_PADDING, _list_minimum([r[i] for r in text])))
-        widths = fit_widths(natural, heads, flexible, minimums, width)
+        wrapped = {i: 1 for i, h in enumerate(heads) if h in wraps}
+        kept = {i: min(natural[i], max(len(heads[i]) + HEADER_PADDING, wraps[heads[i]])) for i in wrapped}
+        floor = {i: min(natural[i], max(len(heads[i]) + HEADER_PADDING, NAME_MINIMUM)) for i in wrapped}
+        # the wrapped columns give way to the width they keep, then the names
+        # and lists, then the wrapped columns again (on more lines) to their floor
+        widths = fit_widths(natural, heads, wrapped, kept, width)
+        widths = fit_widths(widths, heads, flexible, minimums, width)
+        widths = fit_widths(widths, heads, wrapped, floor, width)
         for i in flexible:
             if widths[i] < natural[i]:
                 cut = clip_list if heads[i] in lists else clip
                 for r in text:
                     r[i] = cut(r[i], widths[i])
+        for i in wrapped:
+            if widths[i] < natural[i]:
+                for r in text:
+                    r[i] = wrap_cell(r[i], widths[i])
     return tabulate(text, headers=headers, **options)
 
 
-def _narrowest(text, headers, names, lists) -> int:
-    """The table's width with every name and list column at its minimum."""
+def wrap_cell(text: str, width: int, sep: str = " · ") -> str:
+    """The cell's text on lines of ``width`` characters, broken between its
+    ``sep``-separated parts (the separator is left out at a break: the break
+    says it), a part wider than a line broken at spaces, a word wider than a
+    line cut across lines: every character is kept."""
+    import textwrap
+
+    lines: list[str] = []
+    for part in text.split(sep):
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1] += sep + part
+        elif len(part) <= width:
+            lines.append(part)
+        else:
+            lines.extend(textwrap.wrap(part, width, break_on_hyphens=False) or [part])
+    return "\n".join(lines)
+
+
+def _narrowest(text, headers, names, lists, wraps=None) -> int:
+    """The table's width with every name and list column at its minimum and
+    every wrapped column at the width it keeps."""
+    wraps = wraps or {}
     total = GAP * (len(headers) - 1)
     for i, h in enumerate(headers):
         natural = max([len(h) + HEADER_PADDING] + [len(r[i]) for r in text])
-        if h in names:
+        if h in wraps:
+            natural = min(natural, max(len(h) + HEADER_PADDING, wraps[h]))
+        elif h in names:
             natural = min(natural, max(len(h) + HEADER_PADDING, NAME_MINIMUM))
         elif h in lists:
             natural = min(natural, max(len(h) + HEADER_PADDING, _list_minimum([r[i] for r in text])))

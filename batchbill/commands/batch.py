@@ -248,15 +248,17 @@ def run_list(args) -> int:
     if args.json:
         print_json([_summary_json(b) for b in batches])
         return 0
-    # created: the day (its time is in `batch show` and --json); on a narrow terminal
-    # `by` gives way first, then names and the currencies beyond the first (commands/_table.py):
-    # the home currency's total first, as the app's list shows it
+    # created: the day (its time is in `batch show` and --json). The name is what
+    # `export --batch` and `batch show` take, and "2026-11 billing" must read apart from
+    # "2026-11 billing (2)": it is never cut. On a narrow terminal `by` gives way first,
+    # then `created`, then the currencies beyond the first (the home currency's, as the
+    # app's list shows it); a name still too wide wraps within its column (commands/_table.py)
     home = home_currency()
     rows = [(b.id, b.name, b.period, b.status, f"{b.created_at:%Y-%m-%d}", b.created_by,
              b.invoice_count, ", ".join(_money(v, c) for c, v in home_first(b.totals, home)))
             for b in batches]
-    print(render(rows, ["id", "name", "period", "status", "created", "by", "invoices", "total"],
-                 names={"name": 3, "by": 1}, lists=["total"], optional=["by"]))
+    print(render(rows, ["id", "name", "period", "status", "created", "by", "inv.", "total"],
+                 names={"by": 1}, wraps={"name": 30}, lists=["total"], optional=["by", "created"]))
     return 0
 
 

@@ -69,11 +69,12 @@ def run(args) -> int:
         print("No invoice or batch matches.")
         return 0
     # the app's columns (Found, Where, Amount, Date) after the key other commands take
-    # (an invoice's number, a batch's id)
+    # (an invoice's number, a batch's id); on a narrow terminal Where wraps within its
+    # column rather than being cut: its status and batch name are what a reader picks by
     print(render(
         [(h.key, _found(h), h.where, format_display(h.amount, h.currency) if h.currency else "", h.date)
          for h in hits],
-        ["key", "found", "where", "amount", "date"], names={"found": 1, "where": 1},
+        ["key", "found", "where", "amount", "date"], names={"found": 1}, wraps={"where": 20},
         disable_numparse=True))
     return 0
 

@@ -51,7 +51,7 @@ def test_batch_list_fits_the_terminal_and_keeps_amounts_whole(demo_book, capsys,
 def test_batch_list_at_80_drops_who_and_keeps_the_name(demo_book, capsys, monkeypatch):  # noqa: F811
     db = ["--db", demo_book]
     status, lines, _ = run(capsys, "batch", "list", *db, columns=80, monkeypatch=monkeypatch)
-    assert lines[0].split() == ["id", "name", "period", "status", "created", "invoices", "total"]
+    assert lines[0].split() == ["id", "name", "period", "status", "created", "inv.", "total"]
     names = {b["name"] for b in _batches(capsys, db)}
     assert all(any(name in row for name in names) for row in lines[2:])
     assert any("+" in row.split()[-1] for row in lines[2:])  # currencies left out, counted
