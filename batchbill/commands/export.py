@@ -95,8 +95,10 @@ def _check_what_and_format(args) -> None:
         args.invoice = [*(args.invoice or []), *args.numbers]
     formats = "|".join(FORMAT_CHOICES)
     if args.batch is None and not args.invoice:
-        raise ValidationError(f"nothing to export: batchbill export --batch NAME_OR_ID --format FORMAT, or "
-                              f"--invoice NUMBER in place of --batch (FORMAT: {formats})")
+        # short enough to read on one line of a terminal; the formats are in --help
+        # and in the reason a wrong --format gets
+        raise ValidationError(f"nothing to export: batchbill export --batch NAME_OR_ID --format "
+                              f"{args.fmt or 'FORMAT'}, or --invoice NUMBER")
     if args.fmt is None:
         what = f"--batch {args.batch}" if args.batch is not None else " ".join(
             f"--invoice {n}" for n in args.invoice)
