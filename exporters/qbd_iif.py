@@ -149,6 +149,13 @@ class _Names:
         return name
 
 
+def _quoted(text: str) -> str:
+    """A name as the user must type it, between quotes: not ``repr``, whose backslashes
+    (``m\\'rkhvt``) are not in the file (issue 12: a walker was told to create a
+    QuickBooks customer whose name had escapes the import does not have)."""
+    return f"'{text}'"
+
+
 def _row(fields: list[str]) -> str:
     return "\t".join(fields)
 
@@ -203,12 +210,13 @@ def export(invoices: Sequence[InvoiceData], settings: ExportSettings) -> ExportO
     data = ("\r\n".join(lines) + "\r\n").encode(ENCODING)
     changed = list(f.changed.items())
     warnings = [
-        f"IIF is cp1252: {original!r} written as {converted!r}" for original, converted in changed[:MAX_WARNINGS]
+        f"IIF is cp1252: {_quoted(original)} written as {_quoted(converted)}"
+        for original, converted in changed[:MAX_WARNINGS]
     ]
     if len(changed) > MAX_WARNINGS:
         warnings.append(f"IIF is cp1252: {len(changed) - MAX_WARNINGS} more texts transliterated the same way")
     for original, name in names.renamed[:MAX_WARNINGS]:
-        warnings.append(f"IIF customer {original!r} is named {name!r} (QuickBooks Desktop takes "
+        warnings.append(f"IIF customer {_quoted(original)} is named {_quoted(name)} (QuickBooks Desktop takes "
                         f"{settings.iif_name_limit} cp1252 characters): use that name in QuickBooks")
     if len(names.renamed) > MAX_WARNINGS:
         warnings.append(f"IIF: {len(names.renamed) - MAX_WARNINGS} more customers renamed the same way")

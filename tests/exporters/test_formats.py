@@ -309,3 +309,18 @@ def test_an_empty_rate_specific_name_falls_back_and_an_empty_global_one_is_refus
     with pytest.raises(ExportError, match="INV-000001: setting xero_tax_type is empty"):
         run("xero-csv", settings=settings)
     assert run("xero-csv", [book()[2]], settings=settings).warnings == []
+
+
+def test_iif_rename_warning_shows_the_name_as_written_without_escapes():
+    """Issue 12 (new-user walk): a Hebrew name with ' and " was shown as
+    'khrml m\\'rkhvt ...' (Python's repr); the file has no backslash, so a user
+    creating the customer in QuickBooks from the warning typed a name that does
+    not match the import."""
+    carmel = dataclasses.replace(book()[3].customer, id=10, name='כרמל מערכות תוכנה בע״מ')
+    inv = dataclasses.replace(book()[3], customer=carmel)
+    out = run("qbd-iif", [inv])
+    text = out.parts[0].data.decode("cp1252")
+    (warning,) = [w for w in out.warnings if w.startswith("IIF customer")]
+    written = warning.split(" is named '", 1)[1].split("' (QuickBooks Desktop", 1)[0]
+    assert "\\" not in warning
+    assert f"\t{written}\t" in text  # the name the warning gives is the one in the file
