@@ -23,54 +23,51 @@ async def test_tab_on_the_dashboard_moves_the_marker_to_the_focused_list(book):
         await settle(pilot)
         assert title_line(app, "Recent batches").startswith("▶ Recent batches │ filter:")
         assert title_line(app, "Recent invoices").startswith("  Recent invoices │ filter:")
-        await burst(pilot, "tab")
+        await burst(pilot, "tab")  # the invoices' search box: the marker before it
         await pilot.pause()
         assert title_line(app, "Recent batches").startswith("  Recent batches │")
+        assert title_line(app, "Recent invoices").startswith("  Recent invoices │ ▶ ")
+        await burst(pilot, "tab")  # the invoices' list
+        await pilot.pause()
         assert title_line(app, "Recent invoices").startswith("▶ Recent invoices │")
-        # the search box of a list marks its list too
+        # the search box of a list: the marker moves before the box (issue 12)
         app.screen.query_one("#recent-invoices").focus_search()
         await pilot.pause()
-        assert title_line(app, "Recent invoices").startswith("▶ Recent invoices │")
-        assert title_line(app, "Recent batches").startswith("  Recent batches │")
+        assert title_line(app, "Recent invoices").startswith("  Recent invoices │ ▶ ")
+        assert title_line(app, "Recent batches").startswith("  Recent batches │ filter:")
 
 
-async def test_a_batchs_invoices_title_is_apart_from_its_search_box(book):
-    from tui.screens.invoices import InvoicesScreen
+def title_lit(app, panel_id: str) -> bool:
+    title = app.screen.query_one(f"#{panel_id} .list-title")
+    return title.styles.background.a > 0
+
+
+async def test_title_highlight_and_search_box_follow_the_focus(book):
+    """Issue 12: "Recent batches" kept its highlight whatever had the focus (and
+    "Recent invoices" never got it); an empty search box with the focus looked
+    like one without, so a user typed d into it for the Home key."""
+    from textual.widgets import Input
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await burst(pilot, "enter")  # the newest batch, September run
-        await settle(pilot)
-        assert isinstance(app.screen, InvoicesScreen)
-        line = title_line(app, "Invoices of September run")
-        assert line.startswith("▶ Invoices of September run │ filter: number, customer, batch")
-
-
-BLOCKS = set("▁▂▃▄▅▆▇█▉▊▋▌▍▎▏")
-
-
-async def test_no_chart_glyph_outside_the_benchmark_panel(book):
-    """A stray ▄▄ at the lists' right edge (the README's dashboard, other screens too)
-    read as a piece of the EHR sparkline: it was a list's scrollbar thumb, its ends
-    drawn as block eighths. Only the sparkline, beside the panel's first line, draws
-    block characters."""
-    import datetime as dt
-
-    from store import billing
-
-    for period in ("2026-09", "2026-10"):  # more invoices than the lists have room for
-        batch = billing.create_batch(f"{period} run", period, actor="alice")
-        billing.save_batch(batch.id, actor="alice", issue_date=dt.date(2026, 11, 1), today=dt.date(2026, 11, 1))
-    app = make_app()
-    async with app.run_test(size=(80, 20)) as pilot:  # short: the lists scroll
-        await settle(pilot)
-        table = app.screen.query_one("#recent-invoices PagedTable")
-        assert table.max_scroll_y > 0  # a scrollbar is there, its thumb drawn
-        for keys in ((), ("b",), ("i",)):
-            await burst(pilot, *keys)
-            await settle(pilot)
-            lines = screen_text(app)
-            first = 2 if keys == () else 0  # the title bar, the panel's line with the sparkline
-            stray = [(row, line) for row, line in enumerate(lines) if row >= first and BLOCKS & set(line)]
-            assert stray == [], keys
+        assert title_lit(app, "recent-batches") and not title_lit(app, "recent-invoices")
+        lit = app.screen.query_one("#recent-batches .list-title").styles
+        lit = (lit.background, lit.color)
+        await burst(pilot, "tab")  # the invoices' search box
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        assert not title_lit(app, "recent-batches") and title_lit(app, "recent-invoices")
+        line = title_line(app, "Recent invoices")
+        assert line.startswith("  Recent invoices │ ▶ type to filter · esc: back to the list"), line
+        assert "▶" not in title_line(app, "Recent batches")
+        await burst(pilot, "tab")  # the invoices' list
+        await pilot.pause()
+        assert title_line(app, "Recent invoices").startswith("▶ Recent invoices │ filter: number, customer, batch")
+        assert not title_lit(app, "recent-batches") and title_lit(app, "recent-invoices")
+        now = app.screen.query_one("#recent-invoices .list-title").styles
+        assert (now.background, now.color) == lit  # the same highlight for both lists
+        await burst(pilot, "tab", "tab")  # the batches' search box, then its list
+        await pilot.pause()
+        assert title_line(app, "Recent batches").startswith("▶ Recent batches │ filter: name, period, invoice")
+        assert title_lit(app, "recent-batches") and not title_lit(app, "recent-invoices")

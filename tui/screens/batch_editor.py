@@ -170,7 +170,7 @@ class BatchEditorScreen(Screen):
                 notes.insert(0, "Nothing billable for this period.")
             if idle:
                 notes.insert(0, self._idle_note())
-            status = " · ".join(notes) or "space toggles · a all · A none · t detail · ctrl+s save"
+            status = " · ".join(notes) or "space toggles · a all · A none · t detail · p lines · ctrl+s save"
             status = Text(wrap(status, width, lines=2, sep=" · "))
         self.query_one("#editor-status", Static).update(status)
 
@@ -198,12 +198,15 @@ class BatchEditorScreen(Screen):
         if self.plan is None or node.data is None or self.problem:
             return
         if self.tree.state_of(node.data) == "locked":
-            # the nothing-to-bill note stays in sight after the reason (it is in the status)
-            notes = [f"Locked: {lock_reason(node.data)}"] + ([self._idle_note()] if self._idle_note() else [])
-            width = max(20, (self.size.width or self.app.size.width) - 2)
-            self.query_one("#editor-status", Static).update(Text(wrap(" · ".join(notes), width, lines=2, sep=" · ")))
+            self._status_note(f"Locked: {lock_reason(node.data)}")
         else:
             self._show_totals()
+
+    def _status_note(self, note: str) -> None:
+        """``note`` in the status line; the nothing-to-bill note stays in sight after it."""
+        notes = [note] + ([self._idle_note()] if self._idle_note() else [])
+        width = max(20, (self.size.width or self.app.size.width) - 2)
+        self.query_one("#editor-status", Static).update(Text(wrap(" · ".join(notes), width, lines=2, sep=" · ")))
 
     def _changed(self, excluded: frozenset[str]) -> None:
         if excluded == self.excluded:
@@ -245,7 +248,8 @@ class BatchEditorScreen(Screen):
         if self.plan is None or node is None or node.data is None:
             return
         if self.tree.state_of(node.data) == "locked":
-            self.notify(f"Not selectable: {lock_reason(node.data)}", severity="warning")
+            # said in the status line, where the reason already is: no toast over the tree (issue 12)
+            self._status_note(f"Not selectable: {lock_reason(node.data)}")
             return
         self._changed(billing.toggle(self.plan, self.excluded, node.data.ref))
 
@@ -263,7 +267,7 @@ class BatchEditorScreen(Screen):
         detail = DETAILS[(DETAILS.index(self.plan.detail) + 1) % len(DETAILS)]
 
         def changed(_summary) -> None:
-            self.notify(f"Detail level: {detail_label(detail)} (p shows a customer's invoice lines)")
+            # the summary line says the new level: no toast over the tree's amounts (issue 12)
             self.reload(keep_view=True)
 
         run_store(self, billing.update_draft, self.batch_id, excluded=self.excluded, detail=detail,

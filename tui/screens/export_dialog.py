@@ -56,7 +56,10 @@ def describe_files(preview) -> str:
 
 def wrote_message(result) -> str:
     """What an export wrote, each count once: 'Wrote 24 files in DIR: NS-000237.pdf ..
-    NS-000260.pdf', or 'Wrote PATH: 3 invoices, 12 rows' for one file."""
+    NS-000260.pdf', or 'Wrote PATH: 3 invoices, 12 rows' for one file; for the formats
+    written one file per invoice (PDF, UBL, Factur-X) the files, not rows, which a
+    document has none of (issue 12: "1 invoice, 13 rows" after a PDF): 'Wrote
+    NS-000001.pdf: 1 invoice, 1 file', 'Wrote run.zip: 3 invoices, 3 files'."""
     files = result.files
     if len(files) > 1:
         folder = files[0].parent
@@ -65,6 +68,11 @@ def wrote_message(result) -> str:
         return f"Wrote {len(files)} files {where}: {files[0].name} .. {files[-1].name}"
     if not files:
         return f"Wrote nothing: {count(result.invoices, 'invoice')}"
+    if result.format in exports.PER_INVOICE:
+        # a zip holds one document per invoice and credit note (its details say how many)
+        zipped = files[0].suffix.lower() == ".zip"
+        documents = (result.details[0].rows if result.details else result.invoices) if zipped else 1
+        return f"Wrote {files[0]}: {count(result.invoices, 'invoice')}, {count(documents, 'file')}"
     return f"Wrote {files[0]}: {count(result.invoices, 'invoice')}, {count(result.rows, 'row')}"
 
 

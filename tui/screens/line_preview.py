@@ -3,6 +3,7 @@ as saving would write them (``p`` in the batch editor): what "one line per
 contract" or "one line per time entry" means, before anything is billed."""
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,7 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from store.money import quantity_str
-from tui.format import count, money, safe
+from tui.format import count, money, safe, wrap
+
+DIALOG_WIDTH = 110  # .wide-dialog in app.tcss
 
 DETAIL_LABELS = {
     "contract": "one line per contract and period",
@@ -40,20 +43,43 @@ class LinePreviewDialog(ModalScreen[None]):
         with Vertical(classes="dialog wide-dialog", id="line-preview"):
             yield Label(safe(f"{p.customer}: {count(p.line_count, 'invoice line')} "
                              f"({detail_label(self.detail)})"), classes="dialog-title", markup=False)
-            table = DataTable(cursor_type="row", id="preview-lines")
-            table.add_column("Description")
-            table.add_column("Qty")
-            table.add_column("Amount")
-            for line in p.lines:
-                table.add_row(Text(safe(line.description)), quantity_str(line.quantity),
-                              money(line.amount, p.currency), height=None)
-            yield table
+            yield DataTable(cursor_type="row", id="preview-lines")
             yield Label(f"Subtotal {money(p.subtotal, p.currency)} · tax {money(p.tax, p.currency)} · "
                         f"total {money(p.total, p.currency)}", markup=False)
             yield Label("esc: back · t in the editor changes the detail level", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        self._fill()
         self.query_one(DataTable).focus()
+
+    def on_resize(self) -> None:
+        self._fill()  # the descriptions get the new width
+
+    def _fill(self) -> None:
+        """The lines, Qty, Unit price and Amount always whole and in sight; the
+        description takes the width they leave and wraps in its column (issue 12:
+        as wide as the longest description, it pushed Qty and Amount off an
+        80-column terminal, with nothing saying to scroll right)."""
+        p = self.preview
+        rows = [(line.description, quantity_str(line.quantity), money(line.unit_price, p.currency),
+                 money(line.amount, p.currency)) for line in p.lines]
+        heads = ("Qty", "Unit price", "Amount")
+        fixed = [max([cell_len(head)] + [cell_len(row[i + 1]) for row in rows]) for i, head in enumerate(heads)]
+        width = self.app.size.width
+        inside = min(DIALOG_WIDTH, width) - 4  # the border and the padding
+        # each column's padding (2) and a scrollbar (2)
+        room = max(12, inside - sum(fixed) - 2 * (len(heads) + 1) - 2)
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("Description", width=room)
+        for head, cells in zip(heads, fixed):
+            table.add_column(Text(head, justify="right"), width=cells)
+        for description, quantity, unit, amount in rows:
+            table.add_row(Text(wrap(description, room, lines=4, hang=1)), Text(quantity, justify="right"),
+                          Text(unit, justify="right"), Text(amount, justify="right"), height=None)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(row, table.row_count - 1)), animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -69,7 +69,7 @@ class SearchScreen(Screen):
                         id="search-results",
                         placeholder="invoice number, customer, batch, line text, amount",
                         empty="type to search; enter: the results",
-                        submit_pick=named_hit)
+                        submit_pick=named_hit, search_hint=None)
         yield KeyFooter()
 
     @property

@@ -40,13 +40,20 @@ FOCUS_MARK = "▶"
 SEPARATOR = "│"
 
 
-def title_text(title: str, focused: bool) -> Text:
-    """A list's title: the ▶ marker when the keys go to it (the list or its search box;
-    seen in a plain capture, without colour), the separator after it so that the
-    title never reads as one phrase with the search box's text ("Recent batches
+SEARCH_HINT = "type to filter · esc: back to the list"
+
+
+def title_text(title: str, focused: bool, searching: bool = False) -> Text:
+    """A list's title: the ▶ marker where the keys go (seen in a plain capture,
+    without colour): before the title while the list has them, after the
+    separator, before the search box, while the box has them (issue 12: a user
+    typed into an empty box he did not see focused). The separator keeps the title
+    from reading as one phrase with the search box's text ("Recent batches
     search batches")."""
-    text = Text(f"{FOCUS_MARK if focused else ' '} {title} ")
+    text = Text(f"{FOCUS_MARK if focused and not searching else ' '} {title} ")
     text.append(SEPARATOR, style="not bold")
+    if searching:
+        text.append(f" {FOCUS_MARK}", style="not bold")
     return text
 
 
@@ -105,12 +112,14 @@ class ListPanel(Widget):
         grid-columns: auto 1fr auto;
         grid-rows: 1 1fr;
     }
-    ListPanel .list-title { text-style: bold; color: $accent; width: auto; padding-right: 1; }
+    ListPanel .list-title { text-style: bold; width: auto; padding-right: 1; }
     ListPanel .list-page { color: $text-muted; width: auto; padding-left: 1; }
     ListPanel Input { width: 1fr; height: 1; }
-    /* where the keys go is always visible: the list's title lights up and gets the
-       ▶ marker (seen without colour too, in a plain capture: title_text), the search box too */
-    ListPanel:focus-within .list-title { background: $accent; color: $background; }
+    /* where the keys go is always visible: the focused list's title lights up and gets
+       the ▶ marker (seen without colour too, in a plain capture: title_text), the search
+       box too. A class set on focus changes, not :focus-within, which Textual does not
+       restyle the title by when the focus moves (issue 12: one title stayed lit) */
+    ListPanel .list-title.-focused { background: $accent; color: $background; }
     ListPanel Input:focus { background: $boost; }
     ListPanel PagedTable { height: 1fr; column-span: 3; }
     """
@@ -131,7 +140,7 @@ class ListPanel(Widget):
     def __init__(self, title: str, columns: Sequence[str], loader: Loader, row_of: RowOf,
                  *, page_size: int = 20, placeholder: str = "search", id: str | None = None,
                  empty: str = "nothing yet", submit_pick: Picker | None = None,
-                 load_on_mount: bool = True) -> None:
+                 load_on_mount: bool = True, search_hint: str | None = SEARCH_HINT) -> None:
         super().__init__(id=id)
         self.title = title
         self.columns = list(columns)
@@ -139,6 +148,8 @@ class ListPanel(Widget):
         self.row_of = row_of
         self.page_size = page_size
         self.placeholder = placeholder
+        # what the empty search box says while it has the focus (None: the placeholder)
+        self.search_hint = search_hint
         self.empty = empty
         # Enter in the search box: None, the list (first row highlighted); else the
         # search runs and ``submit_pick(rows, more pages)`` says which row opens
@@ -170,16 +181,25 @@ class ListPanel(Widget):
         self._mark_focus()
 
     def _mark_focus(self) -> None:
-        """The title's ▶ marker: on while the list or its search box has the focus."""
+        """The title's ▶ marker and highlight: on while the list or its search box has
+        the focus, the marker before the box while the box has it; the empty box then
+        says how to use it and leave it."""
         focused = self.has_focus_within
-        if focused != getattr(self, "_marked", False):
-            self._marked = focused
-            self.query_one(".list-title", Static).update(title_text(self.title, focused))
+        field = self.query_one(Input)
+        searching = focused and field.has_focus
+        state = (focused, searching)
+        if state != getattr(self, "_marks", (False, False)):
+            self._marks = state
+            title = self.query_one(".list-title", Static)
+            title.update(title_text(self.title, focused, searching))
+            title.set_class(focused, "-focused")
+            if self.search_hint:
+                field.placeholder = self.search_hint if searching else self.placeholder
 
     @property
     def marked(self) -> bool:
         """The title shows the focus marker."""
-        return getattr(self, "_marked", False)
+        return getattr(self, "_marks", (False, False))[0]
 
     def on_mount(self) -> None:
         if self.load_on_mount:

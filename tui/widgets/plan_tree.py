@@ -19,6 +19,7 @@ from textual.widgets.tree import TreeNode
 
 from store import billing
 from store.domain import Plan, PlanContract, PlanCustomer, PlanItem, PlanPeriod
+from store.money import hours_from_minutes
 from tui.format import money, safe, totals
 
 HOURS = Decimal("0.01")
@@ -222,24 +223,35 @@ class PlanTree(Tree[PlanNode]):
         return state
 
     def amount_of(self, data: PlanNode) -> str:
+        """The selected amount under the node: "-" for a node left out, whatever its
+        level (issue 12: a left-out ticket or item kept its full amount, a left-out
+        contract showed "-"); a ticket with some of its time entries left out, the
+        hours and amount it bills now. Cached until the selection changes."""
         text = self._amounts.get(data.ref)
         if text is None:
             src = data.source
+            state = self.state_of(data)
             if data.level == "entry":
                 if src.minutes:
-                    text = f"{src.minutes} min  {money(src.amount, src.currency)}"
+                    text = "-" if state == "none" else f"{src.minutes} min  {money(src.amount, src.currency)}"
                 elif src.minutes_worked:
                     text = f"{src.minutes_worked} min, not billable"
                 else:
                     text = ""
             elif data.level == "item":
-                text = money(src.amount, src.currency)
-                if src.kind == "ticket" and self.state_of(data) == "some":
-                    # some of its time entries left out: what it bills now
-                    text = totals(billing.selection_totals(self.plan, self.excluded, data.ref))
+                if state == "none":
+                    text = "-"
+                elif src.kind == "ticket" and state == "some":
+                    # some of its time entries left out: the hours and amount it bills now
+                    minutes = sum(ch.minutes for ch in src.children
+                                  if ch.minutes and billing.is_selected(self.plan, self.excluded, ch.ref))
+                    amount = totals(billing.selection_totals(self.plan, self.excluded, data.ref))
+                    text = f"{hours_from_minutes(minutes).quantize(HOURS)} h  {amount}"
                 elif src.kind == "ticket":
-                    text = f"{src.quantity.quantize(HOURS)} h  {text}"
-            elif self.state_of(data) == "locked":
+                    text = f"{src.quantity.quantize(HOURS)} h  {money(src.amount, src.currency)}"
+                else:
+                    text = money(src.amount, src.currency)
+            elif state == "locked":
                 text = "locked"  # the reason shows in the status line when highlighted
             else:
                 text = totals(billing.selection_totals(self.plan, self.excluded, data.ref))
