@@ -157,6 +157,17 @@ class BatchbillApp(App[int]):
             await self.pop_screen()
         if mode == "search":
             self.screen.focus_query()
+        else:
+            self._clear_filters()
+
+    def _clear_filters(self) -> None:
+        """An area opened by its key starts afresh (issue 12: text typed into a list's
+        filter by mistake stayed, and the dashboard read 'no match' when the user came
+        back). Esc back from an invoice does not come here: its list keeps its filter."""
+        from tui.widgets.list_panel import ListPanel
+
+        for panel in self.screen.query(ListPanel):
+            panel.clear_filter()
 
     async def leave_search(self) -> None:
         """Back to the area (and the screen in it) where ``/`` was pressed."""

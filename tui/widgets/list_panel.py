@@ -216,6 +216,18 @@ class ListPanel(Widget):
         field.focus()
         field.select_all()
 
+    def clear_filter(self) -> None:
+        """The filter emptied and the list reloaded at once (no debounce: the user
+        asked for the area afresh, tui.app.BatchbillApp.action_go)."""
+        if not self.query_text:
+            return
+        field = self.query_one(Input)
+        with field.prevent(Input.Changed):
+            field.value = ""
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._search_now()
+
     @property
     def table(self) -> PagedTable:
         return self.query_one(PagedTable)
