@@ -686,6 +686,10 @@ class ExportPreview:
     rows: int = 0
     # the customer formats: what must be set first (invoice or settings, field, command)
     missing: list[str] = field(default_factory=list)
+    # the customer formats: the folder the export makes (it does not exist yet), and
+    # the files a .zip destination holds (``paths`` is then the zip alone)
+    creates: Path | None = None
+    inside: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -710,6 +714,7 @@ def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int
     export_settings_ = _settings()
     missing: list[str] = []
     warnings: list[str] = []
+    creates, inside = None, []
     if fmt in PER_INVOICE:  # the same files the export writes: a file, a folder of them, or a zip
         planned = planner(fmt)(invoices, export_settings_)
         missing, rows = list(planned.missing), planned.rows
@@ -724,6 +729,8 @@ def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int
         found = _document_problems(targets, mkdir=False)
         folder = targets.folder
         parent = folder.parent if folder is not None and not folder.exists() else paths[0].parent
+        creates = folder if folder is not None and not folder.exists() else None
+        inside = list(planned.names) if targets.zipped else []
     else:
         output = exporter(fmt)(invoices, export_settings_)
         rows, warnings = sum(part.rows for part in output.parts), list(output.warnings)
@@ -737,7 +744,7 @@ def preview_export(*, fmt: str, numbers: Sequence[str] | None = None, batch: int
         problems.append(f"directory {parent} is not writable (permission denied)")
     warnings += _currency_warnings(fmt, invoices)
     return ExportPreview(fmt, paths, replaces=replaces, problems=problems, warnings=warnings,
-                         invoices=len(invoices), rows=rows, missing=missing)
+                         invoices=len(invoices), rows=rows, missing=missing, creates=creates, inside=inside)
 
 
 # formats whose files carry no currency: the accounting system reads every amount in its own

@@ -194,6 +194,7 @@ class BatchbillApp(App[int]):
             rows.append((self.get_key_display(binding),
                          binding.tooltip or binding.description or binding.action))
         rows.append(("↑ ↓", "Move in a list or tree"))
+        rows.append(("home end", "A list's first, last row (of the page shown)"))
         if "tab" not in {key for key, _ in rows}:  # a screen that binds tab says what it does
             rows.append(("tab", "Next field or list (shift+tab: back)"))
         rows.append(("ctrl+p", "Command palette: the same commands, by name"))

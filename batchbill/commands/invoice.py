@@ -133,7 +133,7 @@ def percent(rate) -> str:
 def run_show(args) -> int:
     from batchbill.commands._table import render, wrap
     from store.invoices import load_invoice
-    from store.money import format_minor, quantity_str
+    from store.money import format_display, quantity_str
 
     from store.search import resolve_invoice_number
 
@@ -142,7 +142,11 @@ def run_show(args) -> int:
     if args.json:
         print_json(invoice_to_json(inv))
         return 0
-    m = lambda v: format_minor(v, inv.currency)  # noqa: E731
+    # money as everywhere else in the CLI (store.money.format_display): thousands
+    # separators; the currency after each total, not after the table's amounts (the
+    # header says it), as `invoice list` does (issue 12: 'Subtotal 1302.00')
+    money = lambda v: format_display(v, inv.currency)  # noqa: E731
+    m = lambda v: money(v).rsplit(" ", 1)[0]  # noqa: E731
     print(wrap(f"Invoice {inv.number}  {inv.status}  {inv.currency}"))
     print(wrap(f"Customer {inv.customer.name} ({inv.customer.region})  batch {inv.batch_name!r}"))
     print(wrap(f"Issued {inv.issue_date}  due {inv.due_date}"))
@@ -156,6 +160,6 @@ def run_show(args) -> int:
                       for l in lines],
                      ["contract", "period", "description", "qty", "rate", "amount", "tax"],
                      names={"contract": 1, "description": 3}, disable_numparse=True))
-    print(f"\nSubtotal {m(inv.subtotal)}\nTax ({percent(inv.tax_rate)}) {m(inv.tax)}\n"
-          f"Total {m(inv.total)} {inv.currency}")
+    print(f"\nSubtotal {money(inv.subtotal)}\nTax ({percent(inv.tax_rate)}) {money(inv.tax)}\n"
+          f"Total {money(inv.total)}")
     return 0

@@ -145,7 +145,9 @@ class DashboardScreen(Screen):
     AUTO_FOCUS = "#recent-batches PagedTable"
     BINDINGS = [
         Binding("e", "export", "Export", id="dashboard.export", tooltip="Export the highlighted invoice or batch"),
-        Binding("tab", "app.focus_next", "Next list", show=False, id="dashboard.next"),
+        # Tab stops at each list's filter box too: the help says so (issue 12)
+        Binding("tab", "app.focus_next", "Next list", show=False, id="dashboard.next",
+                tooltip="Next list or filter box (shift+tab: back)"),
         Binding("escape", "leave_search", "Leave search", show=False, id="dashboard.leave_search"),
         *hidden_global_bindings("dashboard"),  # the area this is: room for T Tickets at 80 columns
         Binding("T", "app.go('tickets')", "Tickets", id="batchbill.tickets",

@@ -40,18 +40,33 @@ HINT = "ctrl+s: export (or enter in the file field) · esc: cancel · tab: next"
 CHECKING = "Checking the destination..."
 
 
+def first_to_last(names) -> str:
+    """'NS-000261.pdf .. NS-000284.pdf (24 files)', 'NS-000003.pdf' for one."""
+    names = list(names)
+    if len(names) == 1:
+        return names[0]
+    return f"{names[0]} .. {names[-1]} ({len(names)} files)"
+
+
 def describe_files(preview) -> str:
-    """'Writes NS-000003-qbo.csv in /tmp/x (new)', or the first and last of several files."""
+    """'Writes NS-000003-qbo.csv in /tmp/x (new)', or the first and last of several files;
+    a folder the export makes says so, a zip what goes inside (issue 12)."""
     paths = preview.paths
     if not paths:
         return ""
     replaced = set(preview.replaces)
+    inside = getattr(preview, "inside", None)
+    where = str(paths[0].parent)
+    if getattr(preview, "creates", None) is not None:
+        where += " (a new folder, made by the export)"
     if len(paths) == 1:
         state = "replaces the existing file" if paths[0] in replaced else "new file"
-        return f"Writes {paths[0].name} in {paths[0].parent} ({state})"
+        text = f"Writes {paths[0].name} in {where} ({state})"
+        if inside:
+            text += f": {first_to_last(inside)} inside {paths[0].name}"
+        return text
     state = (f"{len(replaced)} of them replace existing files" if replaced else "all new")
-    return (f"Writes {len(paths)} files in {paths[0].parent}: {paths[0].name} .. {paths[-1].name} "
-            f"({state})")
+    return f"Writes {len(paths)} files in {where}: {paths[0].name} .. {paths[-1].name} ({state})"
 
 
 def wrote_message(result) -> str:

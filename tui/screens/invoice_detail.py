@@ -18,6 +18,7 @@ from tui.format import day, line, money, safe
 from tui.widgets.footer import KeyFooter
 from tui.work import run_store
 from tui.widgets.title_bar import TitleBar
+from tui.widgets.row_table import RowTable
 
 GROUPS = (
     ("Service Items", ("service_item", "device", "block", "overage", "project")),
@@ -85,7 +86,7 @@ class InvoiceDetailScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static(f"Loading {self.number}...", id="invoice-header")
-        yield DataTable(cursor_type="row", id="invoice-lines")
+        yield RowTable(cursor_type="row", id="invoice-lines")
         yield Static("", id="invoice-totals")
         yield KeyFooter()
 

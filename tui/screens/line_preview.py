@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label
 
 from store.money import quantity_str
 from tui.format import count, money, safe, wrap
+from tui.widgets.row_table import RowTable
 
 DIALOG_WIDTH = 110  # .wide-dialog in app.tcss
 
@@ -43,7 +44,7 @@ class LinePreviewDialog(ModalScreen[None]):
         with Vertical(classes="dialog wide-dialog", id="line-preview"):
             yield Label(safe(f"{p.customer}: {count(p.line_count, 'invoice line')} "
                              f"({detail_label(self.detail)})"), classes="dialog-title", markup=False)
-            yield DataTable(cursor_type="row", id="preview-lines")
+            yield RowTable(cursor_type="row", id="preview-lines")
             yield Label(f"Subtotal {money(p.subtotal, p.currency)} · tax {money(p.tax, p.currency)} · "
                         f"total {money(p.total, p.currency)}", markup=False)
             yield Label("esc: back · t in the editor changes the detail level", classes="dialog-hint")

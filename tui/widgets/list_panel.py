@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from tui.format import cell
+from tui.widgets.row_table import RowTable
 from tui.work import run_store
 
 Loader = Callable[[str, int, int], Sequence[Any]]
@@ -57,8 +58,9 @@ def title_text(title: str, focused: bool, searching: bool = False) -> Text:
     return text
 
 
-class PagedTable(DataTable):
-    """A DataTable whose PageUp/PageDown and end-of-table move between pages."""
+class PagedTable(RowTable):
+    """A DataTable whose PageUp/PageDown and end-of-table move between pages;
+    Home and End go to the page's first and last row (RowTable)."""
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="list.open", tooltip="Open the highlighted row"),
