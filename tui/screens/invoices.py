@@ -15,15 +15,20 @@ from tui.widgets.title_bar import TitleBar
 
 
 def invoice_row(inv, width: int = 80):
-    customer_w, batch_w = flex_widths(width, (9, 14, 8), (3, 2))
+    """Number, customer, amount, status and due date whole at 80 columns (issue 12:
+    the due date is what a billing admin looks for in this list); the customer and
+    the batch share what is left."""
+    customer_w, batch_w = flex_widths(width, (9, 14, 8, 10), (3, 2))
     return (inv.number, clip(inv.customer, customer_w), money(inv.total, inv.currency), inv.status,
-            clip(inv.batch_name, batch_w))
+            day(inv.due_date), clip(inv.batch_name, batch_w))
 
 
 def batch_invoice_row(inv, width: int = 80):
+    """One batch's invoices share their issue date (in the title's batch): the due
+    date is the column that tells them apart."""
     (customer_w,) = flex_widths(width, (9, 14, 8, 10), (1,))
     return (inv.number, clip(inv.customer, customer_w), money(inv.total, inv.currency), inv.status,
-            day(inv.issue_date))
+            day(inv.due_date))
 
 
 class InvoicesScreen(ListScreen):
@@ -48,8 +53,9 @@ class InvoicesScreen(ListScreen):
         batch_id = self.batch.id if self.batch is not None else None
         title = "Invoices" if self.batch is None else f"Invoices of {self.batch.name}"
         yield TitleBar()
-        columns = ["Invoice", "Customer", "Total", "Status"]
-        columns.append("Batch" if self.batch is None else "Issued")
+        columns = ["Invoice", "Customer", "Total", "Status", "Due"]
+        if self.batch is None:
+            columns.append("Batch")
         yield ListPanel(title, columns,
                         lambda q, p, s: listing.recent_invoices(q, p, s, batch_id=batch_id),
                         invoice_row if self.batch is None else batch_invoice_row,
