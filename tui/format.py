@@ -102,6 +102,17 @@ def wrap(text: str, width: int, lines: int = 3, sep: str | None = None, hang: in
     return ("\n" + pad).join(folded)
 
 
+WIDE_DIALOG = 110  # .wide-dialog in app.tcss: its width at most (less on a narrower terminal)
+
+
+def widest(headers, rows) -> list[int]:
+    """Each column's width in terminal cells as a table draws it: its widest cell
+    or its header (the dialogs' amount columns, sized to show whole)."""
+    from rich.cells import cell_len
+
+    return [max([cell_len(str(h))] + [cell_len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+
+
 def flex_widths(total: int, fixed, weights, minimum: int = 8) -> list[int]:
     """Widths of a table's flexible columns (names): what ``total`` cells leave once
     the ``fixed`` columns, each column's padding (2) and a scrollbar (2) are in,

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, Static
 
-from tui.format import cell, clip, count, flex_widths, line, money, safe, totals
+from tui.format import WIDE_DIALOG, cell, clip, count, flex_widths, line, money, safe, totals, widest
 
-DIALOG_WIDTH = 110  # at most (.wide-dialog); the terminal's width less a margin below that
 SHOWN = 40  # rows the table holds (a page or two); the rest are counted
 # rows of the dialog around the table: border 2, title, table header,
 # "... more", total, note, buttons; and a row of screen margin above and below
@@ -78,10 +76,9 @@ class ConfirmSaveDialog(ModalScreen[bool]):
         rows = [(p.line_count, money(p.subtotal, p.currency), money(p.tax, p.currency), money(p.total, p.currency))
                 for p in self.previews[:SHOWN]]
         headers = ("Lines", "Subtotal", "Tax", "Total")
-        fixed = [max([cell_len(h)] + [cell_len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
         width = self.size.width or self.app.size.width
-        inner = min(DIALOG_WIDTH, width) - 4  # the dialog (max-width 100%) less its border and padding
-        (customer_w,) = flex_widths(inner, fixed, (1,), minimum=12)
+        inner = min(WIDE_DIALOG, width) - 4  # the dialog (max-width 100%) less its border and padding
+        (customer_w,) = flex_widths(inner, widest(headers, rows), (1,), minimum=12)
         table = self.query_one("#previews", DataTable)
         table.clear(columns=True)
         table.add_columns("Customer", *headers)
@@ -92,7 +89,7 @@ class ConfirmSaveDialog(ModalScreen[bool]):
         """The table gets the rows the screen has left once the rest of the
         dialog is in: the total and the buttons always show."""
         more = 1 if len(self.previews) > SHOWN else 0
-        inner = max(20, min(DIALOG_WIDTH, self.size.width - 4) - 4)  # the dialog's border and padding
+        inner = max(20, min(WIDE_DIALOG, self.size.width - 4) - 4)  # the dialog's border and padding
         total_rows = -(-len(self.total_text) // inner)  # many currencies wrap the total
         room = self.size.height - AROUND_TABLE + (1 - more) - (total_rows - 1)
         self.query_one("#previews", DataTable).styles.max_height = max(2, room)

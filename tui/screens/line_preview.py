@@ -3,7 +3,6 @@ as saving would write them (``p`` in the batch editor): what "one line per
 contract" or "one line per time entry" means, before anything is billed."""
 from __future__ import annotations
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,10 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from store.money import quantity_str
-from tui.format import count, money, safe, wrap
+from tui.format import WIDE_DIALOG, count, flex_widths, money, safe, widest, wrap
 from tui.widgets.row_table import RowTable
-
-DIALOG_WIDTH = 110  # .wide-dialog in app.tcss
 
 DETAIL_LABELS = {
     "contract": "one line per contract and period",
@@ -65,11 +62,9 @@ class LinePreviewDialog(ModalScreen[None]):
         rows = [(line.description, quantity_str(line.quantity), money(line.unit_price, p.currency),
                  money(line.amount, p.currency)) for line in p.lines]
         heads = ("Qty", "Unit price", "Amount")
-        fixed = [max([cell_len(head)] + [cell_len(row[i + 1]) for row in rows]) for i, head in enumerate(heads)]
-        width = self.app.size.width
-        inside = min(DIALOG_WIDTH, width) - 4  # the border and the padding
-        # each column's padding (2) and a scrollbar (2)
-        room = max(12, inside - sum(fixed) - 2 * (len(heads) + 1) - 2)
+        fixed = widest(heads, [row[1:] for row in rows])
+        inside = min(WIDE_DIALOG, self.app.size.width) - 4  # the border and the padding
+        (room,) = flex_widths(inside, fixed, (1,), minimum=12)
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
