@@ -32,7 +32,7 @@ def _like(text: str) -> str:
 def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
                  status: str | None = None) -> list[BatchSummary]:
     """One page of batches, newest first, filtered as ``/`` finds them
-    (:func:`store.search.matching_batch_ids`: name or period, accent- and
+    (:func:`store.search.batch_matches`: name or period, accent- and
     case-blind, or an invoice of the batch: its number, customer, lines).
 
     ``invoice_numbers`` holds the first and the last number of the batch (the
@@ -44,14 +44,13 @@ def list_batches(query: str = "", page: int = 0, page_size: int = PAGE_SIZE,
     if status:
         rows = rows.where(Batch.status == status)
     if q:
-        from store.search import matching_batch_ids
+        from store.search import batch_matches
 
-        ids = matching_batch_ids(q, 1_000_000)
+        named, ids = batch_matches(q)
         if not ids:
             return []
-        rows = rows.where(Batch.id.in_(ids))
+        rows = rows.where(Batch.id.in_(sorted(ids, reverse=True)))
         # ranked as ``/`` ranks: the batches the query names (name or period) first
-        named = matching_batch_ids(q, 1_000_000, by_invoices=False)
         if named and len(named) < len(ids):
             rows = rows.order_by(Case(None, [(Batch.id.in_(named), 0)], 1), Batch.id.desc())
     batches = list(rows.limit(page_size).offset(page * page_size))

@@ -318,21 +318,30 @@ def matching_batch_ids(query: str, limit: int, offset: int = 0, *, by_invoices: 
     with ``by_invoices``, a batch holding an invoice the query finds as ``/`` does
     (its number, e.g. NS-000150 or 000150 inside the batch's range, its customer,
     its lines). Drafts have no invoices: they are found by name or period."""
+    _, found = batch_matches(query, by_invoices=by_invoices)
+    return sorted(found, reverse=True)[offset:offset + limit]
+
+
+def batch_matches(query: str, *, by_invoices: bool = True) -> tuple[set[int], set[int]]:
+    """(the batches the query names by name or period, those and, with
+    ``by_invoices``, the batches holding an invoice it finds): what
+    :func:`matching_batch_ids` pages, and what a list ranks by (the named first)."""
     words = query_words(query)
     if not words:
-        return []
-    found = set()
+        return set(), set()
+    named = set()
     for batch_id, name, period in Batch.select(Batch.id, Batch.name, Batch.period).tuples():
         text = fold(f"{name} {period}")
         if all(has_word(forms, text) for forms in words):
-            found.add(batch_id)
+            named.add(batch_id)
+    found = set(named)
     if by_invoices:
         ids = matching_invoice_ids(query, MATCH_CAP)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             found.update(b for (b,) in Invoice.select(Invoice.batch).where(Invoice.id.in_(chunk))
                          .distinct().tuples())
-    return sorted(found, reverse=True)[offset:offset + limit]
+    return named, found
 
 
 def _hit_rows(ids: list[int]) -> dict[int, dict]:
