@@ -153,7 +153,7 @@ class BatchEditorScreen(Screen):
         currencies. The status: the notes, a customer asked for with nothing to
         bill first, on at most 2 rows."""
         selected, who, idle = self._shown
-        width = max(20, (self.size.width or self.app.size.width) - 2)  # the padding
+        width = self._line_width()
         period, detail = self.draft.period, detail_label(self.plan.detail)
         names_w = max(16, width - len(period) - len(detail) - 9)  # three " · "
         who_w = min(len(who), max(8, names_w // 2))
@@ -205,8 +205,12 @@ class BatchEditorScreen(Screen):
     def _status_note(self, note: str) -> None:
         """``note`` in the status line; the nothing-to-bill note stays in sight after it."""
         notes = [note] + ([self._idle_note()] if self._idle_note() else [])
-        width = max(20, (self.size.width or self.app.size.width) - 2)
-        self.query_one("#editor-status", Static).update(Text(wrap(" · ".join(notes), width, lines=2, sep=" · ")))
+        self.query_one("#editor-status", Static).update(
+            Text(wrap(" · ".join(notes), self._line_width(), lines=2, sep=" · ")))
+
+    def _line_width(self) -> int:
+        """The characters a line of the summary or the status holds (less their padding)."""
+        return max(20, (self.size.width or self.app.size.width) - 2)
 
     def _changed(self, excluded: frozenset[str]) -> None:
         if excluded == self.excluded:

@@ -157,6 +157,7 @@ class ListPanel(Widget):
         # search runs and ``submit_pick(rows, more pages)`` says which row opens
         # directly (None: the list, the user picks)
         self.submit_pick = submit_pick
+        self._marks = (False, False)  # (the list has the focus, its search box has it), as the title shows
         self.load_on_mount = load_on_mount  # False: the screen loads the first page (show_page)
         self._open_when_loaded = False
         self.page = 0
@@ -190,7 +191,7 @@ class ListPanel(Widget):
         field = self.query_one(Input)
         searching = focused and field.has_focus
         state = (focused, searching)
-        if state != getattr(self, "_marks", (False, False)):
+        if state != self._marks:
             self._marks = state
             title = self.query_one(".list-title", Static)
             title.update(title_text(self.title, focused, searching))
@@ -201,7 +202,7 @@ class ListPanel(Widget):
     @property
     def marked(self) -> bool:
         """The title shows the focus marker."""
-        return getattr(self, "_marks", (False, False))[0]
+        return self._marks[0]
 
     def on_mount(self) -> None:
         if self.load_on_mount:
