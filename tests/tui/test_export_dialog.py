@@ -19,6 +19,15 @@ async def open_dialog(pilot, app):
     assert type(app.screen).__name__ == "ExportDialog"
 
 
+async def choose_format(pilot, app, fmt: str) -> None:
+    """The dialog's format set to ``fmt``, and its preview there for it."""
+    from textual.widgets import Select
+
+    app.screen.query_one("#export-format", Select).value = fmt
+    await pilot.pause(0.3)  # the preview follows the change
+    await settle(pilot)
+
+
 async def type_destination(pilot, destination: str) -> None:
     await burst(pilot, "tab", "ctrl+u", *destination)
     await pilot.pause(0.3)  # the preview follows the typing
@@ -151,16 +160,12 @@ async def test_a_refusal_replaces_the_checking_line(book, tmp_path):
 async def test_a_customer_format_names_what_is_missing_before_writing(book, tmp_path):
     """The tui book's seller has no Peppol address: UBL says what to set (the command
     that sets it), writes nothing, and the summary names no file."""
-    from textual.widgets import Select
-
     from store.models import Invoice
 
     app = make_app(export_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_dialog(pilot, app)
-        app.screen.query_one("#export-format", Select).value = "ubl"
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await choose_format(pilot, app, "ubl")
         error = text(app, "#export-error")
         assert error.startswith("Set first: settings: ") and "batchbill settings set " in error, error
         assert text(app, "#export-summary") == "Peppol UBL e-invoices (one file per invoice), 1 invoice."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.conftest import burst, make_app, settle
-from tests.tui.test_export_dialog import open_dialog
+from tests.tui.test_export_dialog import choose_format, open_dialog
 from tests.tui.test_focus_marker import screen_text
 
 
@@ -30,14 +30,10 @@ async def test_every_format_name_fits_the_select_on_one_row(book, tmp_path, size
 
 
 async def test_a_pdf_export_says_files_not_rows(book, tmp_path):
-    from textual.widgets import Select
-
     app = make_app(export_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dialog(pilot, app)
-        app.screen.query_one("#export-format", Select).value = "pdf"
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await choose_format(pilot, app, "pdf")
         await burst(pilot, "ctrl+s")
         await settle(pilot)
         assert type(app.screen).__name__ != "ExportDialog"

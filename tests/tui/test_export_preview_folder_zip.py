@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.conftest import burst, make_app, settle
-from tests.tui.test_export_dialog import text
+from tests.tui.test_export_dialog import choose_format, text
 
 
 async def type_destination(pilot, field, destination: str) -> None:
@@ -17,14 +17,12 @@ async def type_destination(pilot, field, destination: str) -> None:
 
 
 async def open_batch_pdf(pilot, app):
-    from textual.widgets import Input, Select
+    from textual.widgets import Input
 
     await settle(pilot)
     await burst(pilot, "b", "e")
     assert type(app.screen).__name__ == "ExportDialog"
-    app.screen.query_one("#export-format", Select).value = "pdf"
-    await pilot.pause(0.3)
-    await settle(pilot)
+    await choose_format(pilot, app, "pdf")
     return app.screen.query_one("#export-path", Input)
 
 
