@@ -55,9 +55,9 @@ def describe_files(preview) -> str:
     if not paths:
         return ""
     replaced = set(preview.replaces)
-    inside = getattr(preview, "inside", None)
+    inside = preview.inside
     where = str(paths[0].parent)
-    if getattr(preview, "creates", None) is not None:
+    if preview.creates is not None:
         where += " (a new folder, made by the export)"
     if len(paths) == 1:
         state = "replaces the existing file" if paths[0] in replaced else "new file"
