@@ -8,6 +8,15 @@ import pytest
 from tests.tui.conftest import burst, make_app, settle
 
 
+async def search_for(pilot, query: str) -> None:
+    """``/`` and the query typed, from a settled app: its hits listed (the search
+    follows the typing after a pause)."""
+    await settle(pilot)
+    await burst(pilot, "slash", *query)
+    await pilot.pause(0.4)
+    await settle(pilot)
+
+
 def _lines(table, row: int) -> list[str]:
     return [c.plain if hasattr(c, "plain") else str(c) for c in table.get_row_at(row)]
 
@@ -20,10 +29,7 @@ async def test_search_rows_keep_the_batch_name_and_say_what_matched(book, size):
     hits = search.search("hartley")
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await burst(pilot, "slash", *"hartley")
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await search_for(pilot, "hartley")
         panel = app.screen.query_one(ListPanel)
         table = panel.table
         assert panel.items == hits and hits
@@ -50,10 +56,7 @@ async def test_a_wrapped_search_hit_continues_indented_in_its_column(book, size)
     Batch.update(name="September run for managed services").execute()
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await burst(pilot, "slash", *"whitmore")
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await search_for(pilot, "whitmore")
         table = app.screen.query_one(ListPanel).table
         found, where, _, _ = _lines(table, 0)
         assert "\n" in found + where
@@ -80,10 +83,7 @@ async def test_number_search_says_by_number(book):
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await burst(pilot, "slash", *"ns2")
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await search_for(pilot, "ns2")
         where = _lines(app.screen.query_one(ListPanel).table, 0)[1]
         assert where.startswith("by number")
 
