@@ -83,6 +83,14 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def open_editor(pilot, batch_id: int):
+    """The batch editor on a draft, from a settled app, its plan loaded: the screen."""
+    await settle(pilot)
+    pilot.app.open_draft(batch_id)
+    await settle(pilot)
+    return pilot.app.screen
+
+
 async def _workers_done(app) -> None:
     """Every worker finished. One cancelled meanwhile (a newer call of its exclusive
     group replaced it, as a list reloading does) is done too: Textual's wait then

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from tests.tui.conftest import TODAY, make_app, settle
+from tests.tui.conftest import TODAY, make_app, open_editor, settle
 
 MAPLE = "Maple Leaf Physiotherapy Inc."
 
@@ -17,9 +17,7 @@ async def test_failed_save_names_the_item_and_keeps_the_draft(book):
     draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         editor = app.screen
         assert isinstance(editor, BatchEditorScreen)
         # another technician bills the same customer meanwhile
@@ -155,9 +153,7 @@ async def test_editor_detail_switch_changes_the_plan_detail(book):
     draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         assert app.screen.plan.detail == "ticket"
         await pilot.press("t")
         await settle(pilot)
@@ -235,9 +231,7 @@ async def test_quitting_right_after_a_toggle_keeps_the_draft_selection(book):
     draft = billing.create_batch("October Maple", "2026-10", [MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         customer_ref = app.screen.plan.customers[0].ref
         await pilot.press("space", "q")
         await pilot.pause(0.2)

@@ -3,7 +3,7 @@ preview open, `esc ctrl+s` in one burst closed the preview and lost ctrl+s (the
 batch was not saved, no message); sent one at a time it opened the save dialog."""
 from __future__ import annotations
 
-from tests.tui.conftest import burst, make_app, settle
+from tests.tui.conftest import burst, make_app, open_editor
 
 MAPLE = "Maple Leaf Physiotherapy Inc."
 
@@ -16,9 +16,7 @@ async def test_escape_then_ctrl_s_in_one_burst_from_the_preview_opens_the_save_d
     draft = billing.create_batch("Burst save", "2026-10", [MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         await burst(pilot, "p")
         assert isinstance(app.screen, LinePreviewDialog)
         await burst(pilot, "escape", "ctrl+s")

@@ -1,7 +1,7 @@
 """The batch editor's tree: what a ticket row says and what the detail level keeps."""
 from __future__ import annotations
 
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, open_editor, settle
 
 MAPLE = "Maple Leaf Physiotherapy Inc."
 
@@ -68,9 +68,7 @@ async def test_detail_levels_have_human_labels_and_p_shows_the_invoice_lines(boo
     draft = billing.create_batch("Lines", "2026-10", [MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         editor = app.screen
         summary = str(editor.query_one("#editor-summary").render())
         assert "one line per ticket" in summary
@@ -96,9 +94,7 @@ async def test_a_customer_asked_for_by_name_with_nothing_to_bill_is_reported(boo
     draft = billing.create_batch("Again", "2026-09", ["Hartley Dental Group", MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         status = str(app.screen.query_one("#editor-status").render())  # a note, as the others (issue 12)
         assert "Nothing to bill for Hartley Dental Group in 2026-09" in status
 

@@ -2,7 +2,7 @@
 levels and ctrl+s enter: the saved invoice does not bill it (user finding 2)."""
 from __future__ import annotations
 
-from tests.tui.conftest import TODAY, burst, make_app, settle
+from tests.tui.conftest import TODAY, burst, make_app, open_editor, settle
 
 
 async def test_time_entry_left_out_then_detail_changed_is_not_billed(book):
@@ -21,9 +21,7 @@ async def test_time_entry_left_out_then_detail_changed_is_not_billed(book):
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         assert isinstance(app.screen, BatchEditorScreen)
         for _ in range(2):  # time entry -> the next levels (contract, ticket)
             await burst(pilot, "t")

@@ -3,7 +3,7 @@ level shows in the summary line and a refused toggle of a locked node in the
 status line: neither is a toast. Outcomes (saved, errors) still are."""
 from __future__ import annotations
 
-from tests.tui.conftest import burst, make_app, settle
+from tests.tui.conftest import burst, make_app, open_editor
 
 MAPLE = "Maple Leaf Physiotherapy Inc."
 
@@ -19,9 +19,7 @@ async def test_detail_level_and_a_locked_node_are_said_without_a_toast(book):
     draft = billing.create_batch("Again", "2026-09", ["Hartley Dental Group", MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         editor = app.screen
         node = editor.tree.cursor_node
         assert node.data.source.name == "Hartley Dental Group"

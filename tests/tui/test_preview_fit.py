@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui.conftest import burst, make_app, settle
+from tests.tui.conftest import burst, make_app, open_editor
 from tests.tui.test_walk_fit import shown
 
 MAPLE = "Maple Leaf Physiotherapy Inc."
@@ -21,9 +21,7 @@ async def test_preview_at_time_entry_detail_shows_qty_unit_price_and_amount(book
     draft = billing.create_batch("Lines", "2026-10", [MAPLE], actor="alice")
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         await burst(pilot, "j", "t", "p")  # time entry detail, the customer's lines
         assert isinstance(app.screen, LinePreviewDialog)
         preview = app.screen.preview

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, open_editor, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
 EXPORT_DIR = Path("/srv/exports")
@@ -83,9 +83,7 @@ def test_batch_editor_tree_with_one_ticket_taken_out(snap_compare, book, size):
     batch = draft_id()
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        pilot.app.open_draft(batch)
-        await settle(pilot)
+        await open_editor(pilot, batch)
         for key in ("down", "enter", "down", "enter", "down", "enter", "down", "space"):
             await pilot.press(key)
         await freeze(pilot)
@@ -98,9 +96,7 @@ def test_save_confirmation_lists_invoice_previews(snap_compare, book, size):
     batch = draft_id()
 
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        pilot.app.open_draft(batch)
-        await settle(pilot)
+        await open_editor(pilot, batch)
         await pilot.press("ctrl+s")
         await freeze(pilot)
 

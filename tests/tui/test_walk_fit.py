@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.tui.conftest import burst, make_app, settle
+from tests.tui.conftest import burst, make_app, open_editor, settle
 
 LONG_BATCH = "September run for managed services"
 
@@ -149,9 +149,7 @@ async def test_editor_summary_keeps_its_totals_in_three_rows(book, size):
     assert len(selected) >= 2
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        app.open_draft(draft.id)
-        await settle(pilot)
+        await open_editor(pilot, draft.id)
         assert isinstance(app.screen, BatchEditorScreen)
         rows = shown(app.screen.query_one("#editor-summary"))
         assert len(rows) <= 3
